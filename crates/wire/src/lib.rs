@@ -1,0 +1,536 @@
+//! The records that cross whichpy's stage boundaries, typed once.
+//!
+//! Architecture invariant: if a type is serialisable, it is part of a boundary, and it lives
+//! here. `bench-runner` (inside a container or on the host) and `xtask` both depend on this
+//! crate, so a field added on one side exists on the other. Every file format carries
+//! [`SCHEMA`]; a reader rejects a version it does not know instead of guessing.
+//!
+//! Boundaries:
+//! - [`CellSpec`]: xtask -> bench-runner (one cell to measure, passed as JSON).
+//! - [`RawLine`]: bench-runner -> `results/raw/<run>.jsonl` (one line per process execution,
+//!   the first line of a file is the [`RunMeta`]).
+//! - [`Suite`]: `bench-runner/workloads/suite.json`, generated from the workload files by the
+//!   harness (`harness.py --describe`), read by both sides.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub mod parse;
+
+pub use parse::{parse_json_file, parse_jsonl, ParseError};
+
+/// Version of every format in this crate. Bump on any incompatible change.
+pub const SCHEMA: u32 = 1;
+
+/// Interpreter family: what `sys.implementation.name` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Cpython,
+    Pypy,
+    Micropython,
+}
+
+impl Family {
+    pub const ALL: [Family; 3] = [Family::Cpython, Family::Pypy, Family::Micropython];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Cpython => "cpython",
+            Family::Pypy => "pypy",
+            Family::Micropython => "micropython",
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which of a workload's two sizes a cell uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SizeName {
+    /// Small enough for tests and `--quick`.
+    Quick,
+    /// The size the article's figures come from.
+    Default,
+}
+
+impl SizeName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SizeName::Quick => "quick",
+            SizeName::Default => "default",
+        }
+    }
+}
+
+impl fmt::Display for SizeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a workload is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkloadKind {
+    /// Many process executions of an empty program; the sample is the process wall time.
+    Startup,
+    /// Process executions x in-process iterations through the harness.
+    Iterations,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workload suite (bench-runner/workloads/suite.json)
+// ---------------------------------------------------------------------------------------------
+
+/// The workload suite, generated from the `META` dict of each workload file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    pub schema: u32,
+    pub workloads: Vec<WorkloadMeta>,
+}
+
+impl Suite {
+    pub fn get(&self, name: &str) -> Option<&WorkloadMeta> {
+        self.workloads.iter().find(|w| w.name == name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadMeta {
+    /// Module name, also the file stem (`nbody` for `nbody.py`).
+    pub name: String,
+    /// One of the article's categories (`float`, `startup`, `concurrency`, ...).
+    pub category: String,
+    /// One sentence for readers.
+    pub description: String,
+    pub kind: WorkloadKind,
+    /// The size parameter passed to `setup(n)` and the expected checksum, per size.
+    pub sizes: Sizes,
+    /// Families that cannot run this workload, with the reason (data for the compatibility
+    /// matrix, e.g. `micropython: "MicroPython has no decimal module"`).
+    #[serde(default)]
+    pub unsupported: BTreeMap<Family, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sizes {
+    pub quick: SizeSpec,
+    pub default: SizeSpec,
+}
+
+impl Sizes {
+    pub fn get(&self, size: SizeName) -> &SizeSpec {
+        match size {
+            SizeName::Quick => &self.quick,
+            SizeName::Default => &self.default,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeSpec {
+    /// The argument of `setup(n)`.
+    pub n: u64,
+    /// `str()` of what `run(state)` returns, identical on every interpreter.
+    pub checksum: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// xtask -> bench-runner
+// ---------------------------------------------------------------------------------------------
+
+/// How to start one interpreter (catalogue entry, resolved for one backend).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterpSpec {
+    /// Catalogue id, e.g. `cpython-3.13`.
+    pub id: String,
+    pub family: Family,
+    /// Program to execute (absolute path, or a name looked up on PATH).
+    pub executable: String,
+    /// Arguments placed before the script (e.g. `--jit off`, `-X emit=native`).
+    #[serde(default)]
+    pub flags: Vec<String>,
+}
+
+/// One cell (interpreter x workload x size) for bench-runner to measure.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CellSpec {
+    pub interp: InterpSpec,
+    pub workload: WorkloadMeta,
+    pub size: SizeName,
+    /// Process executions to run, numbered `first_process..first_process + processes`.
+    pub processes: u32,
+    /// Index of the first process execution (non-zero when `--resume` completes a cell).
+    #[serde(default)]
+    pub first_process: u32,
+    /// In-process iterations per process execution (ignored for startup cells).
+    pub iterations: u32,
+    /// Wall-clock limit per process execution; the process group is killed after it.
+    pub timeout_s: f64,
+    /// Path of `harness.py` as bench-runner sees it.
+    pub harness: PathBuf,
+    /// Folder holding the workload files as bench-runner sees it.
+    pub workloads_dir: PathBuf,
+}
+
+impl CellSpec {
+    pub fn key(&self) -> CellKey {
+        CellKey {
+            interp: self.interp.id.clone(),
+            workload: self.workload.name.clone(),
+            size: self.size,
+        }
+    }
+}
+
+/// Identity of a cell across files.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CellKey {
+    pub interp: String,
+    pub workload: String,
+    pub size: SizeName,
+}
+
+impl fmt::Display for CellKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} × {} ({})", self.interp, self.workload, self.size)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// bench-runner -> results/raw/<run>.jsonl
+// ---------------------------------------------------------------------------------------------
+
+/// One line of a raw results file. The first line of a file is `Run`, the others `Exec`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)]
+pub enum RawLine {
+    Run(RunMeta),
+    Exec(ExecRecord),
+}
+
+/// What happened to one process execution. Failures are kept, never dropped or averaged in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Exited 0, the output parsed, the checksum matched.
+    Ok,
+    /// Non-zero exit or killed by a signal (other than our timeout or the OOM killer).
+    Crashed {
+        exit_code: Option<i32>,
+        signal: Option<i32>,
+    },
+    /// Killed by bench-runner after `timeout_s`.
+    TimedOut { after_s: f64 },
+    /// Ran to the end but `run()` returned something else than the suite expects.
+    WrongChecksum { expected: String, got: String },
+    /// Exited 0, but the harness protocol could not be read.
+    BadOutput { reason: String },
+    /// Killed by the kernel's OOM killer (container memory limit).
+    OutOfMemory,
+    /// The workload declares that this family cannot run it; nothing was executed.
+    Unsupported { reason: String },
+    /// The interpreter could not be started at all.
+    SpawnFailed { reason: String },
+}
+
+impl Outcome {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Outcome::Ok)
+    }
+
+    /// Short name for tables and logs.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Crashed { .. } => "crashed",
+            Outcome::TimedOut { .. } => "timed out",
+            Outcome::WrongChecksum { .. } => "wrong checksum",
+            Outcome::BadOutput { .. } => "bad output",
+            Outcome::OutOfMemory => "out of memory",
+            Outcome::Unsupported { .. } => "unsupported",
+            Outcome::SpawnFailed { .. } => "spawn failed",
+        }
+    }
+}
+
+/// The clock the harness used for iterations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClockInfo {
+    /// `perf_counter_ns` or `ticks_us`.
+    pub name: String,
+    /// Granularity of the reported values in nanoseconds (1000 for `ticks_us`).
+    pub resolution_ns: u64,
+}
+
+/// What the interpreter says it is (printed by the harness).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImplInfo {
+    /// `sys.implementation.name`.
+    pub name: String,
+    /// `sys.implementation.version` as `major.minor.micro`.
+    pub version: String,
+    /// Language level: `sys.version_info` as `major.minor.micro`.
+    pub python: String,
+    /// `sys.version`, verbatim.
+    pub sys_version: String,
+}
+
+/// One process execution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExecRecord {
+    pub schema: u32,
+    pub interp: String,
+    pub workload: String,
+    pub size: SizeName,
+    /// Index of this process execution within its cell.
+    pub process: u32,
+    pub outcome: Outcome,
+    /// Per-iteration times in nanoseconds, in order (empty for startup cells).
+    #[serde(default)]
+    pub iterations_ns: Vec<u64>,
+    /// Wall time of the whole process, from a monotonic clock in bench-runner.
+    pub wall_ns: u64,
+    /// CPU time from `wait4`.
+    pub user_ns: u64,
+    pub sys_ns: u64,
+    /// Peak resident set size from `wait4` (`ru_maxrss`), KiB.
+    pub max_rss_kib: u64,
+    #[serde(default)]
+    pub checksum: Option<String>,
+    #[serde(default)]
+    pub clock: Option<ClockInfo>,
+    #[serde(default)]
+    pub implementation: Option<ImplInfo>,
+    /// Last lines of stderr (always kept for failures, kept short).
+    #[serde(default)]
+    pub stderr_tail: String,
+}
+
+impl ExecRecord {
+    pub fn key(&self) -> CellKey {
+        CellKey {
+            interp: self.interp.clone(),
+            workload: self.workload.clone(),
+            size: self.size,
+        }
+    }
+}
+
+/// Where the interpreters ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    Native,
+    Docker,
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BackendKind::Native => "native",
+            BackendKind::Docker => "docker",
+        })
+    }
+}
+
+/// The machine a run happened on. Numbers from different fingerprints are never pooled.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    pub cpu_model: String,
+    pub cores: u32,
+    pub kernel: String,
+    pub os: String,
+    pub memory_kib: u64,
+    #[serde(default)]
+    pub governor: Option<String>,
+    /// Short hash of the fields above.
+    pub fingerprint: String,
+}
+
+/// A Debian package as installed in an image (`dpkg-query` output).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Package {
+    pub name: String,
+    pub version: String,
+}
+
+/// Provenance of a container image.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImageInfo {
+    /// Engine image id (changes at every import, machine-local).
+    pub id: String,
+    /// Stable identity across machines: sha256 of the reproducible rootfs tarball.
+    pub content_digest: String,
+    /// Hash of every input of the image (rootfs pins, Dockerfile, runner, harness, workloads).
+    pub inputs_hash: String,
+    pub packages: Vec<Package>,
+}
+
+/// One interpreter as used in a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InterpInfo {
+    pub id: String,
+    pub family: Family,
+    pub label: String,
+    pub executable: String,
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// What the interpreter said it is, probed before the run.
+    pub implementation: ImplInfo,
+    /// A caveat printed next to every figure (e.g. "hosted inside a CPython process").
+    #[serde(default)]
+    pub caveat: Option<String>,
+    #[serde(default)]
+    pub image: Option<ImageInfo>,
+}
+
+/// Parameters a run was started with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunParams {
+    pub size: SizeName,
+    pub processes: u32,
+    pub iterations: u32,
+    pub startup_processes: u32,
+    pub timeout_s: f64,
+    pub interps: Vec<String>,
+    pub workloads: Vec<String>,
+    /// Adaptive runs: target 95% half-width relative to the mean, if set.
+    #[serde(default)]
+    pub target_ci: Option<f64>,
+}
+
+/// First line of every raw results file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunMeta {
+    pub schema: u32,
+    pub run_id: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub git_rev: String,
+    pub git_dirty: bool,
+    pub backend: BackendKind,
+    pub machine: Machine,
+    pub params: RunParams,
+    pub interpreters: Vec<InterpInfo>,
+}
+
+/// A raw results file, read back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawFile {
+    pub path: PathBuf,
+    pub meta: RunMeta,
+    pub records: Vec<ExecRecord>,
+}
+
+impl RawFile {
+    /// Read a raw results file. Errors name the file, the line and the field.
+    pub fn read(path: &Path) -> Result<RawFile, ParseError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ParseError::io(path, e))?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<RawFile, ParseError> {
+        let lines: Vec<(usize, RawLine)> = parse::parse_jsonl_tagged(path, text, |line, value| {
+            let kind = value
+                .get("type")
+                .and_then(|t| t.as_str())
+                .map(str::to_owned);
+            match kind.as_deref() {
+                Some("run") => parse::from_value(path, line, value).map(RawLine::Run),
+                Some("exec") => parse::from_value(path, line, value).map(RawLine::Exec),
+                Some(other) => Err(ParseError::at(
+                    path,
+                    line,
+                    "type",
+                    format!("unknown record type `{other}` (expected `run` or `exec`)"),
+                )),
+                None => Err(ParseError::at(
+                    path,
+                    line,
+                    "type",
+                    "missing record type (`run` or `exec`)",
+                )),
+            }
+        })?;
+        let mut it = lines.into_iter();
+        let meta = match it.next() {
+            Some((_, RawLine::Run(meta))) => meta,
+            Some((line, RawLine::Exec(_))) => {
+                return Err(ParseError::at(
+                    path,
+                    line,
+                    "type",
+                    "the first line must be the run metadata (\"type\": \"run\")",
+                ))
+            }
+            None => return Err(ParseError::at(path, 1, "type", "the file is empty")),
+        };
+        if meta.schema != SCHEMA {
+            return Err(ParseError::at(
+                path,
+                1,
+                "schema",
+                format!(
+                    "schema {} is not supported (this build reads {SCHEMA})",
+                    meta.schema
+                ),
+            ));
+        }
+        let mut records = Vec::new();
+        for (line, l) in it {
+            match l {
+                RawLine::Exec(r) => {
+                    if r.schema != SCHEMA {
+                        return Err(ParseError::at(
+                            path,
+                            line,
+                            "schema",
+                            format!("schema {} is not supported", r.schema),
+                        ));
+                    }
+                    records.push(r)
+                }
+                RawLine::Run(_) => {
+                    return Err(ParseError::at(
+                        path,
+                        line,
+                        "type",
+                        "a second run metadata line; only the first line may be \"run\"",
+                    ))
+                }
+            }
+        }
+        Ok(RawFile {
+            path: path.to_owned(),
+            meta,
+            records,
+        })
+    }
+}
+
+/// Serialise one line for a JSONL file (no newline inside, newline at the end).
+pub fn to_jsonl<T: Serialize>(value: &T) -> String {
+    let mut s = serde_json::to_string(value).expect("wire types always serialise");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,122 @@
+use super::*;
+
+fn meta() -> RunMeta {
+    RunMeta {
+        schema: SCHEMA,
+        run_id: "r1".into(),
+        started_at: "2026-11-23T00:00:00Z".into(),
+        git_rev: "abc".into(),
+        git_dirty: false,
+        backend: BackendKind::Native,
+        machine: Machine {
+            cpu_model: "cpu".into(),
+            cores: 2,
+            kernel: "6".into(),
+            os: "debian".into(),
+            memory_kib: 1,
+            governor: None,
+            fingerprint: "f".into(),
+        },
+        params: RunParams {
+            size: SizeName::Quick,
+            processes: 1,
+            iterations: 1,
+            startup_processes: 1,
+            timeout_s: 1.0,
+            interps: vec![],
+            workloads: vec![],
+            target_ci: None,
+        },
+        interpreters: vec![],
+    }
+}
+
+fn exec(status: Outcome) -> ExecRecord {
+    ExecRecord {
+        schema: SCHEMA,
+        interp: "cpython-host".into(),
+        workload: "nbody".into(),
+        size: SizeName::Quick,
+        process: 0,
+        outcome: status,
+        iterations_ns: vec![1, 2, 3],
+        wall_ns: 10,
+        user_ns: 5,
+        sys_ns: 1,
+        max_rss_kib: 100,
+        checksum: Some("42".into()),
+        clock: None,
+        implementation: None,
+        stderr_tail: String::new(),
+    }
+}
+
+#[test]
+fn raw_file_round_trips() {
+    let mut text = to_jsonl(&RawLine::Run(meta()));
+    for o in [
+        Outcome::Ok,
+        Outcome::OutOfMemory,
+        Outcome::TimedOut { after_s: 2.0 },
+    ] {
+        text.push_str(&to_jsonl(&RawLine::Exec(exec(o))));
+    }
+    let f = RawFile::parse(Path::new("r.jsonl"), &text).unwrap();
+    assert_eq!(f.meta, meta());
+    assert_eq!(f.records.len(), 3);
+    assert_eq!(f.records[2].outcome, Outcome::TimedOut { after_s: 2.0 });
+}
+
+#[test]
+fn malformed_line_names_file_line_and_field() {
+    let mut text = to_jsonl(&RawLine::Run(meta()));
+    text.push_str(&to_jsonl(&RawLine::Exec(exec(Outcome::Ok))));
+    let bad = to_jsonl(&RawLine::Exec(exec(Outcome::Ok)))
+        .replace("\"wall_ns\":10", "\"wall_ns\":\"ten\"");
+    text.push_str(&bad);
+    let err = RawFile::parse(Path::new("results/raw/x.jsonl"), &text).unwrap_err();
+    assert_eq!(err.line, Some(3));
+    assert_eq!(err.field.as_deref(), Some("wall_ns"));
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("results/raw/x.jsonl:3: field `wall_ns`: "),
+        "{shown}"
+    );
+}
+
+#[test]
+fn nested_field_and_unknown_status_are_named() {
+    let mut text = to_jsonl(&RawLine::Run(meta()));
+    text.push_str(
+        &to_jsonl(&RawLine::Exec(exec(Outcome::Ok)))
+            .replace("\"status\":\"ok\"", "\"status\":\"exploded\""),
+    );
+    let err = RawFile::parse(Path::new("x.jsonl"), &text).unwrap_err();
+    assert_eq!(err.line, Some(2));
+    assert_eq!(err.field.as_deref(), Some("outcome.status"), "{err}");
+    assert!(err.message.contains("exploded"), "{err}");
+}
+
+#[test]
+fn first_line_must_be_run_meta() {
+    let text = to_jsonl(&RawLine::Exec(exec(Outcome::Ok)));
+    let err = RawFile::parse(Path::new("x.jsonl"), &text).unwrap_err();
+    assert_eq!((err.line, err.field.as_deref()), (Some(1), Some("type")));
+}
+
+#[test]
+fn truncated_last_line_is_an_error_with_its_line() {
+    let mut text = to_jsonl(&RawLine::Run(meta()));
+    let rec = to_jsonl(&RawLine::Exec(exec(Outcome::Ok)));
+    text.push_str(&rec[..rec.len() / 2]);
+    let err = RawFile::parse(Path::new("x.jsonl"), &text).unwrap_err();
+    assert_eq!(err.line, Some(2));
+}
+
+#[test]
+fn unknown_schema_is_rejected() {
+    let mut m = meta();
+    m.schema = 99;
+    let err = RawFile::parse(Path::new("x.jsonl"), &to_jsonl(&RawLine::Run(m))).unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("schema"));
+}
