@@ -1,1 +1,76 @@
-fn main() {}
+//! `bench-runner`: measure one cell and print one JSON line per process execution.
+//!
+//! xtask starts it, on the host (`--backend native`) or inside an image (`--backend docker`);
+//! its stdout lines are exactly the lines of `results/raw/<run>.jsonl`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use whichpy_wire::{to_jsonl, CellSpec, RawLine};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about,
+    long_about = "Measures one benchmark cell (interpreter × workload × size).\n\n\
+It spawns each interpreter process itself, takes wall time from a monotonic clock and CPU time \
+and peak RSS from wait4, kills the process group at the timeout, checks the checksum, and \
+prints one JSON record per process execution on stdout as soon as it finishes. Failed \
+executions are printed too, with their stderr tail."
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a cell described by a JSON `CellSpec` (see crates/wire)
+    Cell {
+        /// The spec as JSON, `@FILE` to read it from a file, or `-` for stdin
+        spec: String,
+    },
+    /// Print what an interpreter is (`sys.implementation`, version) as JSON
+    Identify {
+        /// Path of harness.py
+        #[arg(long)]
+        harness: PathBuf,
+        /// The interpreter and its flags
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Cell { spec } => {
+            let text = match spec.as_str() {
+                "-" => std::io::read_to_string(std::io::stdin())
+                    .context("reading the spec from stdin")?,
+                s if s.starts_with('@') => std::fs::read_to_string(&s[1..])
+                    .with_context(|| format!("reading {}", &s[1..]))?,
+                s => s.to_owned(),
+            };
+            let spec: CellSpec = serde_json::from_str(&text)
+                .context("the cell spec is not valid JSON for this bench-runner version")?;
+            bench_runner::install_signal_handlers();
+            let cancel = AtomicBool::new(false);
+            let stdout = std::io::stdout();
+            bench_runner::run_cell(&spec, &cancel, |rec| {
+                let mut out = stdout.lock();
+                // One write per record, then flush: a reader never sees half a line from us.
+                let _ = out.write_all(to_jsonl(&RawLine::Exec(rec)).as_bytes());
+                let _ = out.flush();
+            });
+        }
+        Cmd::Identify { harness, command } => {
+            let info = bench_runner::identify(&command[0], &command[1..], &harness)?;
+            println!("{}", serde_json::to_string(&info)?);
+        }
+    }
+    Ok(())
+}
