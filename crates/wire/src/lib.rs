@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub mod parse;
+pub mod summary;
 
 pub use parse::{parse_json_file, parse_jsonl, ParseError};
 

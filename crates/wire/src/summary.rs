@@ -1,0 +1,447 @@
+//! `results/summary.json`: what `analyse` hands to the renderer of the article and the site.
+//!
+//! Boundary: `whichpy-stats::summarise` (pure) -> this file -> templates and charts. The
+//! renderer needs nothing else: every figure, interval, verdict, warning and the environment
+//! the numbers were measured in are here. [`SUMMARY_SCHEMA`] is bumped on any incompatible
+//! change; a reader rejects a version it does not know.
+//!
+//! Conventions:
+//! - times are nanoseconds as `f64` (`*_ns`), memory is KiB (`*_kib`);
+//! - a ratio is `time(interp) / time(baseline)`: below 1 means the interpreter is faster;
+//! - every interval is a 95% interval; `ci: None` means it could not be computed (one sample);
+//! - every collection is a `Vec` in a documented order or a `BTreeMap`, so the same data gives
+//!   byte-identical JSON.
+//!
+//! Iteration series: the full per-process series stay in the raw files. The summary keeps, per
+//! cell, the mean, minimum and maximum across process executions at each iteration index
+//! ([`IterationProfile`], enough for a warm-up chart with a band), and per process execution its
+//! changepoints and segment means ([`ProcessSummary`], enough to draw each execution's
+//! step line). That keeps the summary small whatever `--target-ci` adds.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{BackendKind, CellKey, Family, InterpInfo, Machine, Outcome, RunParams, SizeName};
+use crate::{WorkloadKind, WorkloadMeta};
+
+/// Version of the summary format. Bump on any incompatible change.
+pub const SUMMARY_SCHEMA: u32 = 1;
+
+/// The whole analysis of one machine's raw data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub schema: u32,
+    /// The parameters the analysis ran with.
+    pub analysis: AnalysisParams,
+    pub environment: Environment,
+    /// The workloads of the suite that appear in the data, in suite order.
+    pub workloads: Vec<WorkloadMeta>,
+    /// One per (interp, workload, size) present in the data, sorted by [`CellKey`].
+    pub cells: Vec<CellSummary>,
+    /// Every non-baseline interpreter against the baseline, per workload, size and metric.
+    /// Sorted by (workload, size, metric, interp).
+    pub comparisons: Vec<Comparison>,
+    /// Geometric mean of the ratios over workloads, per interpreter, size and metric.
+    pub geomeans: Vec<GeoMean>,
+    /// Where the cumulative-time curves of an interpreter and the baseline cross.
+    /// Only pairs that cross (one is faster cold, the other faster warm) are listed.
+    pub crossovers: Vec<Crossover>,
+    /// Which interpreter runs which workload: supported, failed (how) or unsupported (why).
+    pub compatibility: Vec<CompatEntry>,
+    /// Quality warnings, in the spirit of `pyperf check`; each says what to do next.
+    pub warnings: Vec<Warning>,
+}
+
+/// The knobs of the analysis, copied so a reader knows how the numbers were made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisParams {
+    /// Interpreter id every ratio is taken against.
+    pub baseline: String,
+    /// Seed of the bootstrap's random number generator.
+    pub seed: u64,
+    pub bootstrap_resamples: u32,
+    /// Confidence level of every interval (0.95).
+    pub confidence: f64,
+    /// Target relative half-width of a cell's interval, for the "too few samples" warning.
+    pub target_ci: f64,
+    /// Methods, named for readers (e.g. "Student's t", "PELT (L2 cost)").
+    pub methods: BTreeMap<String, String>,
+}
+
+/// Where and when the data was measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    /// The machine every pooled run shares (runs from other machines are left out and warned).
+    pub machine: Machine,
+    /// The runs pooled into this summary, sorted by start time.
+    pub runs: Vec<RunInfo>,
+    /// Interpreters with versions and images, from the latest run that used each, sorted by id.
+    pub interpreters: Vec<InterpInfo>,
+    /// Start time of the latest pooled run (RFC 3339): the date of the data.
+    pub data_date: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub run_id: String,
+    pub started_at: String,
+    pub git_rev: String,
+    pub git_dirty: bool,
+    pub backend: BackendKind,
+    pub params: RunParams,
+}
+
+/// A closed interval.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Interval {
+    pub fn contains(&self, x: f64) -> bool {
+        self.low <= x && x <= self.high
+    }
+}
+
+/// A mean across process executions with its Student's t 95% interval.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// Number of samples (process executions, unless stated otherwise).
+    pub n: u32,
+    pub mean: f64,
+    pub median: f64,
+    /// Sample standard deviation (n - 1); `None` for one sample.
+    pub std_dev: Option<f64>,
+    /// 95% interval of the mean; `None` for one sample.
+    pub ci: Option<Interval>,
+}
+
+impl Estimate {
+    /// Half-width of the interval relative to the mean (0.02 = ±2%).
+    pub fn relative_half_width(&self) -> Option<f64> {
+        let ci = self.ci?;
+        if self.mean == 0.0 {
+            return None;
+        }
+        Some((ci.high - ci.low) / 2.0 / self.mean.abs())
+    }
+}
+
+/// Barrett et al.'s classes of one process execution's iteration series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarmupClass {
+    /// Every segment is equivalent to the last: no change worth the name.
+    Flat,
+    /// The steady state is faster than everything before it.
+    Warmup,
+    /// Something before the steady state was faster than it.
+    Slowdown,
+    /// The last segment is too short to be called a steady state.
+    NoSteadyState,
+}
+
+impl WarmupClass {
+    pub const ALL: [WarmupClass; 4] = [
+        WarmupClass::Flat,
+        WarmupClass::Warmup,
+        WarmupClass::Slowdown,
+        WarmupClass::NoSteadyState,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarmupClass::Flat => "flat",
+            WarmupClass::Warmup => "warmup",
+            WarmupClass::Slowdown => "slowdown",
+            WarmupClass::NoSteadyState => "no_steady_state",
+        }
+    }
+}
+
+/// Whether the process executions of a cell agree on their warm-up class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Consistency {
+    /// Every process execution has the same class.
+    Consistent,
+    /// Classes differ. Barrett et al. call a mix of only `flat` and `warmup` "good
+    /// inconsistent": every execution still reaches a steady state no slower than its start.
+    Inconsistent,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WarmupSummary {
+    /// The class shared by every process execution, if they agree.
+    pub class: Option<WarmupClass>,
+    pub consistency: Consistency,
+    /// Only `flat` and `warmup` occur (Barrett et al.'s "good inconsistent").
+    pub good: bool,
+    /// Process executions per class (every class present, zero counts included).
+    pub counts: BTreeMap<WarmupClass, u32>,
+    /// Iterations before the steady state, across process executions that reach one.
+    pub iterations_before_steady: Option<Estimate>,
+    /// Time spent before the steady state (ns), across process executions that reach one.
+    pub time_before_steady_ns: Option<Estimate>,
+}
+
+/// One process execution, as the warm-up analysis saw it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProcessSummary {
+    pub process: u32,
+    pub run_id: String,
+    pub class: WarmupClass,
+    /// Indices where a new segment starts (never 0).
+    pub changepoints: Vec<u32>,
+    /// Mean of each segment (ns), one more than `changepoints`.
+    pub segment_means_ns: Vec<f64>,
+    /// First iteration of the steady state; for `no_steady_state`, of the window used instead.
+    pub steady_start: u32,
+    /// Mean of the steady state (ns); for `no_steady_state`, of the last iterations.
+    pub steady_mean_ns: f64,
+    pub first_iteration_ns: u64,
+    pub iterations: u32,
+    /// Isolated spikes left out of the changepoint search (still in every mean).
+    pub outliers: Vec<u32>,
+    pub wall_ns: u64,
+    pub max_rss_kib: u64,
+}
+
+/// Per iteration index, across the successful process executions of a cell.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IterationProfile {
+    pub mean_ns: Vec<f64>,
+    pub min_ns: Vec<u64>,
+    pub max_ns: Vec<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Memory {
+    /// Over successful process executions, of `ru_maxrss`.
+    pub median_kib: f64,
+    pub max_kib: u64,
+}
+
+/// Failures of one kind in a cell.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FailureCount {
+    /// [`Outcome::label`].
+    pub label: String,
+    pub count: u32,
+    /// The first such outcome (lowest process index), with its details.
+    pub example: Outcome,
+    /// Its stderr tail.
+    pub stderr_tail: String,
+}
+
+/// Everything measured in one cell (interp × workload × size).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CellSummary {
+    pub key: CellKey,
+    pub family: Family,
+    pub kind: WorkloadKind,
+    pub processes_ok: u32,
+    pub processes_failed: u32,
+    /// Failures grouped by kind, sorted by label.
+    pub failures: Vec<FailureCount>,
+    /// Iterations per successful process execution (the smallest, if they differ).
+    pub iterations: u32,
+    /// Whole-process wall time: the figure of a startup cell.
+    pub wall_ns: Option<Estimate>,
+    /// Mean startup time of this interpreter (its startup cell), added to cold time.
+    pub startup_ns: Option<Estimate>,
+    /// First iteration of each process execution.
+    pub first_iteration_ns: Option<Estimate>,
+    /// First iteration plus the interpreter's mean startup.
+    pub cold_ns: Option<Estimate>,
+    /// Steady-state mean of each process execution.
+    pub warm_ns: Option<Estimate>,
+    /// Mean of all iterations of each process execution, warm-up included.
+    pub iteration_mean_ns: Option<Estimate>,
+    pub warmup: Option<WarmupSummary>,
+    pub memory: Option<Memory>,
+    pub profile: Option<IterationProfile>,
+    /// Successful process executions, by run then process index.
+    pub process_details: Vec<ProcessSummary>,
+}
+
+/// What a ratio compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Steady-state time per iteration.
+    Warm,
+    /// First iteration plus startup.
+    Cold,
+    /// Whole-process wall time of a startup cell.
+    Startup,
+}
+
+impl Metric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::Warm => "warm",
+            Metric::Cold => "cold",
+            Metric::Startup => "startup",
+        }
+    }
+}
+
+/// The honest word for a ratio.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The whole interval of `time(interp) / time(baseline)` is below 1.
+    Faster,
+    /// The whole interval is above 1.
+    Slower,
+    /// The interval contains 1.
+    NoSignificantDifference,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Faster => "faster",
+            Verdict::Slower => "slower",
+            Verdict::NoSignificantDifference => "no_significant_difference",
+        }
+    }
+}
+
+/// `time(interp) / time(baseline)` for one workload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub interp: String,
+    pub baseline: String,
+    pub workload: String,
+    pub size: SizeName,
+    pub metric: Metric,
+    /// Ratio of the point estimates.
+    pub ratio: f64,
+    /// Bootstrap 95% percentile interval (both levels resampled).
+    pub ci: Interval,
+    pub verdict: Verdict,
+}
+
+/// Geometric mean of the ratios over workloads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GeoMean {
+    pub interp: String,
+    pub baseline: String,
+    pub size: SizeName,
+    pub metric: Metric,
+    /// The workloads included (both interpreters have data), sorted.
+    pub workloads: Vec<String>,
+    pub ratio: f64,
+    pub ci: Interval,
+    pub verdict: Verdict,
+}
+
+/// Which curve ends up below the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrossDirection {
+    /// The interpreter is slower cold, faster warm: it overtakes the baseline.
+    InterpOvertakes,
+    /// The interpreter is faster cold, slower warm: the baseline overtakes it.
+    BaselineOvertakes,
+}
+
+/// Where the cumulative-time curves (startup + iterations 1..k) of two interpreters cross.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Crossover {
+    pub interp: String,
+    pub baseline: String,
+    pub workload: String,
+    pub size: SizeName,
+    pub direction: CrossDirection,
+    /// The first number of iterations k after which the overtaker's total is the smaller.
+    pub iterations: u64,
+    /// The overtaker's total time (startup + k iterations) at that point, ns.
+    pub time_ns: f64,
+    /// `true` when k lies beyond the measured iterations and comes from the warm means.
+    pub extrapolated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum CompatStatus {
+    /// Every process execution succeeded.
+    Supported,
+    /// At least one process execution failed; `outcome` is the most frequent failure.
+    Failed {
+        outcome: Outcome,
+        failed: u32,
+        ok: u32,
+    },
+    /// The workload declares that this family cannot run it.
+    Unsupported { reason: String },
+}
+
+/// One entry of the compatibility matrix; sorted by (workload, size, interp).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompatEntry {
+    pub interp: String,
+    pub workload: String,
+    pub size: SizeName,
+    #[serde(flatten)]
+    pub status: CompatStatus,
+}
+
+/// What a warning is about.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WarningKind {
+    /// The process means vary a lot (pyperf warns above 10%).
+    HighVariation { cv: f64, limit: f64 },
+    /// The interval is wider than the target; `needed` estimates the process executions that
+    /// would reach it.
+    TooFewSamples {
+        half_width: f64,
+        target: f64,
+        processes: u32,
+        needed: u32,
+    },
+    /// Only one successful process execution: no interval at all.
+    SingleProcess,
+    /// Process means far from the others (modified z-score, Iglewicz & Hoaglin).
+    Outliers { count: u32, of: u32 },
+    /// Process executions disagree on their warm-up class.
+    InconsistentWarmup { counts: BTreeMap<WarmupClass, u32> },
+    /// Some process executions never reach a steady state.
+    NoSteadyState {
+        count: u32,
+        of: u32,
+        iterations: u32,
+    },
+    /// Iterations shorter than the clock can time well.
+    ShortIterations { mean_ns: f64, min_ns: f64 },
+    /// Some process executions failed (kept out of every mean).
+    Failures { failed: u32, of: u32, label: String },
+    /// Every process execution failed.
+    AllFailed { of: u32, label: String },
+    /// No baseline data for this workload: no ratio.
+    NoBaseline { baseline: String },
+    /// Runs from another machine were left out (numbers are never pooled across machines).
+    OtherMachine { run_id: String, fingerprint: String },
+}
+
+/// A quality warning. `message` is the same text for every reader: what is wrong and what to
+/// do next.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Warning {
+    /// The cell it is about; `None` for the whole summary.
+    pub cell: Option<CellKey>,
+    #[serde(flatten)]
+    pub kind: WarningKind,
+    pub message: String,
+}
+
+impl Summary {
+    pub fn cell(&self, key: &CellKey) -> Option<&CellSummary> {
+        self.cells.iter().find(|c| &c.key == key)
+    }
+}
