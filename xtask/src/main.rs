@@ -1,1 +1,40 @@
-fn main() {}
+//! `cargo xtask`: whichpy's commands. This file only parses flags and dispatches.
+
+use clap::{Parser, Subcommand};
+use xtask::{bench, doctor, project, suite};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "whichpy: CPython, PyPy or MicroPython — which interpreter matters for your app? Measured, not guessed.",
+    long_about = None,
+    after_help = "The pipeline: images → bench → analyse → render. Each stage reads only the files of the one before:\n  \
+        containers/ + bench-runner/  →  results/raw/<run>.jsonl  →  results/summary.json  →  dist/\n\
+        Start with `cargo xtask doctor`, then `cargo xtask bench --quick`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    Bench(bench::Bench),
+    Doctor(doctor::Doctor),
+    Suite(suite::SuiteCmd),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let sh = xshell::Shell::new().expect("a shell");
+    sh.change_dir(project::root());
+    let result = match cli.cmd {
+        Cmd::Bench(c) => c.run(&sh),
+        Cmd::Doctor(c) => c.run(&sh),
+        Cmd::Suite(c) => c.run(&sh),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,85 @@
+//! Where interpreters run. Both backends start the same bench-runner with the same
+//! [`CellSpec`]; they differ only in where the interpreter comes from.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use whichpy_wire::{BackendKind, CellSpec, ExecRecord, InterpInfo};
+
+use crate::catalogue::Interpreter;
+
+pub mod native;
+
+/// Something that can run bench-runner for a cell.
+pub trait Backend {
+    fn kind(&self) -> BackendKind;
+
+    /// Make an interpreter ready to run (find it, or build its image) and ask it what it is.
+    /// An error means the interpreter is unavailable here; the run goes on without it.
+    fn prepare(&mut self, interp: &Interpreter) -> anyhow::Result<InterpInfo>;
+
+    /// Paths of `harness.py` and the workloads folder as bench-runner sees them.
+    fn runner_paths(&self) -> (PathBuf, PathBuf);
+
+    /// Run one cell. Each record is handed to `on_record` as soon as bench-runner prints it,
+    /// so an interrupted cell keeps its finished process executions. Returns early, without
+    /// error, when `cancel` is set.
+    fn run_cell(
+        &mut self,
+        interp: &Interpreter,
+        spec: &CellSpec,
+        cancel: &AtomicBool,
+        on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
+}
+
+/// Read bench-runner's stdout: each line must be an `exec` record.
+pub fn read_records(
+    source: &str,
+    reader: impl std::io::BufRead,
+    on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let path = std::path::Path::new(source);
+    for (i, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = whichpy_wire::parse::parse_jsonl_tagged(path, &line, |l, v| {
+            whichpy_wire::parse::from_value::<ExecRecord>(path, l + i, v)
+        })?;
+        for (_, rec) in parsed {
+            on_record(rec)?;
+        }
+    }
+    Ok(())
+}
+
+/// Open the backend the user asked for. `auto` falls back to native, saying why.
+pub fn connect(
+    sh: &xshell::Shell,
+    root: &std::path::Path,
+    choice: crate::bench::BackendChoice,
+) -> anyhow::Result<Box<dyn Backend>> {
+    use crate::bench::BackendChoice;
+    let native = |sh: &xshell::Shell| -> anyhow::Result<Box<dyn Backend>> {
+        Ok(Box::new(native::Native::new(
+            root,
+            crate::project::build_runner(sh, root)?,
+        )))
+    };
+    match choice {
+        BackendChoice::Native => native(sh),
+        BackendChoice::Docker => Ok(Box::new(crate::docker::DockerBackend::connect(sh, root)?)),
+        BackendChoice::Auto => match crate::docker::DockerBackend::connect(sh, root) {
+            Ok(b) => {
+                eprintln!("backend: docker (the engine answered)");
+                Ok(Box::new(b))
+            }
+            Err(e) => {
+                eprintln!("backend: native, because the Docker engine is not usable: {e:#}");
+                native(sh)
+            }
+        },
+    }
+}

@@ -1,0 +1,473 @@
+//! `cargo xtask bench`: run the matrix (interpreters × workloads) and append every process
+//! execution to `results/raw/<run-id>.jsonl` as soon as it finishes.
+//!
+//! A run is a plan (cells, in workload-major order so that an interrupted run still compares
+//! interpreters on the workloads it reached) and a file. The file is the only state: `--resume`
+//! re-reads it, counts each cell's finished process executions and runs only what is missing.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use whichpy_wire::{
+    to_jsonl, BackendKind, CellKey, CellSpec, ExecRecord, InterpInfo, InterpSpec, Outcome, RawFile,
+    RawLine, RunMeta, RunParams, SizeName, Suite, WorkloadKind, WorkloadMeta, SCHEMA,
+};
+use xshell::Shell;
+
+use crate::backend::Backend;
+use crate::catalogue::{Catalogue, Interpreter};
+use crate::project::{self, RAW_DIR};
+
+/// Which engine runs the interpreters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendChoice {
+    /// Docker when an engine answers, native otherwise
+    Auto,
+    /// Pinned images through the Docker engine
+    Docker,
+    /// Interpreters installed on this machine
+    Native,
+}
+
+/// Run the benchmark matrix and record every process execution.
+#[derive(Clone, Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    cargo xtask bench --quick                      # a few minutes: every workload, small sizes\n  \
+    cargo xtask bench --interp cpython-3.13 --interp pypy-7.3 --workload nbody\n  \
+    cargo xtask bench --backend native --interp host\n  \
+    cargo xtask bench --resume                     # finish the latest interrupted run")]
+pub struct Bench {
+    /// Where the interpreters run
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: BackendChoice,
+    /// Small sizes and few repetitions (minutes instead of hours)
+    #[arg(long)]
+    pub quick: bool,
+    /// Interpreter ids or sets (default, variants, history, host); repeatable.
+    /// Default: the `default` set with docker, the `host` set with native
+    #[arg(long = "interp", value_name = "ID|SET")]
+    pub interps: Vec<String>,
+    /// Workload names; repeatable. Default: all of bench-runner/workloads
+    #[arg(long = "workload", value_name = "NAME")]
+    pub workloads: Vec<String>,
+    /// Process executions per cell [default: 3 quick, 5 otherwise]
+    #[arg(long)]
+    pub processes: Option<u32>,
+    /// In-process iterations per process execution [default: 10 quick, 20 otherwise]
+    #[arg(long)]
+    pub iterations: Option<u32>,
+    /// Process executions of the empty program per startup cell [default: 20 quick, 50 otherwise]
+    #[arg(long)]
+    pub startup_processes: Option<u32>,
+    /// Wall-clock limit per process execution, seconds [default: 120 quick, 600 otherwise]
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    /// Finish an interrupted run: the latest one, or the given run id or file
+    #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "latest")]
+    pub resume: Option<String>,
+    /// Folder for raw results
+    #[arg(long, default_value = RAW_DIR)]
+    pub out: PathBuf,
+}
+
+/// One cell to run, with how many process executions it still needs.
+#[derive(Clone, Debug)]
+pub struct PlannedCell {
+    pub interp: Interpreter,
+    pub workload: WorkloadMeta,
+    pub first_process: u32,
+    pub processes: u32,
+}
+
+impl Bench {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
+        let root = project::root();
+        let catalogue = Catalogue::load(&root)?;
+        let suite = project::load_suite(&root)?;
+        std::fs::create_dir_all(root.join(&self.out))
+            .with_context(|| format!("creating {}", self.out.display()))?;
+
+        let resumed = match &self.resume {
+            Some(which) => Some(RawFile::read(&find_run(&root.join(&self.out), which)?)?),
+            None => None,
+        };
+        let kind = match &resumed {
+            Some(f) => match f.meta.backend {
+                BackendKind::Docker => BackendChoice::Docker,
+                BackendKind::Native => BackendChoice::Native,
+            },
+            None => self.backend,
+        };
+        let mut backend = crate::backend::connect(sh, &root, kind)?;
+
+        let (meta, path, done) = match resumed {
+            Some(file) => {
+                eprintln!(
+                    "resuming {} ({} records so far)",
+                    file.path.display(),
+                    file.records.len()
+                );
+                let done = finished_processes(&file.records);
+                check_interpreters_unchanged(&catalogue, backend.as_mut(), &file.meta)?;
+                (file.meta, file.path, done)
+            }
+            None => {
+                let meta = self.new_run(sh, &catalogue, &suite, backend.as_mut())?;
+                let path = root.join(&self.out).join(format!("{}.jsonl", meta.run_id));
+                let mut f =
+                    File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+                f.write_all(to_jsonl(&RawLine::Run(meta.clone())).as_bytes())?;
+                f.sync_data()?;
+                (meta, path, BTreeMap::new())
+            }
+        };
+        let plan = plan(&catalogue, &suite, &meta.params, &done)?;
+        execute(backend.as_mut(), &meta, &plan, &path)
+    }
+
+    fn new_run(
+        &self,
+        sh: &Shell,
+        catalogue: &Catalogue,
+        suite: &Suite,
+        backend: &mut dyn Backend,
+    ) -> anyhow::Result<RunMeta> {
+        let size = if self.quick {
+            SizeName::Quick
+        } else {
+            SizeName::Default
+        };
+        let wanted = if self.interps.is_empty() {
+            vec![match backend.kind() {
+                BackendKind::Docker => "default".to_owned(),
+                BackendKind::Native => "host".to_owned(),
+            }]
+        } else {
+            self.interps.clone()
+        };
+        let selected = catalogue.select(&wanted)?;
+        let workloads: Vec<String> = if self.workloads.is_empty() {
+            suite.workloads.iter().map(|w| w.name.clone()).collect()
+        } else {
+            for w in &self.workloads {
+                if suite.get(w).is_none() {
+                    let names: Vec<&str> =
+                        suite.workloads.iter().map(|w| w.name.as_str()).collect();
+                    bail!("no workload named `{w}` (workloads: {})", names.join(", "));
+                }
+            }
+            self.workloads.clone()
+        };
+
+        let mut interpreters: Vec<InterpInfo> = Vec::new();
+        for interp in selected {
+            if backend.kind() == BackendKind::Docker && interp.is_host() {
+                eprintln!(
+                    "skipping {}: a host interpreter runs only with --backend native",
+                    interp.id
+                );
+                continue;
+            }
+            match backend.prepare(interp) {
+                Ok(info) => {
+                    eprintln!(
+                        "  {:<26} {}",
+                        interp.id,
+                        info.implementation.sys_version.lines().next().unwrap_or("")
+                    );
+                    interpreters.push(info)
+                }
+                Err(e) => {
+                    let hint = interp
+                        .install
+                        .as_deref()
+                        .map(|c| format!(" (install: {c})"))
+                        .unwrap_or_default();
+                    eprintln!("missing {}: {e:#}{hint}", interp.id);
+                }
+            }
+        }
+        if interpreters.is_empty() {
+            bail!("none of the selected interpreters is available; `cargo xtask doctor` says what to install");
+        }
+        let (git_rev, git_dirty) = project::git_revision(sh);
+        let now = jiff::Timestamp::now();
+        let run_id = format!("{}-{}", now.strftime("%Y%m%dT%H%M%SZ"), backend.kind());
+        Ok(RunMeta {
+            schema: SCHEMA,
+            run_id,
+            started_at: now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            git_rev,
+            git_dirty,
+            backend: backend.kind(),
+            machine: crate::machine::probe(),
+            params: RunParams {
+                size,
+                processes: self.processes.unwrap_or(if self.quick { 3 } else { 5 }),
+                iterations: self.iterations.unwrap_or(if self.quick { 10 } else { 20 }),
+                startup_processes: self.startup_processes.unwrap_or(if self.quick {
+                    20
+                } else {
+                    50
+                }),
+                timeout_s: self
+                    .timeout
+                    .unwrap_or(if self.quick { 120.0 } else { 600.0 }),
+                interps: interpreters.iter().map(|i| i.id.clone()).collect(),
+                workloads,
+                target_ci: None,
+            },
+            interpreters,
+        })
+    }
+}
+
+/// The raw file to resume: `latest`, a run id, or a path.
+fn find_run(dir: &Path, which: &str) -> anyhow::Result<PathBuf> {
+    if which != "latest" {
+        let as_path = PathBuf::from(which);
+        if as_path.is_file() {
+            return Ok(as_path);
+        }
+        let in_dir = dir.join(format!("{which}.jsonl"));
+        if in_dir.is_file() {
+            return Ok(in_dir);
+        }
+        bail!(
+            "no run `{which}` in {} (ls {} to see the runs)",
+            dir.display(),
+            dir.display()
+        );
+    }
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    runs.sort();
+    runs.pop()
+        .with_context(|| format!("no run to resume in {}", dir.display()))
+}
+
+/// Process executions already recorded, per cell: the highest index + 1 and whether the cell
+/// was closed by an `unsupported` record.
+fn finished_processes(records: &[ExecRecord]) -> BTreeMap<CellKey, (u32, bool)> {
+    let mut done: BTreeMap<CellKey, (u32, bool)> = BTreeMap::new();
+    for r in records {
+        let e = done.entry(r.key()).or_default();
+        e.0 = e.0.max(r.process + 1);
+        e.1 |= matches!(r.outcome, Outcome::Unsupported { .. });
+    }
+    done
+}
+
+/// A resumed run must measure the same interpreters it started with.
+fn check_interpreters_unchanged(
+    catalogue: &Catalogue,
+    backend: &mut dyn Backend,
+    meta: &RunMeta,
+) -> anyhow::Result<()> {
+    for recorded in &meta.interpreters {
+        let interp = catalogue.get(&recorded.id).with_context(|| {
+            format!(
+                "interpreter `{}` of this run is no longer in the catalogue",
+                recorded.id
+            )
+        })?;
+        let now = backend.prepare(interp)?;
+        if now.implementation != recorded.implementation {
+            bail!(
+                "`{}` changed since the run started ({} then, {} now); start a new run instead of resuming",
+                recorded.id,
+                recorded.implementation.sys_version,
+                now.implementation.sys_version
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Cells still to run, workload-major.
+pub fn plan(
+    catalogue: &Catalogue,
+    suite: &Suite,
+    params: &RunParams,
+    done: &BTreeMap<CellKey, (u32, bool)>,
+) -> anyhow::Result<Vec<PlannedCell>> {
+    let mut cells = Vec::new();
+    for name in &params.workloads {
+        let workload = suite
+            .get(name)
+            .with_context(|| format!("workload `{name}` of this run is no longer in the suite"))?;
+        for id in &params.interps {
+            let interp = catalogue
+                .get(id)
+                .with_context(|| format!("interpreter `{id}` is not in the catalogue"))?;
+            let wanted = match workload.kind {
+                WorkloadKind::Startup => params.startup_processes,
+                WorkloadKind::Iterations => params.processes,
+            };
+            let key = CellKey {
+                interp: id.clone(),
+                workload: name.clone(),
+                size: params.size,
+            };
+            let (have, closed) = done.get(&key).copied().unwrap_or((0, false));
+            if closed || have >= wanted {
+                continue;
+            }
+            cells.push(PlannedCell {
+                interp: interp.clone(),
+                workload: workload.clone(),
+                first_process: have,
+                processes: wanted - have,
+            });
+        }
+    }
+    Ok(cells)
+}
+
+/// Run the plan, appending each record to `path` as it arrives.
+fn execute(
+    backend: &mut dyn Backend,
+    meta: &RunMeta,
+    plan: &[PlannedCell],
+    path: &Path,
+) -> anyhow::Result<()> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                eprintln!("\nsecond interrupt: exiting now; finished records are on disk");
+                std::process::exit(130);
+            }
+            eprintln!("\ninterrupted: stopping after the current process execution…");
+        })
+        .context("installing the Ctrl-C handler")?;
+    }
+    let mut file = OpenOptions::new()
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    let total: u64 = plan.iter().map(|c| c.processes as u64).sum();
+    let pb = ProgressBar::new(total);
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs, ETA {eta}  {wide_msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    pb.enable_steady_tick(std::time::Duration::from_millis(250));
+    let (harness, workloads_dir) = backend.runner_paths();
+    let mut failures = 0u64;
+    let mut written = 0u64;
+    let mut infra_errors = Vec::new();
+
+    for cell in plan {
+        if cancel.load(Ordering::SeqCst) {
+            break;
+        }
+        let spec = CellSpec {
+            interp: InterpSpec {
+                id: cell.interp.id.clone(),
+                family: cell.interp.family,
+                executable: cell.interp.executable.clone(),
+                flags: cell.interp.flags.clone(),
+            },
+            workload: cell.workload.clone(),
+            size: meta.params.size,
+            processes: cell.processes,
+            first_process: cell.first_process,
+            iterations: meta.params.iterations,
+            timeout_s: meta.params.timeout_s,
+            harness: harness.clone(),
+            workloads_dir: workloads_dir.clone(),
+        };
+        let key = spec.key();
+        pb.set_message(key.to_string());
+        let mut seen = 0u32;
+        let result = backend.run_cell(&cell.interp, &spec, &cancel, &mut |rec| {
+            // One write per line on an O_APPEND file: a reader never sees half a record.
+            file.write_all(to_jsonl(&RawLine::Exec(rec.clone())).as_bytes())?;
+            file.flush()?;
+            written += 1;
+            match &rec.outcome {
+                Outcome::Ok => pb.inc(1),
+                Outcome::Unsupported { reason } => {
+                    // One record closes the cell: count all its planned executions as done.
+                    pb.inc((cell.processes - seen) as u64);
+                    pb.println(format!("  – {}: not run: {reason}", rec.key()));
+                }
+                _ => {
+                    failures += 1;
+                    pb.inc(1);
+                    pb.println(describe_failure(&rec));
+                }
+            }
+            seen += 1;
+            Ok(())
+        });
+        if let Err(e) = result {
+            if cancel.load(Ordering::SeqCst) {
+                break;
+            }
+            pb.println(format!("error in {key}: {e:#}"));
+            infra_errors.push(key.to_string());
+        }
+    }
+    pb.finish_and_clear();
+    file.sync_all()?;
+    eprintln!(
+        "{written} records written to {} ({failures} failed process executions recorded)",
+        path.display()
+    );
+    if cancel.load(Ordering::SeqCst) {
+        eprintln!(
+            "interrupted; finish this run with: cargo xtask bench --resume {}",
+            meta.run_id
+        );
+        std::process::exit(130);
+    }
+    if !infra_errors.is_empty() {
+        bail!(
+            "{} cells did not finish ({}); rerun them with: cargo xtask bench --resume {}",
+            infra_errors.len(),
+            infra_errors.join("; "),
+            meta.run_id
+        );
+    }
+    eprintln!("next: cargo xtask analyse");
+    Ok(())
+}
+
+fn describe_failure(rec: &ExecRecord) -> String {
+    let detail = match &rec.outcome {
+        Outcome::Crashed {
+            exit_code: Some(c), ..
+        } => format!("crashed (exit {c})"),
+        Outcome::Crashed {
+            signal: Some(s), ..
+        } => format!("crashed (signal {s})"),
+        Outcome::TimedOut { after_s } => format!("timed out after {after_s} s"),
+        Outcome::WrongChecksum { expected, got } => {
+            format!("wrong checksum: expected {expected}, got {got}")
+        }
+        Outcome::BadOutput { reason } => format!("bad output: {reason}"),
+        Outcome::SpawnFailed { reason } => format!("could not start: {reason}"),
+        o => o.label().to_owned(),
+    };
+    let last = rec.stderr_tail.trim().lines().last().unwrap_or("");
+    let last = if last.is_empty() {
+        String::new()
+    } else {
+        format!(" — {last}")
+    };
+    format!("  ✗ {} #{}: {detail}{last}", rec.key(), rec.process)
+}

@@ -1,0 +1,148 @@
+//! `cargo xtask doctor`: what this machine has, what is missing, and the command that adds it.
+
+use std::path::Path;
+
+use xshell::{cmd, Shell};
+
+use crate::catalogue::{host_executable, Catalogue};
+use crate::project::{self, HARNESS};
+
+/// Say what this machine has for whichpy (engine, tools, interpreters) and what is missing
+#[derive(Clone, Debug, clap::Args)]
+#[command(
+    after_help = "With --install, missing Debian packages are installed with apt-get (as root) \
+and the hosted MicroPython goes into .cache/mp-venv. Nothing is downloaded from elsewhere."
+)]
+pub struct Doctor {
+    /// Install what is missing (apt-get and pip; needs root for apt-get)
+    #[arg(long)]
+    pub install: bool,
+}
+
+/// One thing whichpy may use.
+struct Check {
+    what: String,
+    found: Result<String, String>,
+    /// Debian packages that provide it.
+    apt: Vec<String>,
+    /// Any other command that provides it.
+    other: Option<String>,
+    /// Needed by the quick benchmark or the tests (otherwise only by some commands).
+    required: bool,
+}
+
+fn version_of(sh: &Shell, program: &str, args: &[&str]) -> Result<String, String> {
+    match cmd!(sh, "{program} {args...}")
+        .quiet()
+        .ignore_stderr()
+        .read()
+    {
+        Ok(v) => Ok(v.lines().next().unwrap_or("").trim().to_owned()),
+        Err(_) => Err("not found".into()),
+    }
+}
+
+fn checks(sh: &Shell, root: &Path) -> anyhow::Result<Vec<Check>> {
+    let mut out = vec![
+        Check {
+            what: "Docker engine".into(),
+            found: crate::docker::engine_version().map_err(|e| format!("{e:#}")),
+            apt: vec!["docker.io".into()],
+            other: None,
+            required: false,
+        },
+        Check {
+            what: "mmdebstrap (builds the image root file systems)".into(),
+            found: version_of(sh, "mmdebstrap", &["--version"]),
+            apt: vec!["mmdebstrap".into()],
+            other: None,
+            required: false,
+        },
+        Check {
+            what: "python3 (generates the workload suite, runs the tests)".into(),
+            found: version_of(sh, "python3", &["--version"]),
+            apt: vec!["python3".into(), "python3-venv".into()],
+            other: None,
+            required: true,
+        },
+        Check {
+            what: "hyperfine (reference timings for startup)".into(),
+            found: version_of(sh, "hyperfine", &["--version"]),
+            apt: vec!["hyperfine".into()],
+            other: None,
+            required: false,
+        },
+    ];
+    let catalogue = Catalogue::load(root)?;
+    let harness = root.join(HARNESS);
+    for interp in catalogue.in_set("host") {
+        let exe = host_executable(root, &interp.executable);
+        let found = bench_runner::identify(&exe.display().to_string(), &interp.flags, &harness)
+            .map(|i| format!("{} {} (Python {})", i.name, i.version, i.python))
+            .map_err(|e| format!("{e:#}"));
+        let install = interp.install.clone().unwrap_or_default();
+        let (apt, other) = match install.strip_prefix("apt-get install -y ") {
+            Some(pkgs) => (pkgs.split_whitespace().map(str::to_owned).collect(), None),
+            None => (vec![], Some(install)),
+        };
+        out.push(Check {
+            what: format!("{} ({})", interp.id, interp.executable),
+            found,
+            apt,
+            other,
+            required: true,
+        });
+    }
+    Ok(out)
+}
+
+impl Doctor {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
+        let root = project::root();
+        sh.change_dir(&root);
+        let mut list = checks(sh, &root)?;
+        if self.install {
+            let apt: Vec<String> = list
+                .iter()
+                .filter(|c| c.found.is_err())
+                .flat_map(|c| c.apt.iter().cloned())
+                .collect();
+            if !apt.is_empty() {
+                eprintln!("installing with apt-get: {}", apt.join(" "));
+                cmd!(sh, "apt-get update -qq").run()?;
+                cmd!(
+                    sh,
+                    "apt-get install -y -qq --no-install-recommends {apt...}"
+                )
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .run()?;
+            }
+            for c in list.iter().filter(|c| c.found.is_err()) {
+                if let Some(other) = &c.other {
+                    eprintln!("installing {}: {other}", c.what);
+                    cmd!(sh, "sh -c {other}").run()?;
+                }
+            }
+            list = checks(sh, &root)?;
+        }
+        let mut missing_required = 0;
+        for c in &list {
+            match &c.found {
+                Ok(v) => println!("ok       {:<55} {v}", c.what),
+                Err(e) => {
+                    let how = if !c.apt.is_empty() {
+                        format!("apt-get install -y {}", c.apt.join(" "))
+                    } else {
+                        c.other.clone().unwrap_or_default()
+                    };
+                    println!("missing  {:<55} {e}\n         install: {how}", c.what);
+                    missing_required += c.required as usize;
+                }
+            }
+        }
+        if missing_required > 0 {
+            println!("\n{missing_required} required item(s) missing: `cargo xtask doctor --install` installs them");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,10 @@
+//! whichpy's commands. `main.rs` parses flags and dispatches; one module per command.
+
+pub mod backend;
+pub mod bench;
+pub mod catalogue;
+pub mod docker;
+pub mod doctor;
+pub mod machine;
+pub mod project;
+pub mod suite;
