@@ -1,0 +1,773 @@
+//! From raw records to the [`Summary`]: the pipeline of `cargo xtask analyse`, without the I/O.
+//!
+//! Steps:
+//! 1. Keep the runs of one machine: the machine of the latest run. Other runs are named in a
+//!    warning, never pooled.
+//! 2. Group successful and failed process executions per cell (interp × workload × size).
+//! 3. Per process execution: classify its iteration series (warm-up, [`crate::warmup`]); its warm
+//!    time is the steady-state mean, its cold time the first iteration plus the interpreter's
+//!    mean startup (its startup cell).
+//! 4. Per cell: Student's t intervals across process executions, memory, warm-up consistency,
+//!    iteration profile, warnings.
+//! 5. Per workload: ratios against the baseline with two-level bootstrap intervals and verdicts;
+//!    per interpreter the geometric mean; crossovers where cold and warm verdicts disagree.
+//! 6. The compatibility matrix and the environment.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use whichpy_wire::summary::*;
+use whichpy_wire::{
+    CellKey, ExecRecord, Family, InterpInfo, Machine, Outcome, RawFile, SizeName, Suite,
+    WorkloadKind,
+};
+
+use crate::bootstrap::TwoLevel;
+use crate::bootstrap::{geomean_replicates, percentile_interval, ratio_replicates, verdict};
+use crate::crossover::{crossover, Curve};
+use crate::describe::{
+    estimate, mean, median, modified_z_scores, processes_needed, relative_half_width, std_dev,
+    CONFIDENCE, OUTLIER_Z,
+};
+use crate::warmup::classify;
+use crate::warnings::{warning, CV_LIMIT, SHORT_ITERATION_NS};
+use crate::Options;
+
+/// One successful process execution, analysed.
+struct Proc<'a> {
+    run_id: &'a str,
+    rec: &'a ExecRecord,
+    iters: Vec<f64>,
+    class: Option<crate::warmup::Classified>,
+}
+
+/// What a cell keeps for the cross-cell steps.
+struct CellData {
+    warm: TwoLevel,
+    cold: TwoLevel,
+    startup: TwoLevel,
+    profile: Vec<f64>,
+    warm_mean: Option<f64>,
+    startup_mean: f64,
+}
+
+/// Analyse raw files into a summary (pure: the same input gives byte-identical JSON).
+pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
+    let mut warnings = Vec::new();
+
+    // 1. One machine: the latest run's.
+    let mut runs: Vec<&RawFile> = raws.iter().collect();
+    runs.sort_by(|a, b| {
+        (&a.meta.started_at, &a.meta.run_id).cmp(&(&b.meta.started_at, &b.meta.run_id))
+    });
+    let machine = runs
+        .last()
+        .map(|r| r.meta.machine.clone())
+        .unwrap_or_else(empty_machine);
+    let (runs, others): (Vec<&RawFile>, Vec<&RawFile>) = runs
+        .into_iter()
+        .partition(|r| r.meta.machine.fingerprint == machine.fingerprint);
+    for r in others {
+        warnings.push(warning(
+            None,
+            WarningKind::OtherMachine {
+                run_id: r.meta.run_id.clone(),
+                fingerprint: r.meta.machine.fingerprint.clone(),
+            },
+        ));
+    }
+
+    let mut interps: BTreeMap<String, InterpInfo> = BTreeMap::new();
+    for r in &runs {
+        for i in &r.meta.interpreters {
+            interps.insert(i.id.clone(), i.clone());
+        }
+    }
+    let environment = Environment {
+        machine,
+        runs: runs
+            .iter()
+            .map(|r| RunInfo {
+                run_id: r.meta.run_id.clone(),
+                started_at: r.meta.started_at.clone(),
+                git_rev: r.meta.git_rev.clone(),
+                git_dirty: r.meta.git_dirty,
+                backend: r.meta.backend,
+                params: r.meta.params.clone(),
+            })
+            .collect(),
+        interpreters: interps.values().cloned().collect(),
+        data_date: runs
+            .last()
+            .map(|r| r.meta.started_at.clone())
+            .unwrap_or_default(),
+    };
+
+    // 2. Records per cell, in run order then process order.
+    let mut by_cell: BTreeMap<CellKey, Vec<(&str, &ExecRecord)>> = BTreeMap::new();
+    for r in &runs {
+        for rec in &r.records {
+            by_cell
+                .entry(rec.key())
+                .or_default()
+                .push((r.meta.run_id.as_str(), rec));
+        }
+    }
+    for recs in by_cell.values_mut() {
+        // Stable: keeps run order for equal process indices.
+        recs.sort_by_key(|(_, rec)| rec.process);
+    }
+    let kind_of = |key: &CellKey, recs: &[(&str, &ExecRecord)]| -> WorkloadKind {
+        suite.get(&key.workload).map(|w| w.kind).unwrap_or_else(|| {
+            let any_iters = recs.iter().any(|(_, r)| !r.iterations_ns.is_empty());
+            if any_iters {
+                WorkloadKind::Iterations
+            } else {
+                WorkloadKind::Startup
+            }
+        })
+    };
+
+    // Startup wall times per (interp, size).
+    let mut startup: BTreeMap<(String, SizeName), Vec<f64>> = BTreeMap::new();
+    for (key, recs) in &by_cell {
+        if kind_of(key, recs) == WorkloadKind::Startup {
+            let walls: Vec<f64> = recs
+                .iter()
+                .filter(|(_, r)| r.outcome.is_ok())
+                .map(|(_, r)| r.wall_ns as f64)
+                .collect();
+            if !walls.is_empty() {
+                startup
+                    .entry((key.interp.clone(), key.size))
+                    .or_default()
+                    .extend(walls);
+            }
+        }
+    }
+    // The startup sample of an interpreter: same size if measured, else any size.
+    let startup_of = |interp: &str, size: SizeName| -> Option<&Vec<f64>> {
+        startup.get(&(interp.to_string(), size)).or_else(|| {
+            startup
+                .iter()
+                .find(|((i, _), _)| i == interp)
+                .map(|(_, v)| v)
+        })
+    };
+
+    // 3-4. Cells.
+    let mut cells = Vec::new();
+    let mut data: BTreeMap<CellKey, CellData> = BTreeMap::new();
+    for (key, recs) in &by_cell {
+        let kind = kind_of(key, recs);
+        let family = family_of(&key.interp, &interps, recs);
+        let (cell, cell_data, mut w) = summarise_cell(
+            key,
+            kind,
+            family,
+            recs,
+            startup_of(&key.interp, key.size),
+            opts,
+        );
+        cells.push(cell);
+        warnings.append(&mut w);
+        if let Some(d) = cell_data {
+            data.insert(key.clone(), d);
+        }
+    }
+
+    // 5. Comparisons against the baseline.
+    let baseline = opts.baseline.clone().unwrap_or_else(|| {
+        interps
+            .values()
+            .find(|i| i.family == Family::Cpython)
+            .map(|i| i.id.clone())
+            .or_else(|| by_cell.keys().map(|k| k.interp.clone()).min())
+            .unwrap_or_default()
+    });
+    let mut comparisons = Vec::new();
+    // Replicates of each ratio, for the geometric means: (interp, size, metric) -> workload -> reps.
+    let mut ratio_reps: BTreeMap<(String, SizeName, Metric), BTreeMap<String, Vec<f64>>> =
+        BTreeMap::new();
+    let mut crossovers = Vec::new();
+    for (key, d) in &data {
+        if key.interp == baseline {
+            continue;
+        }
+        let base_key = CellKey {
+            interp: baseline.clone(),
+            ..key.clone()
+        };
+        let Some(b) = data.get(&base_key) else {
+            warnings.push(warning(
+                Some(key),
+                WarningKind::NoBaseline {
+                    baseline: baseline.clone(),
+                },
+            ));
+            continue;
+        };
+        let kind = kind_of(key, &by_cell[key]);
+        let metrics: &[Metric] = match kind {
+            WorkloadKind::Startup => &[Metric::Startup],
+            WorkloadKind::Iterations => &[Metric::Warm, Metric::Cold],
+        };
+        let mut verdicts = BTreeMap::new();
+        for &metric in metrics {
+            let pick = |c: &CellData| -> TwoLevel {
+                match metric {
+                    Metric::Warm => c.warm.clone(),
+                    Metric::Cold => c.cold.clone(),
+                    Metric::Startup => c.startup.clone(),
+                }
+            };
+            let (num, den) = (pick(d), pick(b));
+            if num.is_empty() || den.is_empty() {
+                continue;
+            }
+            let label =
+                |k: &CellKey| format!("{}/{}/{}/{}", k.interp, k.workload, k.size, metric.as_str());
+            let reps = ratio_replicates(
+                &num.replicates(opts.seed, &label(key), opts.bootstrap_resamples),
+                &den.replicates(opts.seed, &label(&base_key), opts.bootstrap_resamples),
+            );
+            let Some(ci) = percentile_interval(&reps) else {
+                continue;
+            };
+            let v = verdict(ci);
+            verdicts.insert(metric, v);
+            comparisons.push(Comparison {
+                interp: key.interp.clone(),
+                baseline: baseline.clone(),
+                workload: key.workload.clone(),
+                size: key.size,
+                metric,
+                ratio: num.estimate() / den.estimate(),
+                ci,
+                verdict: v,
+            });
+            if metric != Metric::Startup {
+                ratio_reps
+                    .entry((key.interp.clone(), key.size, metric))
+                    .or_default()
+                    .insert(key.workload.clone(), reps);
+            }
+        }
+        // A crossover only where both verdicts are significant and disagree.
+        let (cold, warm) = (verdicts.get(&Metric::Cold), verdicts.get(&Metric::Warm));
+        let disagree = matches!(
+            (cold, warm),
+            (Some(Verdict::Slower), Some(Verdict::Faster))
+                | (Some(Verdict::Faster), Some(Verdict::Slower))
+        );
+        if let (true, Some(wi), Some(wb)) = (disagree, d.warm_mean, b.warm_mean) {
+            let curve = |c: &CellData, warm: f64| Curve {
+                startup: c.startup_mean,
+                profile: c.profile.clone(),
+                warm,
+            };
+            if let Some(c) = crossover(&curve(d, wi), &curve(b, wb)) {
+                crossovers.push(Crossover {
+                    interp: key.interp.clone(),
+                    baseline: baseline.clone(),
+                    workload: key.workload.clone(),
+                    size: key.size,
+                    direction: c.direction,
+                    iterations: c.iterations,
+                    time_ns: c.time,
+                    extrapolated: c.extrapolated,
+                });
+            }
+        }
+    }
+    comparisons.sort_by(|a, b| {
+        (&a.workload, a.size, a.metric, &a.interp).cmp(&(&b.workload, b.size, b.metric, &b.interp))
+    });
+    crossovers
+        .sort_by(|a, b| (&a.workload, a.size, &a.interp).cmp(&(&b.workload, b.size, &b.interp)));
+
+    let mut geomeans = Vec::new();
+    for ((interp, size, metric), per_workload) in &ratio_reps {
+        let workloads: Vec<String> = per_workload.keys().cloned().collect();
+        let reps: Vec<Vec<f64>> = per_workload.values().cloned().collect();
+        let points: Vec<f64> = comparisons
+            .iter()
+            .filter(|c| &c.interp == interp && c.size == *size && c.metric == *metric)
+            .map(|c| c.ratio)
+            .collect();
+        let Some(ci) = percentile_interval(&geomean_replicates(&reps)) else {
+            continue;
+        };
+        geomeans.push(GeoMean {
+            interp: interp.clone(),
+            baseline: baseline.clone(),
+            size: *size,
+            metric: *metric,
+            workloads,
+            ratio: crate::describe::geometric_mean(&points),
+            ci,
+            verdict: verdict(ci),
+        });
+    }
+
+    // 6. Compatibility.
+    let compatibility = compatibility(&cells, suite, &interps);
+
+    let workloads = suite
+        .workloads
+        .iter()
+        .filter(|w| by_cell.keys().any(|k| k.workload == w.name))
+        .cloned()
+        .collect();
+
+    Summary {
+        schema: SUMMARY_SCHEMA,
+        analysis: AnalysisParams {
+            baseline,
+            seed: opts.seed,
+            bootstrap_resamples: opts.bootstrap_resamples,
+            confidence: CONFIDENCE,
+            target_ci: opts.target_ci,
+            methods: methods(),
+        },
+        environment,
+        workloads,
+        cells,
+        comparisons,
+        geomeans,
+        crossovers,
+        compatibility,
+        warnings,
+    }
+}
+
+fn methods() -> BTreeMap<String, String> {
+    [
+        (
+            "interval",
+            "Student's t 95% interval across process executions",
+        ),
+        (
+            "changepoints",
+            "PELT, L2 cost, penalty 15 ln(n) noise variances (Killick et al. 2012)",
+        ),
+        (
+            "warmup",
+            "flat / warmup / slowdown / no_steady_state (Barrett et al., OOPSLA 2017)",
+        ),
+        (
+            "ratio",
+            "two-level percentile bootstrap, processes then iterations (Kalibera & Jones 2013)",
+        ),
+        (
+            "geomean",
+            "bootstrap of the geometric mean of ratios, same replicate across workloads",
+        ),
+        (
+            "verdict",
+            "faster or slower only when the ratio's 95% interval excludes 1",
+        ),
+        (
+            "outliers",
+            "modified z-score above 3.5 (Iglewicz & Hoaglin 1993)",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+fn empty_machine() -> Machine {
+    Machine {
+        cpu_model: String::new(),
+        cores: 0,
+        kernel: String::new(),
+        os: String::new(),
+        memory_kib: 0,
+        governor: None,
+        fingerprint: String::new(),
+    }
+}
+
+fn family_of(
+    interp: &str,
+    interps: &BTreeMap<String, InterpInfo>,
+    recs: &[(&str, &ExecRecord)],
+) -> Family {
+    if let Some(i) = interps.get(interp) {
+        return i.family;
+    }
+    let name = recs
+        .iter()
+        .find_map(|(_, r)| r.implementation.as_ref().map(|i| i.name.clone()))
+        .unwrap_or_else(|| interp.to_string());
+    Family::ALL
+        .into_iter()
+        .find(|f| name.starts_with(f.as_str()))
+        .unwrap_or(Family::Cpython)
+}
+
+fn summarise_cell(
+    key: &CellKey,
+    kind: WorkloadKind,
+    family: Family,
+    recs: &[(&str, &ExecRecord)],
+    startup: Option<&Vec<f64>>,
+    opts: &Options,
+) -> (CellSummary, Option<CellData>, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let ok: Vec<Proc> = recs
+        .iter()
+        .filter(|(_, r)| r.outcome.is_ok())
+        .map(|&(run_id, rec)| {
+            let iters: Vec<f64> = rec.iterations_ns.iter().map(|&x| x as f64).collect();
+            let resolution = rec.clock.as_ref().map_or(0.0, |c| c.resolution_ns as f64);
+            let class = (kind == WorkloadKind::Iterations && !iters.is_empty())
+                .then(|| classify(&iters, resolution));
+            Proc {
+                run_id,
+                rec,
+                iters,
+                class,
+            }
+        })
+        .collect();
+    let failed: Vec<&ExecRecord> = recs
+        .iter()
+        .filter(|(_, r)| !r.outcome.is_ok() && !matches!(r.outcome, Outcome::Unsupported { .. }))
+        .map(|(_, r)| *r)
+        .collect();
+
+    // Failures grouped by label; the example is the first by process index.
+    let mut groups: BTreeMap<&str, Vec<&ExecRecord>> = BTreeMap::new();
+    for r in &failed {
+        groups.entry(r.outcome.label()).or_default().push(r);
+    }
+    let failures: Vec<FailureCount> = groups
+        .iter()
+        .map(|(label, rs)| FailureCount {
+            label: label.to_string(),
+            count: rs.len() as u32,
+            example: rs[0].outcome.clone(),
+            stderr_tail: rs[0].stderr_tail.clone(),
+        })
+        .collect();
+    let most_frequent = failures
+        .iter()
+        .max_by(|a, b| a.count.cmp(&b.count).then(b.label.cmp(&a.label)))
+        .map(|f| f.label.clone());
+    let total = (ok.len() + failed.len()) as u32;
+    if let Some(label) = most_frequent {
+        let kind = if ok.is_empty() {
+            WarningKind::AllFailed { of: total, label }
+        } else {
+            WarningKind::Failures {
+                failed: failed.len() as u32,
+                of: total,
+                label,
+            }
+        };
+        warnings.push(warning(Some(key), kind));
+    }
+
+    let walls: Vec<f64> = ok.iter().map(|p| p.rec.wall_ns as f64).collect();
+    let rss: Vec<f64> = ok.iter().map(|p| p.rec.max_rss_kib as f64).collect();
+    let memory = (!ok.is_empty()).then(|| Memory {
+        median_kib: median(&rss),
+        max_kib: ok.iter().map(|p| p.rec.max_rss_kib).max().unwrap_or(0),
+    });
+    let startup_est = startup.and_then(|s| estimate(s));
+    let startup_mean = startup_est.as_ref().map_or(0.0, |e| e.mean);
+
+    let mut cell = CellSummary {
+        key: key.clone(),
+        family,
+        kind,
+        processes_ok: ok.len() as u32,
+        processes_failed: failed.len() as u32,
+        failures,
+        iterations: ok.iter().map(|p| p.iters.len() as u32).min().unwrap_or(0),
+        wall_ns: estimate(&walls),
+        startup_ns: startup_est,
+        first_iteration_ns: None,
+        cold_ns: None,
+        warm_ns: None,
+        iteration_mean_ns: None,
+        warmup: None,
+        memory,
+        profile: None,
+        process_details: Vec::new(),
+    };
+    if ok.is_empty() {
+        return (cell, None, warnings);
+    }
+
+    // The figure the quality warnings judge: warm time, or wall time for startup cells.
+    let headline: Vec<f64>;
+    let with_iters: Vec<&Proc> = ok.iter().filter(|p| p.class.is_some()).collect();
+    let startup_level: Vec<Vec<f64>> = startup
+        .map(|s| s.iter().map(|&x| vec![x]).collect())
+        .unwrap_or_default();
+    let mut data = CellData {
+        warm: TwoLevel::default(),
+        cold: TwoLevel::default(),
+        startup: TwoLevel {
+            processes: walls.iter().map(|&w| vec![w]).collect(),
+            plus: None,
+        },
+        profile: Vec::new(),
+        warm_mean: None,
+        startup_mean,
+    };
+
+    if with_iters.is_empty() {
+        headline = walls.clone();
+    } else {
+        let classes: Vec<&crate::warmup::Classified> = with_iters
+            .iter()
+            .map(|p| p.class.as_ref().unwrap())
+            .collect();
+        let firsts: Vec<f64> = with_iters.iter().map(|p| p.iters[0]).collect();
+        let warm: Vec<f64> = classes.iter().map(|c| c.steady_mean).collect();
+        let cold: Vec<f64> = firsts.iter().map(|f| f + startup_mean).collect();
+        let all_means: Vec<f64> = with_iters.iter().map(|p| mean(&p.iters)).collect();
+        cell.first_iteration_ns = estimate(&firsts);
+        cell.cold_ns = estimate(&cold);
+        cell.warm_ns = estimate(&warm);
+        cell.iteration_mean_ns = estimate(&all_means);
+        data.warm_mean = Some(mean(&warm));
+        data.warm = TwoLevel {
+            processes: with_iters
+                .iter()
+                .zip(&classes)
+                .map(|(p, c)| p.iters[c.steady_start..].to_vec())
+                .collect(),
+            plus: None,
+        };
+        data.cold = TwoLevel {
+            processes: firsts.iter().map(|&f| vec![f]).collect(),
+            plus: (!startup_level.is_empty()).then(|| startup_level.clone()),
+        };
+
+        // Warm-up summary.
+        let mut counts: BTreeMap<WarmupClass, u32> =
+            WarmupClass::ALL.iter().map(|&c| (c, 0)).collect();
+        for c in &classes {
+            *counts.get_mut(&c.class).unwrap() += 1;
+        }
+        let present: Vec<WarmupClass> = counts
+            .iter()
+            .filter(|(_, &n)| n > 0)
+            .map(|(&c, _)| c)
+            .collect();
+        let consistent = present.len() == 1;
+        let before: Vec<f64> = classes
+            .iter()
+            .filter_map(|c| c.iterations_before_steady.map(|k| k as f64))
+            .collect();
+        let before_t: Vec<f64> = classes
+            .iter()
+            .filter_map(|c| c.time_before_steady)
+            .collect();
+        cell.warmup = Some(WarmupSummary {
+            class: consistent.then(|| present[0]),
+            consistency: if consistent {
+                Consistency::Consistent
+            } else {
+                Consistency::Inconsistent
+            },
+            good: present
+                .iter()
+                .all(|c| matches!(c, WarmupClass::Flat | WarmupClass::Warmup)),
+            counts: counts.clone(),
+            iterations_before_steady: estimate(&before),
+            time_before_steady_ns: estimate(&before_t),
+        });
+        if !consistent {
+            warnings.push(warning(
+                Some(key),
+                WarningKind::InconsistentWarmup {
+                    counts: counts.clone(),
+                },
+            ));
+        }
+        let nss = counts[&WarmupClass::NoSteadyState];
+        if nss > 0 {
+            warnings.push(warning(
+                Some(key),
+                WarningKind::NoSteadyState {
+                    count: nss,
+                    of: classes.len() as u32,
+                    iterations: cell.iterations,
+                },
+            ));
+        }
+
+        // Profile over the iterations every process has.
+        let len = with_iters.iter().map(|p| p.iters.len()).min().unwrap_or(0);
+        let mut profile = IterationProfile {
+            mean_ns: Vec::with_capacity(len),
+            min_ns: Vec::with_capacity(len),
+            max_ns: Vec::with_capacity(len),
+        };
+        for i in 0..len {
+            let col: Vec<u64> = with_iters.iter().map(|p| p.rec.iterations_ns[i]).collect();
+            let colf: Vec<f64> = col.iter().map(|&x| x as f64).collect();
+            profile.mean_ns.push(mean(&colf));
+            profile.min_ns.push(*col.iter().min().unwrap());
+            profile.max_ns.push(*col.iter().max().unwrap());
+        }
+        data.profile = profile.mean_ns.clone();
+        cell.profile = Some(profile);
+
+        let min_iter = with_iters
+            .iter()
+            .flat_map(|p| p.iters.iter().copied())
+            .fold(f64::INFINITY, f64::min);
+        let warm_mean = mean(&warm);
+        if min_iter < SHORT_ITERATION_NS {
+            warnings.push(warning(
+                Some(key),
+                WarningKind::ShortIterations {
+                    mean_ns: warm_mean,
+                    min_ns: min_iter,
+                },
+            ));
+        }
+        headline = warm;
+    }
+
+    cell.process_details = ok
+        .iter()
+        .map(|p| {
+            let c = p.class.clone().unwrap_or_else(|| classify(&[], 0.0));
+            ProcessSummary {
+                process: p.rec.process,
+                run_id: p.run_id.to_string(),
+                class: c.class,
+                changepoints: c.changepoints.iter().map(|&i| i as u32).collect(),
+                segment_means_ns: c.segment_means.clone(),
+                steady_start: c.steady_start as u32,
+                steady_mean_ns: if p.iters.is_empty() {
+                    p.rec.wall_ns as f64
+                } else {
+                    c.steady_mean
+                },
+                first_iteration_ns: p.rec.iterations_ns.first().copied().unwrap_or(0),
+                iterations: p.iters.len() as u32,
+                outliers: c.outliers.iter().map(|&i| i as u32).collect(),
+                wall_ns: p.rec.wall_ns,
+                max_rss_kib: p.rec.max_rss_kib,
+            }
+        })
+        .collect();
+
+    // Quality of the headline figure.
+    if headline.len() == 1 {
+        warnings.push(warning(Some(key), WarningKind::SingleProcess));
+    } else {
+        let m = mean(&headline);
+        if let Some(sd) = std_dev(&headline) {
+            let cv = sd / m;
+            if cv > CV_LIMIT {
+                warnings.push(warning(
+                    Some(key),
+                    WarningKind::HighVariation {
+                        cv,
+                        limit: CV_LIMIT,
+                    },
+                ));
+            }
+        }
+        if let Some(hw) = relative_half_width(&headline) {
+            if hw > opts.target_ci {
+                warnings.push(warning(
+                    Some(key),
+                    WarningKind::TooFewSamples {
+                        half_width: hw,
+                        target: opts.target_ci,
+                        processes: headline.len() as u32,
+                        needed: processes_needed(&headline, opts.target_ci).unwrap_or(0),
+                    },
+                ));
+            }
+        }
+        let outliers = modified_z_scores(&headline)
+            .iter()
+            .filter(|z| z.abs() > OUTLIER_Z)
+            .count();
+        if outliers > 0 {
+            warnings.push(warning(
+                Some(key),
+                WarningKind::Outliers {
+                    count: outliers as u32,
+                    of: headline.len() as u32,
+                },
+            ));
+        }
+    }
+    (cell, Some(data), warnings)
+}
+
+fn compatibility(
+    cells: &[CellSummary],
+    suite: &Suite,
+    interps: &BTreeMap<String, InterpInfo>,
+) -> Vec<CompatEntry> {
+    let mut out = Vec::new();
+    let mut seen: BTreeSet<(String, SizeName, String)> = BTreeSet::new();
+    for c in cells {
+        seen.insert((c.key.workload.clone(), c.key.size, c.key.interp.clone()));
+        let declared = suite
+            .get(&c.key.workload)
+            .and_then(|w| w.unsupported.get(&c.family));
+        let status = if c.processes_ok == 0 && c.processes_failed == 0 {
+            CompatStatus::Unsupported {
+                reason: declared.cloned().unwrap_or_default(),
+            }
+        } else if c.processes_failed > 0 {
+            let top = c
+                .failures
+                .iter()
+                .max_by(|a, b| a.count.cmp(&b.count).then(b.label.cmp(&a.label)))
+                .expect("failed > 0");
+            CompatStatus::Failed {
+                outcome: top.example.clone(),
+                failed: c.processes_failed,
+                ok: c.processes_ok,
+            }
+        } else {
+            CompatStatus::Supported
+        };
+        out.push(CompatEntry {
+            interp: c.key.interp.clone(),
+            workload: c.key.workload.clone(),
+            size: c.key.size,
+            status,
+        });
+    }
+    // Declared unsupported, with no record at all: still part of the matrix.
+    let pairs: BTreeSet<(String, SizeName)> =
+        seen.iter().map(|(w, s, _)| (w.clone(), *s)).collect();
+    for (workload, size) in pairs {
+        let Some(meta) = suite.get(&workload) else {
+            continue;
+        };
+        for i in interps.values() {
+            if seen.contains(&(workload.clone(), size, i.id.clone())) {
+                continue;
+            }
+            if let Some(reason) = meta.unsupported.get(&i.family) {
+                out.push(CompatEntry {
+                    interp: i.id.clone(),
+                    workload: workload.clone(),
+                    size,
+                    status: CompatStatus::Unsupported {
+                        reason: reason.clone(),
+                    },
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.workload, a.size, &a.interp).cmp(&(&b.workload, b.size, &b.interp)));
+    out
+}

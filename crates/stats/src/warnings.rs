@@ -1,0 +1,103 @@
+//! Quality warnings, in the spirit of `pyperf check`, each saying what to do next.
+
+use whichpy_wire::summary::{Warning, WarningKind};
+use whichpy_wire::CellKey;
+
+/// pyperf check warns when the standard deviation exceeds 10% of the mean.
+pub const CV_LIMIT: f64 = 0.10;
+/// pyperf check warns when the shortest value is under 1 ms: the clock and the timer loop
+/// weigh too much below it.
+pub const SHORT_ITERATION_NS: f64 = 1_000_000.0;
+
+/// A warning with its text.
+pub fn warning(cell: Option<&CellKey>, kind: WarningKind) -> Warning {
+    Warning {
+        cell: cell.cloned(),
+        message: message(&kind),
+        kind,
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// What is wrong and what to do about it.
+pub fn message(kind: &WarningKind) -> String {
+    match kind {
+        WarningKind::HighVariation { cv, limit } => format!(
+            "process means vary by {} of their mean (more than {}): run on an idle machine with a \
+             fixed CPU frequency governor, or add process executions with `cargo xtask bench \
+             --target-ci 2%`",
+            pct(*cv),
+            pct(*limit)
+        ),
+        WarningKind::TooFewSamples {
+            half_width,
+            target,
+            processes,
+            needed,
+        } => format!(
+            "the 95% interval is ±{} of the mean, wider than the ±{} target; about {needed} \
+             process executions (now {processes}) would reach it: run `cargo xtask bench \
+             --target-ci {}`",
+            pct(*half_width),
+            pct(*target),
+            pct(*target).replace(".0%", "%")
+        ),
+        WarningKind::SingleProcess => "only one successful process execution, so no interval: \
+             run at least two (more with `cargo xtask bench --target-ci 2%`)"
+            .to_string(),
+        WarningKind::Outliers { count, of } => format!(
+            "{count} of {of} process executions lie far from the others (modified z-score above \
+             3.5); they stay in the means: look for background load or thermal throttling and \
+             re-run the cell"
+        ),
+        WarningKind::InconsistentWarmup { counts } => {
+            let parts: Vec<String> = counts
+                .iter()
+                .filter(|(_, &n)| n > 0)
+                .map(|(c, n)| format!("{n} {}", c.as_str()))
+                .collect();
+            format!(
+                "process executions disagree on warm-up ({}): look at the warm-up chart; more \
+                 iterations per process (`--iterations`) often settle it",
+                parts.join(", ")
+            )
+        }
+        WarningKind::NoSteadyState {
+            count,
+            of,
+            iterations,
+        } => format!(
+            "{count} of {of} process executions reach no steady state within {iterations} \
+             iterations (their warm time is the mean of the last quarter): run more iterations \
+             per process (`--iterations`)"
+        ),
+        WarningKind::ShortIterations { mean_ns, min_ns } => format!(
+            "iterations are short (mean {:.3} ms, shortest {:.3} ms; pyperf wants at least 1 ms): \
+             the clock and the harness weigh on them; use the default size rather than `--quick`",
+            mean_ns / 1e6,
+            min_ns / 1e6
+        ),
+        WarningKind::Failures { failed, of, label } => format!(
+            "{failed} of {of} process executions failed (most often: {label}); they are kept out \
+             of every mean: read `stderr_tail` in the raw file before trusting the others"
+        ),
+        WarningKind::AllFailed { of, label } => format!(
+            "all {of} process executions failed ({label}): no figures for this cell; read \
+             `stderr_tail` in the raw file, or declare the workload unsupported for this family"
+        ),
+        WarningKind::NoBaseline { baseline } => format!(
+            "no successful data for the baseline `{baseline}` in this workload, so no ratio: run \
+             the baseline too, or choose another with `--baseline`"
+        ),
+        WarningKind::OtherMachine {
+            run_id,
+            fingerprint,
+        } => format!(
+            "run `{run_id}` comes from another machine (fingerprint {fingerprint}) and was left \
+             out: numbers from different machines are never pooled; analyse it on its own"
+        ),
+    }
+}
