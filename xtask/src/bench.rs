@@ -347,7 +347,7 @@ fn execute(
                 eprintln!("\nsecond interrupt: exiting now; finished records are on disk");
                 std::process::exit(130);
             }
-            eprintln!("\ninterrupted: stopping after the current process execution…");
+            eprintln!("\ninterrupted: stopping; every finished record is already on disk");
         })
         .context("installing the Ctrl-C handler")?;
     }
