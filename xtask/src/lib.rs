@@ -1,5 +1,6 @@
 //! whichpy's commands. `main.rs` parses flags and dispatches; one module per command.
 
+pub mod analyse;
 pub mod backend;
 pub mod bench;
 pub mod catalogue;

@@ -1,7 +1,7 @@
 //! `cargo xtask`: whichpy's commands. This file only parses flags and dispatches.
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, doctor, project, suite};
+use xtask::{analyse, bench, doctor, project, suite};
 
 #[derive(Parser)]
 #[command(
@@ -20,6 +20,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     Bench(bench::Bench),
+    Analyse(analyse::Analyse),
     Doctor(doctor::Doctor),
     Suite(suite::SuiteCmd),
 }
@@ -30,6 +31,7 @@ fn main() {
     sh.change_dir(project::root());
     let result = match cli.cmd {
         Cmd::Bench(c) => c.run(&sh),
+        Cmd::Analyse(c) => c.run(&sh),
         Cmd::Doctor(c) => c.run(&sh),
         Cmd::Suite(c) => c.run(&sh),
     };
