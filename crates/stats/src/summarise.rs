@@ -32,6 +32,10 @@ use crate::warmup::classify;
 use crate::warnings::{warning, CV_LIMIT, SHORT_ITERATION_NS};
 use crate::Options;
 
+/// Fewer process executions than this are not searched for outliers: with three, the MAD is
+/// one of two deviations and any spread looks like an outlier.
+const MIN_OUTLIER_SAMPLES: usize = 5;
+
 /// One successful process execution, analysed.
 struct Proc<'a> {
     run_id: &'a str,
@@ -691,10 +695,14 @@ fn summarise_cell(
                 ));
             }
         }
-        let outliers = modified_z_scores(&headline)
-            .iter()
-            .filter(|z| z.abs() > OUTLIER_Z)
-            .count();
+        let outliers = if headline.len() >= MIN_OUTLIER_SAMPLES {
+            modified_z_scores(&headline)
+                .iter()
+                .filter(|z| z.abs() > OUTLIER_Z)
+                .count()
+        } else {
+            0
+        };
         if outliers > 0 {
             warnings.push(warning(
                 Some(key),

@@ -76,7 +76,8 @@ pub fn message(kind: &WarningKind) -> String {
         ),
         WarningKind::ShortIterations { mean_ns, min_ns } => format!(
             "iterations are short (mean {:.3} ms, shortest {:.3} ms; pyperf wants at least 1 ms): \
-             the clock and the harness weigh on them; use the default size rather than `--quick`",
+             the clock and the harness weigh on them; make one iteration last longer (the default size \
+             rather than `--quick`, or a larger `n` in the workload)",
             mean_ns / 1e6,
             min_ns / 1e6
         ),
