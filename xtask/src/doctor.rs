@@ -56,12 +56,28 @@ fn checks(sh: &Shell, root: &Path) -> anyhow::Result<Vec<Check>> {
             found: version_of(sh, "mmdebstrap", &["--version"]),
             apt: vec!["mmdebstrap".into()],
             other: None,
-            required: false,
+            required: true,
         },
         Check {
             what: "python3 (generates the workload suite, runs the tests)".into(),
             found: version_of(sh, "python3", &["--version"]),
             apt: vec!["python3".into(), "python3-venv".into()],
+            other: None,
+            required: true,
+        },
+        Check {
+            what: "chromium (drives the site's browser test)".into(),
+            found: version_of(sh, "chromium", &["--version"]),
+            apt: vec!["chromium".into()],
+            other: None,
+            required: true,
+        },
+        Check {
+            what: "fonts-dejavu-core (text in the PNG og:image)".into(),
+            found: std::fs::metadata("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+                .map(|_| "DejaVuSans.ttf".to_owned())
+                .map_err(|_| "not found".to_owned()),
+            apt: vec!["fonts-dejavu-core".into()],
             other: None,
             required: true,
         },
