@@ -10,7 +10,8 @@
 # Interpreters searched when none are given: python3, pypy3, micropython on PATH, and
 # .cache/mp-venv/bin/micropython. A workload that declares an interpreter family unsupported
 # is run anyway and must fail there (the reason is published, so it has to be true).
-# Needs python3 on the host to read suite.json. Exit status 1 if anything did not match.
+# Reads suite.json with $PYTHON, else the first of python3, python3.13, ..., pypy3 found.
+# Exit status 1 if anything did not match.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,7 @@ for arg in "$@"; do
     case "$arg" in
         --default) SIZE=default ;;
         --quick) SIZE=quick ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) interps+=("$arg") ;;
     esac
 done
@@ -32,12 +33,19 @@ if [ ${#interps[@]} -eq 0 ]; then
     if [ -x .cache/mp-venv/bin/micropython ]; then interps+=(.cache/mp-venv/bin/micropython); fi
 fi
 
+PY=${PYTHON:-}
+if [ -z "$PY" ]; then
+    for name in python3 python3.14 python3.13 python3.12 python3.11 python3.10 python3.9 pypy3; do
+        if command -v "$name" >/dev/null 2>&1; then PY=$name; break; fi
+    done
+fi
+
 HARNESS=bench-runner/harness/harness.py
 DIR=bench-runner/workloads
 SUITE=$DIR/suite.json
 
 # One line per workload and family: NAME N CHECKSUM UNSUPPORTED_FAMILIES(comma-separated or -)
-plan=$(python3 - "$SUITE" "$SIZE" <<'EOF'
+plan=$("$PY" - "$SUITE" "$SIZE" <<'EOF'
 import json, sys
 suite = json.load(open(sys.argv[1]))
 for w in suite["workloads"]:

@@ -1,5 +1,5 @@
 # SHA-256 with hashlib: the time goes to the C implementation behind the module (OpenSSL in
-# CPython and PyPy, MicroPython's own C code), not to the interpreter.
+# CPython and PyPy, C code compiled into MicroPython), not to the interpreter.
 #
 # A 64 KiB pseudo-random buffer is hashed n times in a chain (each digest is fed into the next
 # hash together with the buffer), then n small messages are hashed, which weighs the per-call

@@ -16,7 +16,7 @@ META = {
         "default": {"n": 30000, "checksum": "245777420,245762512"},
     },
     "unsupported": {
-        "micropython": "MicroPython has no os.fork and no multiprocessing module, so it cannot start worker processes.",
+        "micropython": "MicroPython has no multiprocessing module and its os module has no fork, pipe or waitpid.",
     },
 }
 
