@@ -62,6 +62,8 @@ pub fn meta(run_id: &str, started_at: &str, fingerprint: &str) -> RunMeta {
             interps: interps().into_iter().map(|i| i.id).collect(),
             workloads: vec!["nbody".into(), "startup".into()],
             target_ci: None,
+            max_processes: None,
+            cell_budget_s: None,
         },
         interpreters: interps(),
     }

@@ -1,0 +1,205 @@
+//! Exports: CSV and Markdown shapes, and pyperf's JSON read by real pyperf when available.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::*;
+use whichpy_stats::export::csv::CsvExporter;
+use whichpy_stats::export::markdown::MarkdownExporter;
+use whichpy_stats::export::pyperf::PyperfExporter;
+use whichpy_stats::export::Exporter;
+use whichpy_stats::{summarise, Options};
+use whichpy_wire::{Outcome, RawFile};
+
+const MS: f64 = 1e6;
+
+fn data() -> Vec<RawFile> {
+    let mut recs = Vec::new();
+    for p in 0..6u32 {
+        let s = p as u64;
+        let w = |ms: f64| (ms * MS * (1.0 + 0.02 * noise(s + 5))) as u64;
+        recs.push(exec("cpython-3.13", "startup", p, vec![], w(20.0)));
+        recs.push(exec("pypy-7.3", "startup", p, vec![], w(40.0)));
+    }
+    for p in 0..4u32 {
+        let s = p as u64;
+        recs.push(exec(
+            "cpython-3.13",
+            "nbody",
+            p,
+            series(s, 100.0 * MS, 0, 100.0 * MS, 15, 0.01),
+            2_000_000_000,
+        ));
+        recs.push(exec(
+            "pypy-7.3",
+            "nbody",
+            p,
+            series(s + 9, 300.0 * MS, 2, 20.0 * MS, 15, 0.01),
+            1_000_000_000,
+        ));
+        recs.push(exec(
+            "cpython-3.13",
+            "spectral",
+            p,
+            series(s + 3, 50.0 * MS, 0, 50.0 * MS, 15, 0.01),
+            1_000_000_000,
+        ));
+        recs.push(exec(
+            "pypy-7.3",
+            "spectral",
+            p,
+            series(s + 4, 60.0 * MS, 0, 60.0 * MS, 15, 0.01),
+            1_000_000_000,
+        ));
+    }
+    recs.push(failed("pypy-7.3", "decimal", 0, Outcome::OutOfMemory));
+    vec![raw("run-x", recs)]
+}
+
+fn summary(raws: &[RawFile]) -> whichpy_stats::Summary {
+    summarise(
+        raws,
+        &suite(),
+        &Options {
+            bootstrap_resamples: 500,
+            ..Options::default()
+        },
+    )
+}
+
+#[test]
+fn csv_has_a_header_and_a_row_per_cell() {
+    let raws = data();
+    let s = summary(&raws);
+    let text = String::from_utf8(CsvExporter.export(&s, &raws).unwrap()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("interp,workload,size,kind,processes_ok"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines.len(), 1 + s.cells.len());
+    let pypy = lines
+        .iter()
+        .find(|l| l.starts_with("pypy-7.3,nbody,"))
+        .unwrap();
+    assert!(pypy.contains(",warmup,true,2.0,"), "{pypy}");
+    assert!(
+        pypy.contains(",warm,") && pypy.contains(",faster,"),
+        "{pypy}"
+    );
+    let dec = lines
+        .iter()
+        .find(|l| l.starts_with("pypy-7.3,decimal,"))
+        .unwrap();
+    assert!(dec.contains(",0,1,"), "{dec}");
+}
+
+#[test]
+fn markdown_is_a_table() {
+    let raws = data();
+    let s = summary(&raws);
+    let text = String::from_utf8(MarkdownExporter.export(&s, &raws).unwrap()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("| Interpreter |"));
+    assert!(lines[1].starts_with("|---"));
+    assert_eq!(lines.len(), 2 + s.cells.len());
+    assert!(lines.iter().all(|l| l.matches('|').count() == 12), "{text}");
+    assert!(text.contains("× ["), "{text}");
+    assert!(text.contains("faster"));
+}
+
+#[test]
+fn pyperf_json_shape() {
+    let raws = data();
+    let s = summary(&raws);
+    let bytes = PyperfExporter {
+        interp: "pypy-7.3".into(),
+    }
+    .export(&s, &raws)
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["version"], "1.0");
+    assert_eq!(v["metadata"]["unit"], "second");
+    let benches = v["benchmarks"].as_array().unwrap();
+    let names: Vec<&str> = benches
+        .iter()
+        .map(|b| b["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["nbody", "spectral", "startup"]);
+    let run = &benches[0]["runs"][0];
+    assert_eq!(run["warmups"].as_array().unwrap().len(), 2);
+    assert_eq!(run["values"].as_array().unwrap().len(), 13);
+    assert!(PyperfExporter {
+        interp: "nobody".into()
+    }
+    .export(&s, &raws)
+    .is_err());
+}
+
+/// The Python that has pyperf: the venv of tests/reference, or `WHICHPY_PYTHON`.
+fn pyperf_python() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("WHICHPY_PYTHON").map(PathBuf::from),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/stats-venv/bin/python")),
+    ];
+    candidates.into_iter().flatten().find(|p| {
+        Command::new(p)
+            .args(["-c", "import pyperf"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+#[test]
+fn real_pyperf_reads_the_export() {
+    let Some(python) = pyperf_python() else {
+        eprintln!(
+            "\n!!! SKIPPED real_pyperf_reads_the_export: no Python with pyperf.\n!!! Run \
+             `python3 -m venv .cache/stats-venv && .cache/stats-venv/bin/pip install pyperf` \
+             or set WHICHPY_PYTHON.\n"
+        );
+        return;
+    };
+    let raws = data();
+    let s = summary(&raws);
+    let dir = std::env::temp_dir().join(format!("whichpy-pyperf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |interp: &str| {
+        let path = dir.join(format!("{interp}.json"));
+        let bytes = PyperfExporter {
+            interp: interp.into(),
+        }
+        .export(&s, &raws)
+        .unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let (a, b) = (write("cpython-3.13"), write("pypy-7.3"));
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new(&python)
+            .arg("-m")
+            .arg("pyperf")
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            out.status.success(),
+            "pyperf {args:?} failed:\n{text}\n{err}"
+        );
+        text
+    };
+    let stats = run(&["stats".as_ref(), b.as_os_str()]);
+    assert!(
+        stats.contains("nbody") && stats.contains("Mean +- std dev"),
+        "{stats}"
+    );
+    let cmp = run(&["compare_to".as_ref(), a.as_os_str(), b.as_os_str()]);
+    assert!(cmp.contains("nbody") && cmp.contains("faster"), "{cmp}");
+    eprintln!("pyperf stats:\n{stats}\npyperf compare_to:\n{cmp}");
+    std::fs::remove_dir_all(&dir).ok();
+}
