@@ -12,11 +12,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut files = Vec::new();
     let mut suite_path = PathBuf::from("bench-runner/workloads/suite.json");
     let mut json_out = None;
+    let mut pyperf_dir: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--suite" => suite_path = args.next().ok_or("--suite needs a path")?.into(),
             "--json" => json_out = Some(PathBuf::from(args.next().ok_or("--json needs a path")?)),
+            "--pyperf-dir" => {
+                pyperf_dir = Some(PathBuf::from(
+                    args.next().ok_or("--pyperf-dir needs a path")?,
+                ))
+            }
             _ => files.push(PathBuf::from(a)),
         }
     }
@@ -37,6 +43,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|f| RawFile::read(f))
         .collect::<Result<Vec<_>, _>>()?;
     let s = summarise(&raws, &suite, &Options::default());
+    if let Some(dir) = &pyperf_dir {
+        use whichpy_stats::export::{pyperf::PyperfExporter, Exporter};
+        std::fs::create_dir_all(dir)?;
+        for i in &s.environment.interpreters {
+            let e = PyperfExporter {
+                interp: i.id.clone(),
+            };
+            if let Ok(bytes) = e.export(&s, &raws) {
+                std::fs::write(dir.join(format!("{}.json", i.id)), bytes)?;
+            }
+        }
+    }
     if let Some(out) = json_out {
         std::fs::write(out, serde_json::to_string_pretty(&s)?)?;
     }
