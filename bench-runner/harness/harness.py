@@ -124,4 +124,7 @@ def main(argv):
         sys.exit(2)
 
 
-main(sys.argv)
+# Guarded so that a child process that re-imports the main module (multiprocessing's spawn
+# and forkserver start methods) does not run the benchmark again.
+if __name__ == "__main__":
+    main(sys.argv)
