@@ -68,6 +68,16 @@ pub struct Bench {
     /// Wall-clock limit per process execution, seconds [default: 120 quick, 600 otherwise]
     #[arg(long)]
     pub timeout: Option<f64>,
+    /// Adaptive runs: keep adding process executions to a cell until its 95% interval is
+    /// within this fraction of the mean (`2%` or `0.02`), or its budget is spent
+    #[arg(long, value_name = "PCT", value_parser = parse_fraction)]
+    pub target_ci: Option<f64>,
+    /// Adaptive runs: at most this many process executions per cell
+    #[arg(long, default_value_t = 40, value_name = "N")]
+    pub max_processes: u32,
+    /// Adaptive runs: machine time one cell may take, seconds
+    #[arg(long, default_value_t = 300.0, value_name = "SECS")]
+    pub cell_budget: f64,
     /// Finish an interrupted run: the latest one, or the given run id or file
     #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "latest")]
     pub resume: Option<String>,
@@ -106,6 +116,7 @@ impl Bench {
         };
         let mut backend = crate::backend::connect(sh, &root, kind)?;
 
+        let mut metrics = BTreeMap::new();
         let (meta, path, done) = match resumed {
             Some(file) => {
                 eprintln!(
@@ -114,6 +125,11 @@ impl Bench {
                     file.records.len()
                 );
                 let done = finished_processes(&file.records);
+                for r in &file.records {
+                    if let Some(m) = adaptive_metric(r) {
+                        metrics.entry(r.key()).or_insert_with(Vec::new).push(m);
+                    }
+                }
                 check_interpreters_unchanged(&catalogue, backend.as_mut(), &file.meta)?;
                 (file.meta, file.path, done)
             }
@@ -128,7 +144,7 @@ impl Bench {
             }
         };
         let plan = plan(&catalogue, &suite, &meta.params, &done)?;
-        execute(backend.as_mut(), &meta, &plan, &path)
+        execute(backend.as_mut(), &meta, &plan, &path, metrics)
     }
 
     fn new_run(
@@ -221,11 +237,30 @@ impl Bench {
                     .unwrap_or(if self.quick { 120.0 } else { 600.0 }),
                 interps: interpreters.iter().map(|i| i.id.clone()).collect(),
                 workloads,
-                target_ci: None,
+                target_ci: self.target_ci,
+                max_processes: self.target_ci.map(|_| self.max_processes),
+                cell_budget_s: self.target_ci.map(|_| self.cell_budget),
             },
             interpreters,
         })
     }
+}
+
+/// `2%` or `0.02` → 0.02.
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    let (num, scale) = match s.strip_suffix('%') {
+        Some(n) => (n, 100.0),
+        None => (s, 1.0),
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a percentage like 2% or 0.02"))?;
+    let v = v / scale;
+    if !(v > 0.0 && v < 1.0) {
+        return Err(format!("`{s}` must be between 0% and 100%"));
+    }
+    Ok(v)
 }
 
 /// The raw file to resume: `latest`, a run id, or a path.
@@ -338,6 +373,7 @@ fn execute(
     meta: &RunMeta,
     plan: &[PlannedCell],
     path: &Path,
+    mut metrics: BTreeMap<CellKey, Vec<f64>>,
 ) -> anyhow::Result<()> {
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -374,7 +410,7 @@ fn execute(
         if cancel.load(Ordering::SeqCst) {
             break;
         }
-        let spec = CellSpec {
+        let mut spec = CellSpec {
             interp: InterpSpec {
                 id: cell.interp.id.clone(),
                 family: cell.interp.family,
@@ -392,33 +428,95 @@ fn execute(
         };
         let key = spec.key();
         pb.set_message(key.to_string());
-        let mut seen = 0u32;
-        let result = backend.run_cell(&cell.interp, &spec, &cancel, &mut |rec| {
-            // One write per line on an O_APPEND file: a reader never sees half a record.
-            file.write_all(to_jsonl(&RawLine::Exec(rec.clone())).as_bytes())?;
-            file.flush()?;
-            written += 1;
-            match &rec.outcome {
-                Outcome::Ok => pb.inc(1),
-                Outcome::Unsupported { reason } => {
-                    // One record closes the cell: count all its planned executions as done.
-                    pb.inc((cell.processes - seen) as u64);
-                    pb.println(format!("  – {}: not run: {reason}", rec.key()));
+        let cell_start = std::time::Instant::now();
+        let closed = std::cell::Cell::new(false);
+        let mut batch = |spec: &CellSpec,
+                         backend: &mut dyn Backend,
+                         metrics: &mut Vec<f64>|
+         -> anyhow::Result<()> {
+            let mut seen = 0u32;
+            backend.run_cell(&cell.interp, spec, &cancel, &mut |rec| {
+                // One write per line on an O_APPEND file: a reader never sees half a record.
+                file.write_all(to_jsonl(&RawLine::Exec(rec.clone())).as_bytes())?;
+                file.flush()?;
+                written += 1;
+                metrics.extend(adaptive_metric(&rec));
+                match &rec.outcome {
+                    Outcome::Ok => pb.inc(1),
+                    Outcome::Unsupported { reason } => {
+                        // One record closes the cell: count all its planned executions as done.
+                        pb.inc((spec.processes - seen) as u64);
+                        say(&pb, format!("  – {}: not run: {reason}", rec.key()));
+                        closed.set(true);
+                    }
+                    _ => {
+                        failures += 1;
+                        pb.inc(1);
+                        say(&pb, describe_failure(&rec));
+                    }
                 }
-                _ => {
-                    failures += 1;
-                    pb.inc(1);
-                    pb.println(describe_failure(&rec));
-                }
-            }
-            seen += 1;
+                seen += 1;
+                Ok(())
+            })
+        };
+        let cell_metrics = metrics.entry(key.clone()).or_default();
+        let mut result = if spec.processes > 0 {
+            batch(&spec, backend, cell_metrics)
+        } else {
             Ok(())
-        });
+        };
+
+        // Adaptive runs: one more process execution at a time until the interval is narrow
+        // enough or the cell's budget is spent.
+        if let (Some(target), Ok(())) = (meta.params.target_ci, &result) {
+            let max = meta.params.max_processes.unwrap_or(u32::MAX);
+            let budget = meta.params.cell_budget_s.unwrap_or(f64::INFINITY);
+            let mut next = spec.first_process + spec.processes;
+            loop {
+                let hw = whichpy_stats::relative_half_width(cell_metrics);
+                let reached = hw.is_some_and(|h| h <= target);
+                let spent = cell_start.elapsed().as_secs_f64();
+                let stop = if reached {
+                    Some("reached")
+                } else if closed.get() || cell_metrics.is_empty() {
+                    Some("no successful samples")
+                } else if next >= max {
+                    Some("process budget spent")
+                } else if spent >= budget {
+                    Some("time budget spent")
+                } else {
+                    None
+                };
+                if let Some(why) = stop {
+                    let hw = hw
+                        .map(|h| format!("±{:.1}%", h * 100.0))
+                        .unwrap_or_else(|| "no interval".into());
+                    say(
+                        &pb,
+                        format!(
+                            "  {key}: {hw} after {next} process executions, {spent:.1} s ({why})"
+                        ),
+                    );
+                    break;
+                }
+                if cancel.load(Ordering::SeqCst) {
+                    break;
+                }
+                spec.first_process = next;
+                spec.processes = 1;
+                pb.inc_length(1);
+                result = batch(&spec, backend, cell_metrics);
+                if result.is_err() {
+                    break;
+                }
+                next += 1;
+            }
+        }
         if let Err(e) = result {
             if cancel.load(Ordering::SeqCst) {
                 break;
             }
-            pb.println(format!("error in {key}: {e:#}"));
+            say(&pb, format!("error in {key}: {e:#}"));
             infra_errors.push(key.to_string());
         }
     }
@@ -445,6 +543,29 @@ fn execute(
     }
     eprintln!("next: cargo xtask analyse");
     Ok(())
+}
+
+/// Print above the progress bar, or plainly when there is no terminal to draw it on.
+fn say(pb: &ProgressBar, msg: impl AsRef<str>) {
+    if pb.is_hidden() {
+        eprintln!("{}", msg.as_ref());
+    } else {
+        pb.println(msg);
+    }
+}
+
+/// The per-process figure an adaptive run tightens: the steady-state mean of an iteration
+/// cell (as `analyse` computes it), the wall time of a startup cell.
+fn adaptive_metric(rec: &ExecRecord) -> Option<f64> {
+    if !rec.outcome.is_ok() {
+        return None;
+    }
+    if rec.iterations_ns.is_empty() {
+        return Some(rec.wall_ns as f64);
+    }
+    let xs: Vec<f64> = rec.iterations_ns.iter().map(|&x| x as f64).collect();
+    let resolution = rec.clock.as_ref().map_or(1.0, |c| c.resolution_ns as f64);
+    Some(whichpy_stats::warmup::classify(&xs, resolution).steady_mean)
 }
 
 fn describe_failure(rec: &ExecRecord) -> String {

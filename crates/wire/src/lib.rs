@@ -415,6 +415,12 @@ pub struct RunParams {
     /// Adaptive runs: target 95% half-width relative to the mean, if set.
     #[serde(default)]
     pub target_ci: Option<f64>,
+    /// Adaptive runs: at most this many process executions per cell.
+    #[serde(default)]
+    pub max_processes: Option<u32>,
+    /// Adaptive runs: machine time one cell may take, seconds.
+    #[serde(default)]
+    pub cell_budget_s: Option<f64>,
 }
 
 /// First line of every raw results file.

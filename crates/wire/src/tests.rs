@@ -26,6 +26,8 @@ fn meta() -> RunMeta {
             interps: vec![],
             workloads: vec![],
             target_ci: None,
+            max_processes: None,
+            cell_budget_s: None,
         },
         interpreters: vec![],
     }

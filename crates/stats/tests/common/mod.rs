@@ -53,18 +53,18 @@ pub fn meta(run_id: &str, started_at: &str, fingerprint: &str) -> RunMeta {
         git_dirty: false,
         backend: BackendKind::Native,
         machine: machine(fingerprint),
-        params: RunParams {
-            size: SizeName::Default,
-            processes: 5,
-            iterations: 20,
-            startup_processes: 10,
-            timeout_s: 60.0,
-            interps: interps().into_iter().map(|i| i.id).collect(),
-            workloads: vec!["nbody".into(), "startup".into()],
-            target_ci: None,
-            max_processes: None,
-            cell_budget_s: None,
-        },
+        // Through JSON, so that fields added later with `#[serde(default)]` need no change here.
+        params: serde_json::from_value::<RunParams>(serde_json::json!({
+            "size": "default",
+            "processes": 5,
+            "iterations": 20,
+            "startup_processes": 10,
+            "timeout_s": 60.0,
+            "interps": interps().into_iter().map(|i| i.id).collect::<Vec<_>>(),
+            "workloads": ["nbody", "startup"],
+            "target_ci": null,
+        }))
+        .expect("RunParams from JSON"),
         interpreters: interps(),
     }
 }
