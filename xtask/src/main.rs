@@ -1,7 +1,7 @@
 //! `cargo xtask`: whichpy's commands. This file only parses flags and dispatches.
 
 use clap::{Parser, Subcommand};
-use xtask::{analyse, bench, doctor, project, suite};
+use xtask::{analyse, bench, clean, doctor, export, images, lock, project, suite};
 
 #[derive(Parser)]
 #[command(
@@ -21,7 +21,11 @@ struct Cli {
 enum Cmd {
     Bench(bench::Bench),
     Analyse(analyse::Analyse),
+    Export(export::Export),
     Doctor(doctor::Doctor),
+    Images(images::Images),
+    Lock(lock::LockCmd),
+    Clean(clean::Clean),
     Suite(suite::SuiteCmd),
 }
 
@@ -32,7 +36,11 @@ fn main() {
     let result = match cli.cmd {
         Cmd::Bench(c) => c.run(&sh),
         Cmd::Analyse(c) => c.run(&sh),
+        Cmd::Export(c) => c.run(&sh),
         Cmd::Doctor(c) => c.run(&sh),
+        Cmd::Images(c) => c.run(&sh),
+        Cmd::Lock(c) => c.run(&sh),
+        Cmd::Clean(c) => c.run(&sh),
         Cmd::Suite(c) => c.run(&sh),
     };
     if let Err(e) = result {
