@@ -124,16 +124,27 @@ const MAX_NEEDED_ITERATIONS: usize = 50;
 
 /// Mean, median, standard deviation and Student's t 95% interval of independent samples.
 /// `None` for no samples.
+///
+/// Everything whichpy estimates (times, counts, memory) is non-negative, so when every sample
+/// is, the interval's lower end is clipped at 0 rather than reporting "-2 iterations".
 pub fn estimate(xs: &[f64]) -> Option<Estimate> {
     if xs.is_empty() {
         return None;
     }
+    let non_negative = xs.iter().all(|&x| x >= 0.0);
     Some(Estimate {
         n: xs.len() as u32,
         mean: mean(xs),
         median: median(xs),
         std_dev: std_dev(xs),
-        ci: t_interval(xs),
+        ci: t_interval(xs).map(|ci| Interval {
+            low: if non_negative {
+                ci.low.max(0.0)
+            } else {
+                ci.low
+            },
+            high: ci.high,
+        }),
     })
 }
 
@@ -205,6 +216,13 @@ mod tests {
             })
         );
         assert_eq!(relative_half_width(&[5.0; 4]), Some(0.0));
+    }
+
+    #[test]
+    fn non_negative_data_gets_a_non_negative_interval() {
+        let e = estimate(&[0.0, 0.0, 4.0]).unwrap();
+        assert_eq!(e.ci.unwrap().low, 0.0);
+        assert!(t_interval(&[0.0, 0.0, 4.0]).unwrap().low < 0.0);
     }
 
     #[test]

@@ -254,7 +254,10 @@ pub struct CellSummary {
     pub startup_ns: Option<Estimate>,
     /// First iteration of each process execution.
     pub first_iteration_ns: Option<Estimate>,
-    /// First iteration plus the interpreter's mean startup.
+    /// First iteration plus the interpreter's mean startup (the first iteration alone when no
+    /// startup cell was measured: `startup_ns` is then `None`). The interval is over process
+    /// executions, with the startup mean as a constant; the cold ratios' bootstrap resamples
+    /// both.
     pub cold_ns: Option<Estimate>,
     /// Steady-state mean of each process execution.
     pub warm_ns: Option<Estimate>,
