@@ -47,12 +47,14 @@ impl TwoLevel {
     /// `label`.
     pub fn replicates(&self, seed: u64, label: &str, resamples: u32) -> Vec<f64> {
         let mut rng = stream(seed, label);
+        let main = non_empty(&self.processes);
+        let plus = self.plus.as_deref().map(non_empty);
         (0..resamples)
             .map(|_| {
-                let main = resample(&self.processes, &mut rng);
-                match &self.plus {
-                    Some(p) => main + resample(p, &mut rng),
-                    None => main,
+                let m = resample(&main, &mut rng);
+                match &plus {
+                    Some(p) => m + resample(p, &mut rng),
+                    None => m,
                 }
             })
             .collect()
@@ -68,9 +70,16 @@ fn mean_of_means(procs: &[Vec<f64>]) -> f64 {
     mean(&means)
 }
 
+fn non_empty(procs: &[Vec<f64>]) -> Vec<&[f64]> {
+    procs
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| p.as_slice())
+        .collect()
+}
+
 /// One two-level replicate: processes with replacement, then values within each.
-fn resample(procs: &[Vec<f64>], rng: &mut ChaCha8Rng) -> f64 {
-    let procs: Vec<&Vec<f64>> = procs.iter().filter(|p| !p.is_empty()).collect();
+fn resample(procs: &[&[f64]], rng: &mut ChaCha8Rng) -> f64 {
     if procs.is_empty() {
         return f64::NAN;
     }

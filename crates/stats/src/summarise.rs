@@ -314,7 +314,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
     }
 
     // 6. Compatibility.
-    let compatibility = compatibility(&cells, suite, &interps);
+    let compatibility = compatibility(&cells, &by_cell, suite, &interps);
 
     let workloads = suite
         .workloads
@@ -718,6 +718,7 @@ fn summarise_cell(
 
 fn compatibility(
     cells: &[CellSummary],
+    by_cell: &BTreeMap<CellKey, Vec<(&str, &ExecRecord)>>,
     suite: &Suite,
     interps: &BTreeMap<String, InterpInfo>,
 ) -> Vec<CompatEntry> {
@@ -728,9 +729,15 @@ fn compatibility(
         let declared = suite
             .get(&c.key.workload)
             .and_then(|w| w.unsupported.get(&c.family));
+        let recorded = by_cell.get(&c.key).and_then(|recs| {
+            recs.iter().find_map(|(_, r)| match &r.outcome {
+                Outcome::Unsupported { reason } => Some(reason.clone()),
+                _ => None,
+            })
+        });
         let status = if c.processes_ok == 0 && c.processes_failed == 0 {
             CompatStatus::Unsupported {
-                reason: declared.cloned().unwrap_or_default(),
+                reason: recorded.or_else(|| declared.cloned()).unwrap_or_default(),
             }
         } else if c.processes_failed > 0 {
             let top = c

@@ -29,6 +29,14 @@ fn scenario() -> Vec<RawFile> {
         recs.push(exec("pypy-7.3", "startup", p, vec![], w(40.0)));
         recs.push(exec("micropython-1.25", "startup", p, vec![], w(2.0)));
     }
+    recs.push(failed(
+        "micropython-1.25",
+        "decimal",
+        0,
+        Outcome::Unsupported {
+            reason: "no decimal module (recorded)".into(),
+        },
+    ));
     for p in 0..5u32 {
         let s = p as u64;
         let wall = 3_000_000_000;
@@ -243,7 +251,7 @@ fn failures_unsupported_and_missing_baseline() {
     assert_eq!(
         compat("micropython-1.25", "decimal"),
         Some(CompatStatus::Unsupported {
-            reason: "MicroPython has no decimal module".into()
+            reason: "no decimal module (recorded)".into()
         })
     );
 
@@ -258,6 +266,10 @@ fn failures_unsupported_and_missing_baseline() {
     assert!(kinds
         .iter()
         .any(|(w, k)| *w == "spectral" && matches!(k, WarningKind::NoBaseline { .. })));
+    assert!(!s.warnings.iter().any(|w| w
+        .cell
+        .as_ref()
+        .is_some_and(|c| c.interp == "micropython-1.25" && c.workload == "decimal")));
     for w in &s.warnings {
         assert!(
             !w.message.is_empty() && !w.message.ends_with('.'),
@@ -343,4 +355,29 @@ fn other_machines_are_not_pooled() {
         .warnings
         .iter()
         .any(|w| matches!(&w.kind, WarningKind::OtherMachine { run_id, .. } if run_id == "run-0")));
+}
+
+#[test]
+fn declared_unsupported_without_records_is_in_the_matrix() {
+    let raws = vec![raw(
+        "decl",
+        vec![
+            exec("cpython-3.13", "decimal", 0, vec![1_000_000; 5], 1),
+            exec("cpython-3.13", "decimal", 1, vec![1_000_000; 5], 1),
+        ],
+    )];
+    let s = summarise(&raws, &suite(), &opts());
+    let e = s
+        .compatibility
+        .iter()
+        .find(|e| e.interp == "micropython-1.25")
+        .unwrap();
+    assert_eq!(
+        e.status,
+        CompatStatus::Unsupported {
+            reason: "MicroPython has no decimal module".into()
+        }
+    );
+    // PyPy declared nothing and ran nothing: not in the matrix.
+    assert!(!s.compatibility.iter().any(|e| e.interp == "pypy-7.3"));
 }
