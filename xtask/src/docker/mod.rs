@@ -1,52 +1,595 @@
 //! The only module that talks to the Docker engine (through bollard).
 //!
-//! Issue 3 builds the images and the container backend here.
+//! [`Engine`] owns the client and a small tokio runtime; the rest of xtask is synchronous and
+//! calls it with plain types. Every bollard error is wrapped with the operation it came from,
+//! because bollard's own messages rarely say what was being done.
+//!
+//! Everything whichpy creates in the engine carries the label [`LABEL`] (value: what it is),
+//! so `cargo xtask clean` can find and remove it, and every container is removed on every path
+//! (success, error, Ctrl-C, panic: see [`ContainerGuard`]).
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
 
-use anyhow::bail;
-use whichpy_wire::{BackendKind, CellSpec, ExecRecord, InterpInfo};
+use anyhow::{anyhow, bail, Context};
+use bollard::errors::Error as BollardError;
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
+    ListContainersOptionsBuilder, ListImagesOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::StreamExt;
 
-use crate::backend::Backend;
-use crate::catalogue::Interpreter;
+mod backend;
 
-pub struct DockerBackend {
-    _root: PathBuf,
+pub use backend::{
+    DockerBackend, DockerConfig, HARNESS_IN_IMAGE, RUNNER_IN_IMAGE, WORKLOADS_IN_IMAGE,
+};
+
+/// Label key on every container and image whichpy creates. Its value says what the object is:
+/// `rootfs` and `image` for images, `cell`, `identify` or `probe` for containers.
+pub const LABEL: &str = "whichpy";
+/// Label with the id of the process that created a container (tests use it to find theirs).
+pub const LABEL_PID: &str = "whichpy.pid";
+
+/// How long the engine gets to answer a ping before we call it "not answering".
+const PING_TIMEOUT: Duration = Duration::from_secs(3);
+/// Importing a rootfs sends the response headers only at the end: give it time.
+const IMPORT_TIMEOUT_S: u64 = 900;
+/// A build copies a ~10 MB context and runs no commands; this covers slow disks.
+const BUILD_TIMEOUT_S: u64 = 600;
+
+/// A connection to the Docker engine.
+pub struct Engine {
+    rt: tokio::runtime::Runtime,
+    docker: Docker,
+    host: String,
 }
 
-impl DockerBackend {
-    pub fn connect(_sh: &xshell::Shell, root: &Path) -> anyhow::Result<DockerBackend> {
-        let _ = root;
-        bail!("the docker backend is not built yet; use --backend native")
+/// An image as the engine describes it.
+#[derive(Clone, Debug)]
+pub struct ImageDetails {
+    pub id: String,
+    pub labels: HashMap<String, String>,
+    /// Layer digests (`RootFS.Layers`), bottom first.
+    pub layers: Vec<String>,
+}
+
+/// A labelled object found by [`Engine::list_labelled_containers`] or
+/// [`Engine::list_labelled_images`].
+#[derive(Clone, Debug)]
+pub struct Labelled {
+    pub id: String,
+    pub names: Vec<String>,
+    pub labels: HashMap<String, String>,
+}
+
+/// Limits and isolation of a container. Every container whichpy starts runs with all of them:
+/// no network, a read-only root with a tmpfs `/tmp`, a non-root user, no capabilities,
+/// no-new-privileges, and pids, memory (no swap) and CPU limits.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sandbox {
+    /// Memory limit in bytes; swap is set to the same value, so the container cannot swap.
+    pub memory_bytes: i64,
+    pub pids_limit: i64,
+    /// CPUs the container may run on (`cpuset` syntax, e.g. `0-1` or `1`).
+    pub cpuset: String,
+    /// Size of the tmpfs mounted on `/tmp` (counts against the memory limit).
+    pub tmp_size: String,
+    /// `uid:gid` the process runs as.
+    pub user: String,
+}
+
+/// One container to run to completion.
+#[derive(Clone, Debug)]
+pub struct RunRequest {
+    pub image: String,
+    pub cmd: Vec<String>,
+    /// Value of the [`LABEL`] label (`cell`, `identify`, `probe`).
+    pub role: String,
+    pub sandbox: Sandbox,
+}
+
+/// How a container ended.
+#[derive(Clone, Debug, Default)]
+pub struct RunEnd {
+    pub exit_code: i64,
+    /// The kernel killed a process of the container for memory.
+    pub oom_killed: bool,
+    /// Stopped because the cancel flag was set; the container was killed.
+    pub cancelled: bool,
+    /// The last few KiB of the container's stderr.
+    pub stderr_tail: String,
+}
+
+/// What the log-reading task sends to the caller's thread.
+enum Event {
+    Line(String),
+    Stderr(Vec<u8>),
+    Done(anyhow::Result<i64>),
+}
+
+impl Engine {
+    /// Connect and ping. The error says whether there is no engine at all or one that does
+    /// not answer, and offers `--backend native`.
+    pub fn connect() -> anyhow::Result<Engine> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("whichpy-docker")
+            .enable_all()
+            .build()
+            .context("starting the tokio runtime for the Docker client")?;
+        let host = std::env::var("DOCKER_HOST")
+            .unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned());
+        let docker = {
+            // bollard's unix client spawns on the current runtime, so build it inside one.
+            let _enter = rt.enter();
+            match Docker::connect_with_defaults() {
+                Ok(d) => d,
+                Err(BollardError::SocketNotFoundError(path)) => bail!(
+                    "no Docker engine: the socket {path} does not exist (install and start one: \
+                     `apt-get install docker.io`, or set DOCKER_HOST); or use --backend native"
+                ),
+                Err(e) => {
+                    bail!("cannot set up a Docker client for {host}: {e}; use --backend native")
+                }
+            }
+        };
+        let docker = rt
+            .block_on(async {
+                tokio::time::timeout(PING_TIMEOUT, async {
+                    docker.ping().await?;
+                    // The engine may be older than bollard's default API version (1.41 here).
+                    docker.negotiate_version().await
+                })
+                .await
+            })
+            .map_err(|_| {
+                anyhow!(
+                    "the Docker engine at {host} is not answering (no reply to a ping within {} s); \
+                     check it with `docker info`, or use --backend native",
+                    PING_TIMEOUT.as_secs()
+                )
+            })?
+            .map_err(|e| {
+                anyhow!(
+                    "the Docker engine at {host} is not answering: {e}; start it \
+                     (`service docker start`), or use --backend native"
+                )
+            })?;
+        Ok(Engine { rt, docker, host })
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// `Docker 20.10.24 (API 1.41)`.
+    pub fn version(&self) -> anyhow::Result<String> {
+        let v = self
+            .rt
+            .block_on(self.docker.version())
+            .with_context(|| format!("asking the engine at {} for its version", self.host))?;
+        Ok(format!(
+            "Docker {} (API {})",
+            v.version.unwrap_or_else(|| "?".into()),
+            v.api_version.unwrap_or_else(|| "?".into())
+        ))
+    }
+
+    /// The image with this name or id, or `None` when the engine has no such image.
+    pub fn inspect_image(&self, name: &str) -> anyhow::Result<Option<ImageDetails>> {
+        match self.rt.block_on(self.docker.inspect_image(name)) {
+            Ok(img) => Ok(Some(ImageDetails {
+                id: img.id.unwrap_or_default(),
+                labels: img.config.and_then(|c| c.labels).unwrap_or_default(),
+                layers: img.root_fs.and_then(|r| r.layers).unwrap_or_default(),
+            })),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("inspecting image {name}")),
+        }
+    }
+
+    /// Import a root file system tarball as image `tag` (`docker import`), with labels.
+    /// `on_status` sees the engine's progress messages.
+    pub fn import_rootfs(
+        &self,
+        tarball: Vec<u8>,
+        tag: &str,
+        labels: &[(String, String)],
+        on_status: &mut dyn FnMut(&str),
+    ) -> anyhow::Result<String> {
+        let (repo, version) = tag.split_once(':').unwrap_or((tag, "latest"));
+        let changes: Vec<String> = labels
+            .iter()
+            .map(|(k, v)| format!("LABEL {k}={}", serde_json::to_string(v).expect("a string")))
+            .collect();
+        let options = CreateImageOptionsBuilder::default()
+            .from_src("-")
+            .repo(repo)
+            .tag(version)
+            .changes(changes)
+            .build();
+        let docker = self
+            .docker
+            .clone()
+            .with_timeout(Duration::from_secs(IMPORT_TIMEOUT_S));
+        let body = bollard::body_full(bytes::Bytes::from(tarball));
+        self.rt
+            .block_on(async {
+                let mut stream = docker.create_image(Some(options), Some(body), None);
+                while let Some(item) = stream.next().await {
+                    let info = item?;
+                    if let Some(s) = info.status {
+                        on_status(&s);
+                    }
+                }
+                Ok::<_, BollardError>(())
+            })
+            .with_context(|| format!("importing the root file system as {tag}"))?;
+        let img = self
+            .inspect_image(tag)?
+            .with_context(|| format!("the engine imported {tag} but does not know it"))?;
+        Ok(img.id)
+    }
+
+    /// Build image `tag` from an in-memory tar context. `on_line` sees each line of build
+    /// output; a failure names the step that failed.
+    pub fn build_image(
+        &self,
+        context: Vec<u8>,
+        tag: &str,
+        build_args: &HashMap<String, String>,
+        labels: &HashMap<String, String>,
+        on_line: &mut dyn FnMut(&str),
+    ) -> anyhow::Result<String> {
+        let options = BuildImageOptionsBuilder::default()
+            .dockerfile("Dockerfile")
+            .t(tag)
+            .rm(true)
+            .forcerm(true)
+            .buildargs(build_args)
+            .labels(labels)
+            .build();
+        let docker = self
+            .docker
+            .clone()
+            .with_timeout(Duration::from_secs(BUILD_TIMEOUT_S));
+        let body = bollard::body_full(bytes::Bytes::from(context));
+        let mut step = String::from("(before the first step)");
+        let mut image_id: Option<String> = None;
+        let result = self.rt.block_on(async {
+            let mut stream = docker.build_image(options, None, Some(body));
+            while let Some(item) = stream.next().await {
+                let info = item?;
+                if let Some(s) = info.stream.as_deref() {
+                    for line in s.lines().filter(|l| !l.trim().is_empty()) {
+                        if line.starts_with("Step ") {
+                            step = line.to_owned();
+                        }
+                        on_line(line);
+                    }
+                }
+                if let Some(id) = info.aux.and_then(|a| a.id) {
+                    image_id = Some(id);
+                }
+            }
+            Ok::<_, BollardError>(())
+        });
+        if let Err(e) = result {
+            let detail = match e {
+                BollardError::DockerStreamError { error } => error,
+                other => other.to_string(),
+            };
+            bail!("building {tag} failed at `{step}`: {}", detail.trim());
+        }
+        match image_id {
+            Some(id) => Ok(id),
+            None => Ok(self
+                .inspect_image(tag)?
+                .with_context(|| format!("the build of {tag} reported no image"))?
+                .id),
+        }
+    }
+
+    /// Remove an image (and untag it). Missing images are not an error.
+    pub fn remove_image(&self, name: &str) -> anyhow::Result<()> {
+        let options = RemoveImageOptionsBuilder::default().force(true).build();
+        match self
+            .rt
+            .block_on(self.docker.remove_image(name, Some(options), None))
+        {
+            Ok(_) => Ok(()),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("removing image {name}")),
+        }
+    }
+
+    /// Containers (running or not) that carry the [`LABEL`] label, optionally also `extra`
+    /// (`key=value`).
+    pub fn list_labelled_containers(&self, extra: Option<&str>) -> anyhow::Result<Vec<Labelled>> {
+        let mut label = vec![LABEL.to_owned()];
+        label.extend(extra.map(str::to_owned));
+        let filters = HashMap::from([("label".to_owned(), label)]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self
+            .rt
+            .block_on(self.docker.list_containers(Some(options)))
+            .context("listing whichpy's containers")?;
+        Ok(list
+            .into_iter()
+            .map(|c| Labelled {
+                id: c.id.unwrap_or_default(),
+                names: c.names.unwrap_or_default(),
+                labels: c.labels.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Images that carry the [`LABEL`] label.
+    pub fn list_labelled_images(&self) -> anyhow::Result<Vec<Labelled>> {
+        let filters = HashMap::from([("label".to_owned(), vec![LABEL.to_owned()])]);
+        let options = ListImagesOptionsBuilder::default()
+            .all(false)
+            .filters(&filters)
+            .build();
+        let list = self
+            .rt
+            .block_on(self.docker.list_images(Some(options)))
+            .context("listing whichpy's images")?;
+        Ok(list
+            .into_iter()
+            .map(|i| Labelled {
+                id: i.id,
+                names: i.repo_tags,
+                labels: i.labels,
+            })
+            .collect())
+    }
+
+    /// Remove a container, killing it first if it runs. Missing containers are not an error.
+    pub fn remove_container(&self, id: &str) -> anyhow::Result<()> {
+        let options = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        match self
+            .rt
+            .block_on(self.docker.remove_container(id, Some(options)))
+        {
+            Ok(()) => Ok(()),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            // Already being removed by a concurrent call (e.g. `clean` during a run).
+            Err(BollardError::DockerResponseServerError {
+                status_code: 409, ..
+            }) => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("removing container {}", short(id))),
+        }
+    }
+
+    /// Run a container to completion in the sandbox, handing each stdout line to `on_line` as
+    /// soon as the container prints it. The container is removed before this returns, on
+    /// every path. When `cancel` is set, the container is killed and the run ends with
+    /// `cancelled`. An error from `on_line` stops the run and is returned.
+    pub fn run(
+        &self,
+        req: &RunRequest,
+        cancel: &AtomicBool,
+        on_line: &mut dyn FnMut(&str) -> anyhow::Result<()>,
+    ) -> anyhow::Result<RunEnd> {
+        let id = self.create_container(req)?;
+        let guard = ContainerGuard {
+            engine: self,
+            id: id.clone(),
+            removed: false,
+        };
+        let result = self.follow(&id, cancel, on_line);
+        guard.remove()?;
+        result
+    }
+
+    fn create_container(&self, req: &RunRequest) -> anyhow::Result<String> {
+        let sb = &req.sandbox;
+        let labels = HashMap::from([
+            (LABEL.to_owned(), req.role.clone()),
+            (LABEL_PID.to_owned(), std::process::id().to_string()),
+        ]);
+        let host_config = HostConfig {
+            network_mode: Some("none".into()),
+            readonly_rootfs: Some(true),
+            tmpfs: Some(HashMap::from([(
+                "/tmp".to_owned(),
+                format!("rw,nosuid,nodev,size={}", sb.tmp_size),
+            )])),
+            cap_drop: Some(vec!["ALL".into()]),
+            security_opt: Some(vec!["no-new-privileges".into()]),
+            pids_limit: Some(sb.pids_limit),
+            memory: Some(sb.memory_bytes),
+            memory_swap: Some(sb.memory_bytes),
+            cpuset_cpus: Some(sb.cpuset.clone()),
+            // A tiny init as PID 1 reaps orphans and forwards signals to bench-runner.
+            init: Some(true),
+            ..Default::default()
+        };
+        let body = ContainerCreateBody {
+            image: Some(req.image.clone()),
+            cmd: Some(req.cmd.clone()),
+            user: Some(sb.user.clone()),
+            working_dir: Some("/tmp".into()),
+            labels: Some(labels),
+            network_disabled: Some(true),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            host_config: Some(host_config),
+            ..Default::default()
+        };
+        let options = CreateContainerOptionsBuilder::default().build();
+        let created = self
+            .rt
+            .block_on(self.docker.create_container(Some(options), body))
+            .with_context(|| format!("creating a container from {}", req.image))?;
+        for w in created.warnings {
+            eprintln!("docker: {w}");
+        }
+        Ok(created.id)
+    }
+
+    /// Start the container and stream its output until it exits or `cancel` is set.
+    fn follow(
+        &self,
+        id: &str,
+        cancel: &AtomicBool,
+        on_line: &mut dyn FnMut(&str) -> anyhow::Result<()>,
+    ) -> anyhow::Result<RunEnd> {
+        self.rt
+            .block_on(self.docker.start_container(id, None))
+            .with_context(|| format!("starting container {}", short(id)))?;
+        let (tx, rx) = mpsc::channel::<Event>();
+        let docker = self.docker.clone();
+        let cid = id.to_owned();
+        // The reader runs on the runtime; `on_line` runs here, outside it, so it may block or
+        // call the engine itself.
+        let task = self.rt.spawn(async move {
+            let options = LogsOptionsBuilder::default()
+                .follow(true)
+                .stdout(true)
+                .stderr(true)
+                .build();
+            let mut logs = docker.logs(&cid, Some(options));
+            let mut pending: Vec<u8> = Vec::new();
+            let read: Result<(), BollardError> = async {
+                while let Some(item) = logs.next().await {
+                    match item? {
+                        bollard::container::LogOutput::StdOut { message } => {
+                            pending.extend_from_slice(&message);
+                            while let Some(nl) = pending.iter().position(|&b| b == b'\n') {
+                                let line: Vec<u8> = pending.drain(..=nl).collect();
+                                let line = String::from_utf8_lossy(&line[..line.len() - 1]);
+                                let _ = tx.send(Event::Line(line.into_owned()));
+                            }
+                        }
+                        bollard::container::LogOutput::StdErr { message } => {
+                            let _ = tx.send(Event::Stderr(message.to_vec()));
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(())
+            }
+            .await;
+            if !pending.is_empty() {
+                let _ = tx.send(Event::Line(String::from_utf8_lossy(&pending).into_owned()));
+            }
+            let done =
+                match read {
+                    Err(e) => Err(anyhow!(e)
+                        .context(format!("reading the output of container {}", short(&cid)))),
+                    Ok(()) => {
+                        let mut wait = docker.wait_container(&cid, None);
+                        match wait.next().await {
+                            Some(Ok(r)) => Ok(r.status_code),
+                            Some(Err(BollardError::DockerContainerWaitError { code, .. })) => {
+                                Ok(code)
+                            }
+                            Some(Err(e)) => Err(anyhow!(e)
+                                .context(format!("waiting for container {}", short(&cid)))),
+                            None => Err(anyhow!(
+                                "the engine ended the wait for container {} without a status",
+                                short(&cid)
+                            )),
+                        }
+                    }
+                };
+            let _ = tx.send(Event::Done(done));
+        });
+        let mut end = RunEnd::default();
+        let mut stderr: Vec<u8> = Vec::new();
+        let outcome = loop {
+            if cancel.load(Ordering::SeqCst) {
+                end.cancelled = true;
+                break Ok(());
+            }
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(Event::Line(line)) => {
+                    if let Err(e) = on_line(&line) {
+                        break Err(e);
+                    }
+                }
+                Ok(Event::Stderr(bytes)) => {
+                    stderr.extend_from_slice(&bytes);
+                    if stderr.len() > 16 * 1024 {
+                        stderr.drain(..stderr.len() - 8 * 1024);
+                    }
+                }
+                Ok(Event::Done(code)) => match code {
+                    Ok(code) => {
+                        end.exit_code = code;
+                        break Ok(());
+                    }
+                    Err(e) => break Err(e),
+                },
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    break Err(anyhow!("the log reader of container {} stopped", short(id)))
+                }
+            }
+        };
+        task.abort();
+        end.stderr_tail = bench_runner::tail(&stderr, 4000);
+        if outcome.is_ok() && !end.cancelled {
+            if let Ok(c) = self.rt.block_on(self.docker.inspect_container(id, None)) {
+                end.oom_killed = c.state.and_then(|s| s.oom_killed).unwrap_or(false);
+            }
+        }
+        outcome.map(|()| end)
     }
 }
 
-impl Backend for DockerBackend {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Docker
+/// Removes its container when dropped, unless [`ContainerGuard::remove`] did already: a
+/// panic or an early return never leaves a container behind.
+pub struct ContainerGuard<'a> {
+    engine: &'a Engine,
+    id: String,
+    removed: bool,
+}
+
+impl ContainerGuard<'_> {
+    pub fn remove(mut self) -> anyhow::Result<()> {
+        self.removed = true;
+        self.engine.remove_container(&self.id)
     }
-    fn prepare(&mut self, _interp: &Interpreter) -> anyhow::Result<InterpInfo> {
-        bail!("the docker backend is not built yet")
+}
+
+impl Drop for ContainerGuard<'_> {
+    fn drop(&mut self) {
+        if !self.removed {
+            if let Err(e) = self.engine.remove_container(&self.id) {
+                eprintln!("warning: {e:#}; `cargo xtask clean` removes it");
+            }
+        }
     }
-    fn runner_paths(&self) -> (PathBuf, PathBuf) {
-        (
-            PathBuf::from("/opt/whichpy/harness.py"),
-            PathBuf::from("/opt/whichpy/workloads"),
-        )
-    }
-    fn run_cell(
-        &mut self,
-        _interp: &Interpreter,
-        _spec: &CellSpec,
-        _cancel: &AtomicBool,
-        _on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
-        bail!("the docker backend is not built yet")
-    }
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
 }
 
 /// The engine's version, or why it cannot be reached.
 pub fn engine_version() -> anyhow::Result<String> {
-    bail!("the docker backend is not built yet")
+    let engine = Engine::connect()?;
+    let v = engine.version()?;
+    Ok(format!("{v} at {}", engine.host()))
 }

@@ -1,0 +1,262 @@
+//! `--backend docker`: each cell runs in a fresh sandboxed container of its interpreter's
+//! image, with bench-runner inside doing all the timing.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{bail, Context};
+use whichpy_wire::{BackendKind, CellSpec, ExecRecord, ImplInfo, InterpInfo};
+
+use super::{Engine, RunEnd, RunRequest, Sandbox};
+use crate::backend::Backend;
+use crate::catalogue::Interpreter;
+use crate::images::{self, Built, ImageKey, Inputs};
+
+pub const RUNNER_IN_IMAGE: &str = "/opt/whichpy/bench-runner";
+pub const HARNESS_IN_IMAGE: &str = "/opt/whichpy/harness.py";
+pub const WORKLOADS_IN_IMAGE: &str = "/opt/whichpy/workloads";
+
+/// Default memory limit of a container (swap is off: `memory_swap = memory`).
+pub const DEFAULT_MEMORY_BYTES: i64 = 2 << 30;
+pub const DEFAULT_PIDS_LIMIT: i64 = 256;
+
+/// What the docker backend builds from and how it confines containers.
+#[derive(Clone, Debug)]
+pub struct DockerConfig {
+    pub inputs: Inputs,
+    pub sandbox: Sandbox,
+}
+
+impl DockerConfig {
+    /// The repository's inputs and the default sandbox: 2 GiB, 256 pids, pinned to the CPUs
+    /// this process may run on.
+    pub fn new(inputs: Inputs) -> DockerConfig {
+        DockerConfig {
+            inputs,
+            sandbox: Sandbox {
+                memory_bytes: DEFAULT_MEMORY_BYTES,
+                pids_limit: DEFAULT_PIDS_LIMIT,
+                cpuset: allowed_cpus(),
+                tmp_size: "512m".into(),
+                user: "65534:65534".into(),
+            },
+        }
+    }
+}
+
+pub struct DockerBackend {
+    engine: Engine,
+    config: DockerConfig,
+    /// Images already ensured in this process, by suite and packages.
+    images: HashMap<ImageKey, Built>,
+}
+
+impl DockerBackend {
+    /// Connect to the engine (a clear error when there is none) and build bench-runner for
+    /// the images.
+    pub fn connect(sh: &xshell::Shell, root: &Path) -> anyhow::Result<DockerBackend> {
+        let engine = Engine::connect()?;
+        let runner = crate::project::build_runner(sh, root)?;
+        let inputs = Inputs::for_repo(root, runner)?;
+        Ok(DockerBackend::new(engine, DockerConfig::new(inputs)))
+    }
+
+    pub fn new(engine: Engine, config: DockerConfig) -> DockerBackend {
+        DockerBackend {
+            engine,
+            config,
+            images: HashMap::new(),
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn config_mut(&mut self) -> &mut DockerConfig {
+        &mut self.config
+    }
+
+    /// The image of an interpreter, built or reused.
+    pub fn image(&mut self, interp: &Interpreter) -> anyhow::Result<Built> {
+        let key = ImageKey::of(interp).with_context(|| {
+            format!(
+                "{} is a host interpreter; it runs only with --backend native",
+                interp.id
+            )
+        })?;
+        if let Some(b) = self.images.get(&key) {
+            return Ok(b.clone());
+        }
+        let built = images::ensure(&self.engine, &self.config.inputs, &key)?;
+        if built.reused {
+            eprintln!("  image {} reused (inputs unchanged)", built.name);
+        }
+        self.images.insert(key, built.clone());
+        Ok(built)
+    }
+
+    /// Run `cmd` in a sandboxed container of `interp`'s image; returns its stdout and how it
+    /// ended. Used to identify interpreters, and by tests to probe the sandbox.
+    pub fn run_probe(
+        &mut self,
+        interp: &Interpreter,
+        cmd: Vec<String>,
+    ) -> anyhow::Result<(String, RunEnd)> {
+        let image = self.image(interp)?;
+        let req = RunRequest {
+            image: image.name,
+            cmd,
+            role: "probe".into(),
+            sandbox: self.config.sandbox.clone(),
+        };
+        let mut out = String::new();
+        let end = self
+            .engine
+            .run(&req, &AtomicBool::new(false), &mut |line| {
+                out.push_str(line);
+                out.push('\n');
+                Ok(())
+            })?;
+        Ok((out, end))
+    }
+}
+
+impl Backend for DockerBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Docker
+    }
+
+    fn prepare(&mut self, interp: &Interpreter) -> anyhow::Result<InterpInfo> {
+        let image = self.image(interp)?;
+        let mut cmd = vec![
+            RUNNER_IN_IMAGE.to_owned(),
+            "identify".into(),
+            "--harness".into(),
+            HARNESS_IN_IMAGE.into(),
+            "--".into(),
+            interp.executable.clone(),
+        ];
+        cmd.extend(interp.flags.iter().cloned());
+        let (out, end) = self.run_probe(interp, cmd)?;
+        if end.exit_code != 0 {
+            bail!(
+                "identifying {} in {} failed (exit {}): {}",
+                interp.executable,
+                image.name,
+                end.exit_code,
+                end.stderr_tail.trim()
+            );
+        }
+        let implementation: ImplInfo = serde_json::from_str(out.trim()).with_context(|| {
+            format!("bench-runner identify printed something else than JSON: {out}")
+        })?;
+        if implementation.name != interp.family.as_str() {
+            bail!(
+                "{} in {} says it is {}, but the catalogue says {}",
+                interp.executable,
+                image.name,
+                implementation.name,
+                interp.family
+            );
+        }
+        Ok(InterpInfo {
+            id: interp.id.clone(),
+            family: interp.family,
+            label: interp.label.clone(),
+            executable: interp.executable.clone(),
+            flags: interp.flags.clone(),
+            implementation,
+            caveat: interp.caveat.clone(),
+            image: Some(image.info),
+        })
+    }
+
+    fn runner_paths(&self) -> (PathBuf, PathBuf) {
+        (
+            PathBuf::from(HARNESS_IN_IMAGE),
+            PathBuf::from(WORKLOADS_IN_IMAGE),
+        )
+    }
+
+    fn run_cell(
+        &mut self,
+        interp: &Interpreter,
+        spec: &CellSpec,
+        cancel: &AtomicBool,
+        on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let image = self.image(interp)?;
+        let req = RunRequest {
+            image: image.name.clone(),
+            cmd: vec![
+                RUNNER_IN_IMAGE.to_owned(),
+                "cell".into(),
+                serde_json::to_string(spec)?,
+            ],
+            role: "cell".into(),
+            sandbox: self.config.sandbox.clone(),
+        };
+        let mut records = 0u32;
+        let end = self.engine.run(&req, cancel, &mut |line| {
+            records += 1;
+            crate::backend::read_records("container stdout", line.as_bytes(), on_record)
+        })?;
+        if end.cancelled {
+            return Ok(());
+        }
+        if end.exit_code != 0 {
+            let why = if end.oom_killed {
+                " (the container hit its memory limit)"
+            } else {
+                ""
+            };
+            bail!(
+                "bench-runner in {} exited with {}{why} after {records} record(s): {}",
+                image.name,
+                end.exit_code,
+                end.stderr_tail.trim()
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The CPUs this process may run on, as a cpuset list (`0-1`), so containers are pinned to
+/// the same CPUs a native run would use.
+fn allowed_cpus() -> String {
+    // SAFETY: cpu_set_t is plain data; sched_getaffinity fills it for this process.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let ok =
+        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) }
+            == 0;
+    let cpus: Vec<usize> = if ok {
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if cpus.is_empty() {
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+        return format!("0-{}", n - 1);
+    }
+    let mut ranges: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < cpus.len() {
+        let start = cpus[i];
+        let mut end = start;
+        while i + 1 < cpus.len() && cpus[i + 1] == end + 1 {
+            i += 1;
+            end = cpus[i];
+        }
+        ranges.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    ranges.join(",")
+}

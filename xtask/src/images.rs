@@ -1,0 +1,552 @@
+//! `cargo xtask images`: one image per interpreter package set, built from Debian packages
+//! alone (no registry is needed).
+//!
+//! 1. **Root file system.** `mmdebstrap` writes a tarball of a minimal Debian (`essential`
+//!    variant) with the pinned interpreter packages (`containers/interpreters.lock`). It is
+//!    reproducible (`SOURCE_DATE_EPOCH`, no resolv.conf or hostname) and kept under
+//!    `.cache/rootfs/<hash of its inputs>/`, with its sha256 and its package manifest
+//!    (`dpkg-query`), so a later Debian point release that drops a pinned version does not
+//!    break a machine that built it once.
+//! 2. **Import.** The tarball becomes the image `whichpy-rootfs:<suite>-<hash>`.
+//! 3. **Thin image.** `containers/Dockerfile`, the bench-runner binary, the harness and the
+//!    workloads go into an in-memory tar context, built on top of the rootfs.
+//!
+//! The image is named after its suite and first package (`whichpy-trixie-python3.13`) and
+//! tagged with the hash of every input; its labels carry that hash, the tarball's sha256 (the
+//! identity that is stable across machines) and the package manifest. Catalogue entries with
+//! the same suite and packages (variants that differ only in flags) share one image. When
+//! nothing changed, the image is reused after hashing the inputs and one inspect call.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use sha2::{Digest, Sha256};
+use whichpy_wire::{ImageInfo, Package};
+use xshell::Shell;
+
+use crate::catalogue::{Catalogue, Interpreter};
+use crate::docker::{Engine, LABEL};
+use crate::lock::{Lock, LOCK, MIRROR};
+use crate::project::{self, HARNESS, WORKLOADS};
+
+pub const DOCKERFILE: &str = "containers/Dockerfile";
+pub const ROOTFS_CACHE: &str = ".cache/rootfs";
+/// Timestamp of every file in a rootfs tarball (2025-01-01): any constant makes it reproducible.
+const SOURCE_DATE_EPOCH: &str = "1735689600";
+/// Bump when the way a rootfs is made changes (options, hooks), so cached tarballs are not reused.
+const ROOTFS_RECIPE: &str = "whichpy-rootfs-v1 mmdebstrap --variant=essential --mode=root";
+const IMAGE_RECIPE: &str = "whichpy-image-v1";
+
+/// Label of a thin image: [`Provenance`] as JSON (one label: each is a build step).
+pub const LABEL_PROVENANCE: &str = "whichpy.image";
+/// Label of an imported root file system: the tarball's sha256.
+pub const LABEL_CONTENT: &str = "whichpy.content-digest";
+
+/// What an image's label says about it: [`ImageInfo`] without the engine-local id.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Provenance {
+    pub inputs_hash: String,
+    pub content_digest: String,
+    pub suite: String,
+    pub packages: Vec<Package>,
+}
+
+/// Everything an image is made from. Tests point `workloads` at a temporary copy.
+#[derive(Clone, Debug)]
+pub struct Inputs {
+    pub root: PathBuf,
+    pub runner: PathBuf,
+    pub harness: PathBuf,
+    pub workloads: PathBuf,
+    pub dockerfile: PathBuf,
+    pub rootfs_cache: PathBuf,
+    pub lock: Lock,
+}
+
+impl Inputs {
+    /// The repository's own inputs. `runner`: the host release build of bench-runner.
+    pub fn for_repo(root: &Path, runner: PathBuf) -> anyhow::Result<Inputs> {
+        Ok(Inputs {
+            root: root.to_owned(),
+            runner,
+            harness: root.join(HARNESS),
+            workloads: root.join(WORKLOADS),
+            dockerfile: root.join(DOCKERFILE),
+            rootfs_cache: root.join(ROOTFS_CACHE),
+            lock: Lock::load(root)?,
+        })
+    }
+}
+
+/// What makes images differ: the Debian suite and the packages.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ImageKey {
+    pub suite: String,
+    pub packages: Vec<String>,
+}
+
+impl ImageKey {
+    /// `None` for host interpreters, which have no image.
+    pub fn of(interp: &Interpreter) -> Option<ImageKey> {
+        Some(ImageKey {
+            suite: interp.suite.clone()?,
+            packages: interp.packages.clone(),
+        })
+    }
+
+    /// `whichpy-trixie-python3.13`.
+    pub fn repo(&self) -> String {
+        format!("whichpy-{}-{}", self.suite, self.packages[0]).to_lowercase()
+    }
+}
+
+/// An image ready to run.
+#[derive(Clone, Debug)]
+pub struct Built {
+    /// `repo:tag`, the name to start containers from.
+    pub name: String,
+    pub info: ImageInfo,
+    pub reused: bool,
+}
+
+/// Build the image for `key`, or reuse it when every input is unchanged.
+pub fn ensure(engine: &Engine, inputs: &Inputs, key: &ImageKey) -> anyhow::Result<Built> {
+    let pins = inputs.lock.pins(&key.suite, &key.packages)?;
+    let rootfs_hash = rootfs_hash(&key.suite, &pins);
+    let context = context_files(inputs)?;
+    let inputs_hash = {
+        let mut h = Sha256::new();
+        h.update(IMAGE_RECIPE);
+        h.update(b"\0");
+        h.update(&rootfs_hash);
+        for f in &context {
+            h.update(b"\0");
+            h.update(&f.name);
+            h.update(b"\0");
+            h.update(f.mode.to_string());
+            h.update(b"\0");
+            h.update((f.bytes.len() as u64).to_le_bytes());
+            h.update(&f.bytes);
+        }
+        hex(&h.finalize())
+    };
+    let repo = key.repo();
+    let name = format!("{repo}:{}", &inputs_hash[..16]);
+    if let Some(img) = engine.inspect_image(&name)? {
+        let label: Option<Provenance> = img
+            .labels
+            .get(LABEL_PROVENANCE)
+            .and_then(|l| serde_json::from_str(l).ok());
+        if let Some(p) = label.filter(|p| p.inputs_hash == inputs_hash) {
+            return Ok(Built {
+                info: ImageInfo {
+                    id: img.id,
+                    content_digest: p.content_digest,
+                    inputs_hash: p.inputs_hash,
+                    packages: p.packages,
+                },
+                name,
+                reused: true,
+            });
+        }
+    }
+
+    let rootfs = ensure_rootfs(inputs, &key.suite, &pins, &rootfs_hash)?;
+    let base = format!("whichpy-rootfs:{}-{}", key.suite, &rootfs_hash[..16]);
+    if engine.inspect_image(&base)?.is_none() {
+        let t = Instant::now();
+        let tar = std::fs::read(&rootfs.tarball)
+            .with_context(|| format!("reading {}", rootfs.tarball.display()))?;
+        eprintln!(
+            "  {repo}: importing the root file system ({} MB) as {base}…",
+            tar.len() / 1_000_000
+        );
+        let labels = vec![
+            (LABEL.to_owned(), "rootfs".to_owned()),
+            (LABEL_CONTENT.to_owned(), rootfs.sha256.clone()),
+        ];
+        engine.import_rootfs(tar, &base, &labels, &mut |_| {})?;
+        eprintln!("  {repo}: imported in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    let imported = engine
+        .inspect_image(&base)?
+        .with_context(|| format!("{base} vanished after the import"))?;
+    if imported.layers.first() != Some(&rootfs.sha256) {
+        eprintln!(
+            "  note: {base} has layer {:?}, not the tarball's {}",
+            imported.layers.first(),
+            rootfs.sha256
+        );
+    }
+
+    let provenance = Provenance {
+        inputs_hash: inputs_hash.clone(),
+        content_digest: rootfs.sha256.clone(),
+        suite: key.suite.clone(),
+        packages: rootfs.packages.clone(),
+    };
+    let labels = HashMap::from([
+        (LABEL.to_owned(), "image".to_owned()),
+        (
+            LABEL_PROVENANCE.to_owned(),
+            serde_json::to_string(&provenance)?,
+        ),
+    ]);
+    let build_args = HashMap::from([("ROOTFS".to_owned(), base.clone())]);
+    let t = Instant::now();
+    eprintln!("  {repo}: building {name}");
+    let tar = context_tar(&context)?;
+    let id = engine.build_image(tar, &name, &build_args, &labels, &mut |line| {
+        if line.starts_with("Step ") {
+            let short: String = line.chars().take(100).collect();
+            eprintln!(
+                "    {short}{}",
+                if short.len() < line.len() { "…" } else { "" }
+            );
+        }
+    })?;
+    eprintln!("  {repo}: built in {:.1} s", t.elapsed().as_secs_f64());
+    Ok(Built {
+        name,
+        info: ImageInfo {
+            id,
+            content_digest: rootfs.sha256,
+            inputs_hash,
+            packages: rootfs.packages,
+        },
+        reused: false,
+    })
+}
+
+/// One file of the build context.
+struct ContextFile {
+    name: String,
+    mode: u32,
+    bytes: Vec<u8>,
+}
+
+/// The build context, in a fixed order: Dockerfile, then what goes to /opt/whichpy
+/// (bench-runner, harness.py, workloads/*).
+fn context_files(inputs: &Inputs) -> anyhow::Result<Vec<ContextFile>> {
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    let mut files = vec![
+        ContextFile {
+            name: "Dockerfile".into(),
+            mode: 0o644,
+            bytes: read(&inputs.dockerfile)?,
+        },
+        ContextFile {
+            name: "opt/whichpy/bench-runner".into(),
+            mode: 0o755,
+            bytes: read(&inputs.runner)?,
+        },
+        ContextFile {
+            name: "opt/whichpy/harness.py".into(),
+            mode: 0o644,
+            bytes: read(&inputs.harness)?,
+        },
+    ];
+    let mut names: Vec<String> = std::fs::read_dir(&inputs.workloads)
+        .with_context(|| format!("reading {}", inputs.workloads.display()))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".py") || n.ends_with(".json"))
+        .collect();
+    names.sort();
+    for n in names {
+        files.push(ContextFile {
+            bytes: read(&inputs.workloads.join(&n))?,
+            name: format!("opt/whichpy/workloads/{n}"),
+            mode: 0o644,
+        });
+    }
+    Ok(files)
+}
+
+fn context_tar(files: &[ContextFile]) -> anyhow::Result<Vec<u8>> {
+    let mut b = tar::Builder::new(Vec::new());
+    for dir in ["opt/", "opt/whichpy/", "opt/whichpy/workloads/"] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_mode(0o755);
+        h.set_mtime(0);
+        h.set_entry_type(tar::EntryType::Directory);
+        b.append_data(&mut h, dir, std::io::empty())?;
+    }
+    for f in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(f.bytes.len() as u64);
+        h.set_mode(f.mode);
+        h.set_mtime(0);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, &f.name, f.bytes.as_slice())?;
+    }
+    Ok(b.into_inner()?)
+}
+
+/// Hash of everything a rootfs tarball is made from.
+fn rootfs_hash(suite: &str, pins: &[(String, String)]) -> String {
+    let mut sorted = pins.to_vec();
+    sorted.sort();
+    let mut h = Sha256::new();
+    for part in [ROOTFS_RECIPE, MIRROR, suite, SOURCE_DATE_EPOCH] {
+        h.update(part);
+        h.update(b"\0");
+    }
+    for (p, v) in sorted {
+        h.update(format!("{p}={v}\0"));
+    }
+    hex(&h.finalize())
+}
+
+/// A root file system tarball in the cache.
+pub struct Rootfs {
+    pub tarball: PathBuf,
+    /// `sha256:<hex>` of the tarball.
+    pub sha256: String,
+    pub packages: Vec<Package>,
+}
+
+/// The cached tarball for these pins, or a new one from mmdebstrap.
+fn ensure_rootfs(
+    inputs: &Inputs,
+    suite: &str,
+    pins: &[(String, String)],
+    hash: &str,
+) -> anyhow::Result<Rootfs> {
+    let dir = inputs.rootfs_cache.join(hash);
+    let load = |dir: &Path| -> anyhow::Result<Rootfs> {
+        let sha256 = std::fs::read_to_string(dir.join("sha256"))?
+            .trim()
+            .to_owned();
+        let manifest = std::fs::read_to_string(dir.join("packages.tsv"))?;
+        Ok(Rootfs {
+            tarball: dir.join("rootfs.tar"),
+            sha256,
+            packages: parse_manifest(&manifest),
+        })
+    };
+    if dir.join("sha256").is_file() {
+        return load(&dir);
+    }
+    if which("mmdebstrap").is_none() {
+        bail!(
+            "mmdebstrap is missing; it writes the images' root file systems: \
+             apt-get install -y mmdebstrap (or `cargo xtask doctor --install`)"
+        );
+    }
+    let tmp = inputs
+        .rootfs_cache
+        .join(format!("tmp-{}-{}", &hash[..16], std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let include = pins
+        .iter()
+        .map(|(p, v)| format!("{p}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let manifest = tmp.join("packages.tsv");
+    let t = Instant::now();
+    eprintln!("  mmdebstrap {suite} --include={include}");
+    let mut child = Command::new("mmdebstrap")
+        .args([
+            "--variant=essential",
+            "--mode=root",
+            "--format=tar",
+            &format!("--include={include}"),
+            "--customize-hook=rm -f \"$1/etc/resolv.conf\" \"$1/etc/hostname\"",
+            &format!(
+                "--customize-hook=chroot \"$1\" dpkg-query -W -f='${{Package}}\\t${{Version}}\\n' > '{}'",
+                manifest.display()
+            ),
+            suite,
+            &tmp.join("rootfs.tar").display().to_string(),
+            MIRROR,
+        ])
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting mmdebstrap")?;
+    let mut log: Vec<String> = Vec::new();
+    for line in BufReader::new(child.stderr.take().expect("piped")).lines() {
+        let line = line?;
+        eprintln!("    {line}");
+        log.push(line);
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        let _ = std::fs::remove_dir_all(&tmp);
+        let text = log.join("\n");
+        if let Some((pkg, ver)) = missing_pin(&text) {
+            bail!(
+                "Debian {suite} no longer serves {pkg}={ver} (pinned in {LOCK}); \
+                 run `cargo xtask lock --refresh` to pin the versions it serves now"
+            );
+        }
+        let last: Vec<&String> = log.iter().rev().take(8).rev().collect();
+        bail!(
+            "mmdebstrap failed ({status}) for {suite}:\n{}",
+            last.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    let sha256 = sha256_file(&tmp.join("rootfs.tar"))?;
+    std::fs::write(tmp.join("sha256"), format!("{sha256}\n"))?;
+    match std::fs::rename(&tmp, &dir) {
+        Ok(()) => {}
+        // Another process finished the same tarball first: keep theirs.
+        Err(_) if dir.join("sha256").is_file() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        Err(e) => return Err(e).with_context(|| format!("moving {} into place", tmp.display())),
+    }
+    eprintln!(
+        "  root file system for {suite} written in {:.1} s ({sha256})",
+        t.elapsed().as_secs_f64()
+    );
+    load(&dir)
+}
+
+/// `(package, version)` from apt's "Version 'V' for 'P' was not found".
+fn missing_pin(log: &str) -> Option<(String, String)> {
+    let i = log.find("Version '")?;
+    let rest = &log[i + "Version '".len()..];
+    let (ver, rest) = rest.split_once("' for '")?;
+    let (pkg, _) = rest.split_once('\'')?;
+    Some((pkg.to_owned(), ver.to_owned()))
+}
+
+fn parse_manifest(text: &str) -> Vec<Package> {
+    let mut out: Vec<Package> = text
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(n, v)| Package {
+            name: n.trim().to_owned(),
+            version: v.trim().to_owned(),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn sha256_file(path: &Path) -> anyhow::Result<String> {
+    let mut f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(format!("sha256:{}", hex(&h.finalize())))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Build the interpreter images, or reuse them when nothing changed
+#[derive(Clone, Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    cargo xtask images                          # the default set (trixie: CPython, PyPy, MicroPython)\n  \
+    cargo xtask images --interp variants --interp history\n\n\
+Needs a Docker engine and mmdebstrap (apt-get install -y mmdebstrap). Pins come from \
+containers/interpreters.lock; root file systems are kept in .cache/rootfs/.")]
+pub struct Images {
+    /// Interpreter ids or sets (default, variants, history); repeatable [default: default]
+    #[arg(long = "interp", value_name = "ID|SET")]
+    pub interps: Vec<String>,
+}
+
+impl Images {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
+        let start = Instant::now();
+        let root = project::root();
+        let engine = Engine::connect()?;
+        let catalogue = Catalogue::load(&root)?;
+        let wanted = if self.interps.is_empty() {
+            vec!["default".to_owned()]
+        } else {
+            self.interps
+        };
+        let selected = catalogue.select(&wanted)?;
+        let runner = project::build_runner(sh, &root)?;
+        let inputs = Inputs::for_repo(&root, runner)?;
+        let mut keys: Vec<(ImageKey, Vec<String>)> = Vec::new();
+        for interp in selected {
+            let Some(key) = ImageKey::of(interp) else {
+                eprintln!("skipping {}: a host interpreter has no image", interp.id);
+                continue;
+            };
+            match keys.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, ids)) => ids.push(interp.id.clone()),
+                None => keys.push((key, vec![interp.id.clone()])),
+            }
+        }
+        for (key, ids) in &keys {
+            let t = Instant::now();
+            let built = ensure(&engine, &inputs, key)?;
+            println!(
+                "{:<38} {} {} in {:.1} s (for {})",
+                built.name,
+                &built.info.id[..built.info.id.len().min(19)],
+                if built.reused {
+                    "reused, inputs unchanged"
+                } else {
+                    "built"
+                },
+                t.elapsed().as_secs_f64(),
+                ids.join(", ")
+            );
+        }
+        eprintln!("images ready in {:.1} s", start.elapsed().as_secs_f64());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apt_missing_version_names_the_pin() {
+        let log = "E: Version '3.13.5-2+deb13u4' for 'python3.13' was not found\nE: apt-get failed";
+        assert_eq!(
+            missing_pin(log),
+            Some(("python3.13".into(), "3.13.5-2+deb13u4".into()))
+        );
+    }
+
+    #[test]
+    fn rootfs_hash_ignores_pin_order_but_not_versions() {
+        let a = vec![
+            ("a".to_owned(), "1".to_owned()),
+            ("b".to_owned(), "2".to_owned()),
+        ];
+        let b = vec![
+            ("b".to_owned(), "2".to_owned()),
+            ("a".to_owned(), "1".to_owned()),
+        ];
+        let c = vec![
+            ("a".to_owned(), "1".to_owned()),
+            ("b".to_owned(), "3".to_owned()),
+        ];
+        assert_eq!(rootfs_hash("trixie", &a), rootfs_hash("trixie", &b));
+        assert_ne!(rootfs_hash("trixie", &a), rootfs_hash("trixie", &c));
+        assert_ne!(rootfs_hash("trixie", &a), rootfs_hash("bookworm", &a));
+    }
+}

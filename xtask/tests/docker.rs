@@ -1,0 +1,357 @@
+//! The docker backend against the real engine: the sandbox holds, images are reused and
+//! rebuilt when they should be, a memory kill is recorded as such, and no container is left
+//! behind. Where no engine answers (or mmdebstrap is missing), each test says so on stderr
+//! and returns.
+//!
+//! The tests share one lock (they run one at a time) and build the CPython image only, with a
+//! temporary copy of the workloads plus the `hog.py` fixture; the rootfs cache in
+//! `.cache/rootfs/` makes the first build about 20 s and later ones a few seconds.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use whichpy_wire::{
+    CellSpec, ExecRecord, Family, InterpSpec, Outcome, SizeName, SizeSpec, Sizes, WorkloadKind,
+    WorkloadMeta,
+};
+use xtask::backend::Backend;
+use xtask::catalogue::{Catalogue, Interpreter};
+use xtask::docker::{DockerBackend, DockerConfig, Engine, LABEL_PID};
+use xtask::images::{self, ImageKey, Inputs};
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+struct Env {
+    _lock: MutexGuard<'static, ()>,
+    backend: DockerBackend,
+    cpython: Interpreter,
+    workloads: tempfile::TempDir,
+}
+
+fn root() -> PathBuf {
+    xtask::project::root()
+}
+
+/// The backend over a temporary copy of the workloads (plus hog.py), or `None` (and a loud
+/// message) when this machine cannot run the tests.
+fn env(test: &str) -> Option<Env> {
+    let lock = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let engine = match Engine::connect() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("\n*** SKIPPED: {test}: no usable Docker engine: {e:#}\n");
+            return None;
+        }
+    };
+    let root = root();
+    if !root.join(images::ROOTFS_CACHE).is_dir() && which("mmdebstrap").is_none() {
+        eprintln!("\n*** SKIPPED: {test}: mmdebstrap is missing (apt-get install -y mmdebstrap)\n");
+        return None;
+    }
+    let sh = xshell::Shell::new().unwrap();
+    let runner = xtask::project::build_runner(&sh, &root).expect("bench-runner builds");
+    let workloads = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root.join(xtask::project::WORKLOADS)).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, workloads.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::copy(
+        root.join("bench-runner/tests/fixtures/hog.py"),
+        workloads.path().join("hog.py"),
+    )
+    .unwrap();
+    let mut inputs = Inputs::for_repo(&root, runner).unwrap();
+    inputs.workloads = workloads.path().to_owned();
+    let mut config = DockerConfig::new(inputs);
+    config.sandbox.memory_bytes = 512 << 20;
+    let backend = DockerBackend::new(engine, config);
+    let cpython = Catalogue::load(&root)
+        .unwrap()
+        .get("cpython-3.13")
+        .expect("cpython-3.13 in the catalogue")
+        .clone();
+    Some(Env {
+        _lock: lock,
+        backend,
+        cpython,
+        workloads,
+    })
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// Containers this test process created that still exist.
+fn leftovers(engine: &Engine) -> Vec<String> {
+    engine
+        .list_labelled_containers(Some(&format!("{LABEL_PID}={}", std::process::id())))
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect()
+}
+
+fn assert_nothing_left(engine: &Engine) {
+    assert_eq!(
+        leftovers(engine),
+        Vec::<String>::new(),
+        "containers left behind"
+    );
+}
+
+fn workload(name: &str, kind: WorkloadKind, n: u64, checksum: &str) -> WorkloadMeta {
+    let size = SizeSpec {
+        n,
+        checksum: checksum.into(),
+    };
+    WorkloadMeta {
+        name: name.into(),
+        category: "test".into(),
+        description: "test".into(),
+        kind,
+        sizes: Sizes {
+            quick: size.clone(),
+            default: size,
+        },
+        unsupported: Default::default(),
+    }
+}
+
+fn spec(
+    backend: &DockerBackend,
+    interp: &Interpreter,
+    w: WorkloadMeta,
+    processes: u32,
+) -> CellSpec {
+    let (harness, workloads_dir) = backend.runner_paths();
+    CellSpec {
+        interp: InterpSpec {
+            id: interp.id.clone(),
+            family: interp.family,
+            executable: interp.executable.clone(),
+            flags: interp.flags.clone(),
+        },
+        workload: w,
+        size: SizeName::Quick,
+        processes,
+        first_process: 0,
+        iterations: 2,
+        timeout_s: 60.0,
+        harness,
+        workloads_dir,
+    }
+}
+
+const PROBE: &str = r#"
+import os, socket
+print("uid", os.getuid(), os.getgid())
+for path in ["/probe", "/etc/probe", "/opt/whichpy/probe", "/usr/probe"]:
+    try:
+        open(path, "w").write("x")
+        print("wrote", path)
+    except OSError as e:
+        print("denied", path, e.errno)
+open("/tmp/probe", "w").write("x")
+print("tmp ok", open("/tmp/probe").read())
+print("interfaces", sorted(n for _, n in socket.if_nameindex()))
+try:
+    s = socket.create_connection(("1.1.1.1", 53), timeout=2)
+    print("connected")
+except OSError as e:
+    print("no route", e.errno)
+for line in open("/proc/self/status"):
+    if line.startswith(("CapEff", "NoNewPrivs")):
+        print(line.strip().replace(":", ""))
+"#;
+
+#[test]
+fn sandbox_has_no_network_no_writes_outside_tmp_and_no_root() {
+    let Some(mut env) = env("sandbox_has_no_network_no_writes_outside_tmp_and_no_root") else {
+        return;
+    };
+    let cpython = env.cpython.clone();
+    let info = env.backend.prepare(&cpython).expect("prepare cpython-3.13");
+    assert_eq!(info.implementation.name, "cpython");
+    assert!(info.implementation.python.starts_with("3.13."), "{info:?}");
+    let image = info.image.as_ref().expect("docker provenance");
+    assert!(image.content_digest.starts_with("sha256:"), "{image:?}");
+    assert!(
+        image.packages.iter().any(|p| p.name == "python3.13"),
+        "manifest: {:?}",
+        image.packages
+    );
+
+    let (out, end) = env
+        .backend
+        .run_probe(
+            &cpython,
+            vec!["/usr/bin/python3.13".into(), "-c".into(), PROBE.into()],
+        )
+        .unwrap();
+    eprintln!("{out}{}", end.stderr_tail);
+    assert_eq!(end.exit_code, 0, "{}", end.stderr_tail);
+    assert!(out.contains("uid 65534 65534"), "{out}");
+    for p in ["/probe", "/etc/probe", "/opt/whichpy/probe", "/usr/probe"] {
+        assert!(
+            out.contains(&format!("denied {p} 30")),
+            "{p} writable: {out}"
+        ); // EROFS
+    }
+    assert!(out.contains("tmp ok x"), "{out}");
+    assert!(out.contains("interfaces ['lo']"), "{out}");
+    assert!(out.contains("no route 101"), "{out}"); // ENETUNREACH
+    assert!(out.contains("CapEff\t0000000000000000"), "{out}");
+    assert!(out.contains("NoNewPrivs\t1"), "{out}");
+    assert_nothing_left(env.backend.engine());
+}
+
+#[test]
+fn image_is_reused_when_nothing_changed_and_rebuilt_when_a_workload_changed() {
+    let Some(env) = env("image_is_reused_when_nothing_changed_and_rebuilt_when_a_workload_changed")
+    else {
+        return;
+    };
+    let engine = env.backend.engine();
+    let key = ImageKey::of(&env.cpython).unwrap();
+    let mut inputs = Inputs::for_repo(&root(), PathBuf::new()).unwrap();
+    inputs.runner = {
+        let sh = xshell::Shell::new().unwrap();
+        xtask::project::build_runner(&sh, &root()).unwrap()
+    };
+    inputs.workloads = env.workloads.path().to_owned();
+
+    let first = images::ensure(engine, &inputs, &key).unwrap();
+    let t = Instant::now();
+    let again = images::ensure(engine, &inputs, &key).unwrap();
+    let reuse_time = t.elapsed();
+    assert!(again.reused, "nothing changed, yet the image was rebuilt");
+    assert_eq!(again.info.id, first.info.id);
+    assert!(
+        reuse_time < Duration::from_secs(2),
+        "reuse took {reuse_time:?}"
+    );
+
+    // A changed workload file (in the temporary copy) makes a new image.
+    let nbody = env.workloads.path().join("nbody.py");
+    let mut text = std::fs::read_to_string(&nbody).unwrap();
+    text.push_str("\n# changed by a test\n");
+    std::fs::write(&nbody, text).unwrap();
+    let changed = images::ensure(engine, &inputs, &key).unwrap();
+    assert!(
+        !changed.reused,
+        "a workload changed, yet the image was reused"
+    );
+    assert_ne!(changed.info.inputs_hash, first.info.inputs_hash);
+    assert_ne!(changed.info.id, first.info.id);
+    // Same packages, same root file system: the content identity does not move.
+    assert_eq!(changed.info.content_digest, first.info.content_digest);
+    engine.remove_image(&changed.name).unwrap();
+    assert_nothing_left(engine);
+}
+
+#[test]
+fn a_container_killed_for_memory_is_recorded_as_out_of_memory() {
+    let Some(mut env) = env("a_container_killed_for_memory_is_recorded_as_out_of_memory") else {
+        return;
+    };
+    env.backend.config_mut().sandbox.memory_bytes = 128 << 20;
+    let cpython = env.cpython.clone();
+    let hog = workload("hog", WorkloadKind::Iterations, 1, "1");
+    let spec = spec(&env.backend, &cpython, hog, 1);
+    let mut records: Vec<ExecRecord> = Vec::new();
+    env.backend
+        .run_cell(&cpython, &spec, &AtomicBool::new(false), &mut |r| {
+            records.push(r);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].outcome, Outcome::OutOfMemory, "{:?}", records[0]);
+    assert_nothing_left(env.backend.engine());
+}
+
+#[test]
+fn records_stream_while_the_container_runs_and_no_container_is_left_on_any_path() {
+    let Some(mut env) =
+        env("records_stream_while_the_container_runs_and_no_container_is_left_on_any_path")
+    else {
+        return;
+    };
+    let cpython = env.cpython.clone();
+    let startup = workload("startup", WorkloadKind::Startup, 0, "");
+
+    // Success: each record arrives while its container still runs.
+    let spec5 = spec(&env.backend, &cpython, startup.clone(), 5);
+    let pid_label = format!("{LABEL_PID}={}", std::process::id());
+    let mut seen = Vec::new();
+    let mut running_at_record = Vec::new();
+    let probe = Engine::connect().unwrap();
+    env.backend
+        .run_cell(&cpython, &spec5, &AtomicBool::new(false), &mut |r| {
+            running_at_record.push(!probe.list_labelled_containers(Some(&pid_label))?.is_empty());
+            seen.push(r);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(seen.len(), 5);
+    assert!(seen.iter().all(|r| r.outcome.is_ok()), "{seen:?}");
+    assert_eq!(seen[0].interp, "cpython-3.13");
+    assert!(
+        running_at_record[0],
+        "the first record arrived only after the container was gone"
+    );
+    assert_nothing_left(env.backend.engine());
+
+    // Error: the consumer fails on the first record; the error comes back, the container goes.
+    let err = env
+        .backend
+        .run_cell(&cpython, &spec5, &AtomicBool::new(false), &mut |_| {
+            anyhow::bail!("disk full (simulated)")
+        })
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("disk full"), "{err:#}");
+    assert_nothing_left(env.backend.engine());
+
+    // Cancel (Ctrl-C): set after the first record; the cell ends early without error.
+    let cancel = AtomicBool::new(false);
+    let many = spec(&env.backend, &cpython, startup, 200);
+    let mut n = 0;
+    env.backend
+        .run_cell(&cpython, &many, &cancel, &mut |_| {
+            n += 1;
+            cancel.store(true, Ordering::SeqCst);
+            Ok(())
+        })
+        .unwrap();
+    assert!(n < 200, "cancel did not stop the cell");
+    assert_nothing_left(env.backend.engine());
+
+    // An interpreter that cannot start is a record (spawn failed), and the container goes.
+    let mut bad = spec(
+        &env.backend,
+        &cpython,
+        workload("nbody", WorkloadKind::Iterations, 1, "x"),
+        1,
+    );
+    bad.interp.family = Family::Pypy;
+    bad.interp.executable = "/nonexistent/python".into();
+    let mut got = Vec::new();
+    env.backend
+        .run_cell(&cpython, &bad, &AtomicBool::new(false), &mut |r| {
+            got.push(r);
+            Ok(())
+        })
+        .unwrap();
+    assert!(
+        matches!(got[0].outcome, Outcome::SpawnFailed { .. }),
+        "{got:?}"
+    );
+    assert_nothing_left(env.backend.engine());
+}
