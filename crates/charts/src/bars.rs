@@ -1,0 +1,451 @@
+//! Horizontal bar charts with 95% interval whiskers: cold and warm times per workload, peak
+//! memory per workload, and startup.
+//!
+//! Bars are horizontal so that interpreter labels of any length stay readable; one row per
+//! interpreter, the baseline on top. A cell with no figure (unsupported, every process failed)
+//! keeps its row and says why in words.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use whichpy_wire::summary::{CompatStatus, Estimate, Summary};
+use whichpy_wire::{SizeName, WorkloadKind};
+
+use crate::{cell, format_kib, format_ns, interpreters, slug, svg_chart, text, tick};
+use crate::{Chart, Interp, Result, TimeUnit, INK, MUTED};
+
+/// One row of a bar chart.
+pub(crate) struct Bar {
+    pub label: String,
+    pub color: RGBColor,
+    /// Length of the bar, in the panel's unit; `None` draws `note` instead.
+    pub value: Option<f64>,
+    /// Whisker (low, high), in the panel's unit.
+    pub interval: Option<(f64, f64)>,
+    /// A hollow circle (e.g. the maximum), in the panel's unit.
+    pub marker: Option<f64>,
+    /// Text after the bar (its value) or in place of it.
+    pub note: String,
+}
+
+pub(crate) struct Panel {
+    pub title: String,
+    pub x_desc: String,
+    pub bars: Vec<Bar>,
+}
+
+pub(crate) const ROW: u32 = 34;
+const PANEL_CHROME: u32 = 100;
+pub(crate) const WIDTH: u32 = 800;
+
+pub(crate) fn panel_height(rows: usize) -> u32 {
+    PANEL_CHROME + ROW * rows.max(1) as u32
+}
+
+fn label_width(bars: &[Bar]) -> u32 {
+    let chars = bars
+        .iter()
+        .map(|b| b.label.chars().count())
+        .max()
+        .unwrap_or(4);
+    (chars as u32 * 8 + 20).clamp(80, 260)
+}
+
+/// Draw one panel of horizontal bars into `area`.
+pub(crate) fn draw_panel(area: &DrawingArea<SVGBackend, Shift>, panel: &Panel) -> Result<()> {
+    let n = panel.bars.len().max(1);
+    let x_max = panel
+        .bars
+        .iter()
+        .flat_map(|b| [b.value, b.interval.map(|i| i.1), b.marker])
+        .flatten()
+        .fold(0.0f64, f64::max);
+    // Room on the right for the value labels.
+    let x_max = if x_max > 0.0 { x_max * 1.3 } else { 1.0 };
+    let mut chart = ChartBuilder::on(area)
+        .caption(&panel.title, text(17, &INK))
+        .margin(12)
+        .margin_right(24)
+        .x_label_area_size(46)
+        .y_label_area_size(label_width(&panel.bars))
+        .build_cartesian_2d(0f64..x_max, 0f64..n as f64)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(6)
+        .x_label_formatter(&|v| tick(*v))
+        .x_desc(panel.x_desc.as_str())
+        .label_style(text(13, &INK))
+        .axis_desc_style(text(14, &INK))
+        .axis_style(MUTED)
+        .max_light_lines(0)
+        .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
+        .draw()?;
+
+    let label_style = text(14, &INK).pos(Pos::new(HPos::Right, VPos::Center));
+    let note_style = text(13, &INK).pos(Pos::new(HPos::Left, VPos::Center));
+    let muted_style = text(13, &MUTED).pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, bar) in panel.bars.iter().enumerate() {
+        let y0 = (n - 1 - i) as f64;
+        let yc = y0 + 0.5;
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((0.0, yc))
+                + Text::new(bar.label.clone(), (-10, 0), label_style.clone()),
+        ))?;
+        let Some(v) = bar.value else {
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((0.0, yc))
+                    + Text::new(bar.note.clone(), (6, 0), muted_style.clone()),
+            ))?;
+            continue;
+        };
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(0.0, y0 + 0.22), (v, y0 + 0.78)],
+            bar.color.filled(),
+        )))?;
+        let mut right = v;
+        if let Some((lo, hi)) = bar.interval {
+            let whisker = INK.stroke_width(2);
+            chart.draw_series([
+                PathElement::new(vec![(lo, yc), (hi, yc)], whisker),
+                PathElement::new(vec![(lo, yc - 0.18), (lo, yc + 0.18)], whisker),
+                PathElement::new(vec![(hi, yc - 0.18), (hi, yc + 0.18)], whisker),
+            ])?;
+            right = right.max(hi);
+        }
+        if let Some(m) = bar.marker {
+            chart.draw_series(std::iter::once(Circle::new(
+                (m, yc),
+                5,
+                INK.stroke_width(2),
+            )))?;
+            right = right.max(m);
+        }
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((right, yc)) + Text::new(bar.note.clone(), (8, 0), note_style.clone()),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Why an interpreter has no figure for a workload, in a few words.
+pub(crate) fn missing_note(
+    summary: &Summary,
+    interp: &str,
+    workload: &str,
+    size: SizeName,
+) -> String {
+    let entry = summary
+        .compatibility
+        .iter()
+        .find(|c| c.interp == interp && c.workload == workload && c.size == size);
+    match entry.map(|e| &e.status) {
+        Some(CompatStatus::Unsupported { reason }) => format!("not run: {reason}"),
+        Some(CompatStatus::Failed {
+            outcome,
+            failed,
+            ok,
+        }) => {
+            format!(
+                "{failed} of {} runs failed ({})",
+                failed + ok,
+                outcome.label()
+            )
+        }
+        Some(CompatStatus::Supported) | None => "no data".into(),
+    }
+}
+
+fn est_bar(
+    interp: &Interp,
+    est: Option<&Estimate>,
+    unit: TimeUnit,
+    missing: impl FnOnce() -> String,
+) -> Bar {
+    match est {
+        Some(e) => Bar {
+            label: interp.label.clone(),
+            color: interp.color(),
+            value: Some(unit.of(e.mean)),
+            interval: e.ci.map(|ci| (unit.of(ci.low), unit.of(ci.high))),
+            marker: None,
+            note: if e.ci.is_some() {
+                format_ns(e.mean)
+            } else {
+                format!("{} (n = 1)", format_ns(e.mean))
+            },
+        },
+        None => Bar {
+            label: interp.label.clone(),
+            color: interp.color(),
+            value: None,
+            interval: None,
+            marker: None,
+            note: missing(),
+        },
+    }
+}
+
+fn est_max(e: &Estimate) -> f64 {
+    e.ci.map(|c| c.high).unwrap_or(e.mean).max(e.mean)
+}
+
+fn describe_estimates(items: &[(String, Option<&Estimate>)]) -> String {
+    items
+        .iter()
+        .map(|(label, e)| match e {
+            Some(e) => match e.ci {
+                Some(ci) => format!(
+                    "{label} {} (95% interval {} to {})",
+                    format_ns(e.mean),
+                    format_ns(ci.low),
+                    format_ns(ci.high)
+                ),
+                None => format!("{label} {} (one sample)", format_ns(e.mean)),
+            },
+            None => format!("{label} no figure"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Cold time (first iteration plus startup) and warm time (steady-state iteration) of one
+/// workload per interpreter, each with its 95% interval: two panels, one above the other.
+pub fn times(summary: &Summary, workload: &str, size: SizeName) -> Result<Option<Chart>> {
+    let interps: Vec<Interp> = interpreters(summary)
+        .into_iter()
+        .filter(|i| {
+            cell(summary, &i.id, workload, size).is_some()
+                || summary
+                    .compatibility
+                    .iter()
+                    .any(|c| c.interp == i.id && c.workload == workload && c.size == size)
+        })
+        .collect();
+    let cells: Vec<_> = interps
+        .iter()
+        .map(|i| cell(summary, &i.id, workload, size))
+        .collect();
+    if cells
+        .iter()
+        .all(|c| c.is_none_or(|c| c.warm_ns.is_none() && c.cold_ns.is_none()))
+    {
+        return Ok(None);
+    }
+    let panel =
+        |title: &str,
+         what: &str,
+         get: &dyn Fn(&whichpy_wire::summary::CellSummary) -> Option<&Estimate>| {
+            let max = cells
+                .iter()
+                .flatten()
+                .filter_map(|c| get(c))
+                .map(est_max)
+                .fold(0.0, f64::max);
+            let unit = TimeUnit::for_max(max);
+            let bars = interps
+                .iter()
+                .zip(&cells)
+                .map(|(i, c)| {
+                    est_bar(i, c.and_then(|c| get(c)), unit, || {
+                        missing_note(summary, &i.id, workload, size)
+                    })
+                })
+                .collect();
+            let desc = describe_estimates(
+                &interps
+                    .iter()
+                    .zip(&cells)
+                    .map(|(i, c)| (i.label.clone(), c.and_then(|c| get(c))))
+                    .collect::<Vec<_>>(),
+            );
+            (
+                Panel {
+                    title: title.into(),
+                    x_desc: format!("{what} ({}; whiskers: 95% interval)", unit.name),
+                    bars,
+                },
+                desc,
+            )
+        };
+    let (cold, cold_desc) = panel(
+        "Cold: first iteration plus interpreter startup",
+        "Cold time",
+        &|c| c.cold_ns.as_ref(),
+    );
+    let (warm, warm_desc) = panel(
+        "Warm: one steady-state iteration",
+        "Warm time per iteration",
+        &|c| c.warm_ns.as_ref(),
+    );
+    let h = panel_height(interps.len());
+    let title = format!("{workload}: cold and warm time per interpreter ({size} size)");
+    let desc = format!(
+        "Horizontal bars of the mean time of {workload} across process executions, with 95% interval whiskers. \
+         Cold (first iteration plus the interpreter's mean startup): {cold_desc}. \
+         Warm (steady-state time per iteration): {warm_desc}."
+    );
+    svg_chart(
+        format!("times-{}-{size}.svg", slug(workload)),
+        title,
+        desc,
+        (WIDTH, 2 * h),
+        |root| {
+            let (top, bottom) = root.split_vertically(h);
+            draw_panel(&top, &cold)?;
+            draw_panel(&bottom, &warm)
+        },
+    )
+    .map(Some)
+}
+
+/// Peak resident memory of one workload per interpreter: the median over process executions
+/// as a bar, the maximum as a circle.
+pub fn memory(summary: &Summary, workload: &str, size: SizeName) -> Result<Option<Chart>> {
+    let interps: Vec<Interp> = interpreters(summary)
+        .into_iter()
+        .filter(|i| {
+            cell(summary, &i.id, workload, size).is_some()
+                || summary
+                    .compatibility
+                    .iter()
+                    .any(|c| c.interp == i.id && c.workload == workload && c.size == size)
+        })
+        .collect();
+    let mems: Vec<_> = interps
+        .iter()
+        .map(|i| cell(summary, &i.id, workload, size).and_then(|c| c.memory.as_ref()))
+        .collect();
+    if mems.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let bars = interps
+        .iter()
+        .zip(&mems)
+        .map(|(i, m)| match m {
+            Some(m) => Bar {
+                label: i.label.clone(),
+                color: i.color(),
+                value: Some(m.median_kib / 1024.0),
+                interval: None,
+                marker: Some(m.max_kib as f64 / 1024.0),
+                note: format_kib(m.median_kib),
+            },
+            None => Bar {
+                label: i.label.clone(),
+                color: i.color(),
+                value: None,
+                interval: None,
+                marker: None,
+                note: missing_note(summary, &i.id, workload, size),
+            },
+        })
+        .collect();
+    let list = interps
+        .iter()
+        .zip(&mems)
+        .map(|(i, m)| match m {
+            Some(m) => format!(
+                "{} median {}, maximum {}",
+                i.label,
+                format_kib(m.median_kib),
+                format_kib(m.max_kib as f64)
+            ),
+            None => format!("{} no figure", i.label),
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let what = if summary
+        .workloads
+        .iter()
+        .any(|w| w.name == workload && w.kind == WorkloadKind::Startup)
+    {
+        "an empty program"
+    } else {
+        workload
+    };
+    let panel = Panel {
+        title: format!("Peak memory: {workload}"),
+        x_desc: "Peak resident set size (MiB; bar: median, circle: maximum)".into(),
+        bars,
+    };
+    svg_chart(
+        format!("memory-{}-{size}.svg", slug(workload)),
+        format!("{workload}: peak memory per interpreter ({size} size)"),
+        format!(
+            "Horizontal bars of the median peak resident memory (ru_maxrss) of {what} across process executions, \
+             with the maximum as a circle: {list}."
+        ),
+        (WIDTH, panel_height(interps.len())),
+        |root| draw_panel(root, &panel),
+    )
+    .map(Some)
+}
+
+/// Startup time per interpreter: the wall time of a process running an empty program, with
+/// its 95% interval.
+pub fn startup(summary: &Summary, size: SizeName) -> Result<Option<Chart>> {
+    let startup_cells: Vec<_> = summary
+        .cells
+        .iter()
+        .filter(|c| c.kind == WorkloadKind::Startup && c.key.size == size)
+        .collect();
+    let Some(workload) = startup_cells.first().map(|c| c.key.workload.clone()) else {
+        return Ok(None);
+    };
+    let interps: Vec<Interp> = interpreters(summary)
+        .into_iter()
+        .filter(|i| startup_cells.iter().any(|c| c.key.interp == i.id))
+        .collect();
+    let ests: Vec<Option<&Estimate>> = interps
+        .iter()
+        .map(|i| {
+            startup_cells
+                .iter()
+                .find(|c| c.key.interp == i.id && c.key.workload == workload)
+                .and_then(|c| c.wall_ns.as_ref())
+        })
+        .collect();
+    if ests.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let unit = TimeUnit::for_max(
+        ests.iter()
+            .flatten()
+            .map(|e| est_max(e))
+            .fold(0.0, f64::max),
+    );
+    let bars = interps
+        .iter()
+        .zip(&ests)
+        .map(|(i, e)| {
+            est_bar(i, *e, unit, || {
+                missing_note(summary, &i.id, &workload, size)
+            })
+        })
+        .collect();
+    let desc = describe_estimates(
+        &interps
+            .iter()
+            .zip(&ests)
+            .map(|(i, e)| (i.label.clone(), *e))
+            .collect::<Vec<_>>(),
+    );
+    let panel = Panel {
+        title: "Startup: wall time of an empty program".into(),
+        x_desc: format!("Process wall time ({}; whiskers: 95% interval)", unit.name),
+        bars,
+    };
+    svg_chart(
+        format!("startup-{size}.svg"),
+        format!("Startup time per interpreter ({size} size)"),
+        format!(
+            "Horizontal bars of the mean wall time of a process that runs an empty program, \
+             across process executions, with 95% interval whiskers: {desc}."
+        ),
+        (WIDTH, panel_height(interps.len())),
+        |root| draw_panel(root, &panel),
+    )
+    .map(Some)
+}

@@ -1,0 +1,441 @@
+//! whichpy's charts: deterministic, accessible SVG charts from `results/summary.json`, and the
+//! PNG og:image.
+//!
+//! Every chart is a pure function of the [`Summary`] (or, for the decision matrix, of the
+//! editorial data handed in): the same input gives byte-identical bytes. Charts are drawn with
+//! plotters' SVG backend, which needs no font (text stays `<text>` for the browser to set), and
+//! each SVG carries a `<title>` and a `<desc>` that say in words what the chart shows, labelled
+//! axes and units. The og:image is the one raster: an SVG rendered by resvg with DejaVu Sans,
+//! embedded in this crate so that the PNG is byte-stable on every machine.
+//!
+//! Colours come from the Okabe–Ito palette (distinguishable with the common colour-vision
+//! deficiencies); text is dark grey on white.
+
+use std::fmt;
+
+use plotters::prelude::*;
+use whichpy_wire::summary::{CellSummary, Estimate, Summary};
+use whichpy_wire::{Family, InterpInfo, SizeName, WorkloadKind};
+
+mod bars;
+mod matrix;
+mod og;
+mod overview;
+mod warmup;
+
+pub use bars::{memory, startup, times};
+pub use matrix::{decision_matrix, Matrix, MatrixRow};
+pub use og::{og_image, og_svg, svg_to_png, OG_HEIGHT, OG_WIDTH};
+pub use overview::overview;
+pub use warmup::warmup;
+
+/// One chart, ready to be written as `charts/<file>`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chart {
+    /// File name (no folder): lowercase ASCII, digits, `_`, `-` and `.` only.
+    pub file: String,
+    /// Short title, also the SVG `<title>`.
+    pub title: String,
+    /// What the chart shows, in one or two sentences: the SVG `<desc>` and the `alt` text.
+    pub desc: String,
+    pub width: u32,
+    pub height: u32,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// A chart could not be drawn (plotters refused the layout).
+#[derive(Debug)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "chart: {}", self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for Error {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        Error(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+// ---------------------------------------------------------------------------------------------
+// Shared look
+// ---------------------------------------------------------------------------------------------
+
+/// Okabe–Ito, without yellow (too light on white for lines and text).
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0x00, 0x72, 0xB2), // blue
+    RGBColor(0xD5, 0x5E, 0x00), // vermillion
+    RGBColor(0x00, 0x9E, 0x73), // bluish green
+    RGBColor(0xCC, 0x79, 0xA7), // reddish purple
+    RGBColor(0xE6, 0x9F, 0x00), // orange
+    RGBColor(0x56, 0xB4, 0xE9), // sky blue
+    RGBColor(0x00, 0x00, 0x00), // black
+];
+
+/// Text colour: #222 on white is 15.9:1.
+pub(crate) const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
+/// Secondary text and axes: #555 on white is 7.5:1.
+pub(crate) const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
+pub(crate) const FONT: &str = "sans-serif";
+
+pub(crate) fn text(size: u32, color: &RGBColor) -> TextStyle<'static> {
+    TextStyle {
+        color: color.to_backend_color(),
+        ..TextStyle::from((FONT, size).into_font())
+    }
+}
+
+/// The colour of the i-th interpreter in [`interpreters`] order.
+pub fn color(index: usize) -> RGBColor {
+    PALETTE[index % PALETTE.len()]
+}
+
+/// The colour of an interpreter as a CSS hex string, for legends drawn in HTML.
+pub fn color_hex(index: usize) -> String {
+    let RGBColor(r, g, b) = color(index);
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+/// Interpreters in display order: the baseline first, then by family (CPython, PyPy,
+/// MicroPython) and id, so that a family keeps its colour across charts.
+/// Interpreters that appear only in cells (not in the environment) get a bare entry.
+pub fn interpreters(summary: &Summary) -> Vec<Interp> {
+    let mut ids: Vec<String> = summary
+        .environment
+        .interpreters
+        .iter()
+        .map(|i| i.id.clone())
+        .collect();
+    for c in &summary.cells {
+        if !ids.contains(&c.key.interp) {
+            ids.push(c.key.interp.clone());
+        }
+    }
+    for c in &summary.compatibility {
+        if !ids.contains(&c.interp) {
+            ids.push(c.interp.clone());
+        }
+    }
+    let rank = |id: &String| {
+        let family = summary
+            .environment
+            .interpreters
+            .iter()
+            .find(|i| &i.id == id)
+            .map(|i| i.family);
+        let family = family.map_or(Family::ALL.len(), |f| {
+            Family::ALL.iter().position(|g| *g == f).unwrap_or(0)
+        });
+        (*id != summary.analysis.baseline, family, id.clone())
+    };
+    ids.sort_by_key(rank);
+    ids.dedup();
+    ids.into_iter()
+        .enumerate()
+        .map(|(index, id)| {
+            let info = summary.environment.interpreters.iter().find(|i| i.id == id);
+            Interp {
+                label: info.map(|i| i.label.clone()).unwrap_or_else(|| id.clone()),
+                info: info.cloned(),
+                id,
+                index,
+            }
+        })
+        .collect()
+}
+
+/// An interpreter as the charts show it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interp {
+    pub id: String,
+    pub label: String,
+    /// Position in display order; also picks the colour.
+    pub index: usize,
+    pub info: Option<InterpInfo>,
+}
+
+impl Interp {
+    pub fn color(&self) -> RGBColor {
+        color(self.index)
+    }
+}
+
+/// The size the figures come from: `default` when the data has any, else `quick`.
+pub fn primary_size(summary: &Summary) -> SizeName {
+    if summary
+        .cells
+        .iter()
+        .any(|c| c.key.size == SizeName::Default)
+    {
+        SizeName::Default
+    } else {
+        SizeName::Quick
+    }
+}
+
+/// The cell of an interpreter, workload and size.
+pub(crate) fn cell<'a>(
+    summary: &'a Summary,
+    interp: &str,
+    workload: &str,
+    size: SizeName,
+) -> Option<&'a CellSummary> {
+    summary
+        .cells
+        .iter()
+        .find(|c| c.key.interp == interp && c.key.workload == workload && c.key.size == size)
+}
+
+/// Workloads timed by iterations (not startup), in suite order, that have a cell of `size`.
+pub fn iteration_workloads(summary: &Summary, size: SizeName) -> Vec<String> {
+    let mut names: Vec<String> = summary
+        .workloads
+        .iter()
+        .filter(|w| w.kind == WorkloadKind::Iterations)
+        .map(|w| w.name.clone())
+        .collect();
+    for c in &summary.cells {
+        if c.kind == WorkloadKind::Iterations && !names.contains(&c.key.workload) {
+            names.push(c.key.workload.clone());
+        }
+    }
+    names
+        .into_iter()
+        .filter(|n| {
+            summary
+                .cells
+                .iter()
+                .any(|c| c.key.workload == *n && c.key.size == size)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Units and numbers
+// ---------------------------------------------------------------------------------------------
+
+/// A time unit chosen so that the largest value of a chart reads well.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeUnit {
+    pub name: &'static str,
+    pub ns: f64,
+}
+
+impl TimeUnit {
+    pub fn for_max(max_ns: f64) -> TimeUnit {
+        let (name, ns) = if max_ns >= 10e9 {
+            ("s", 1e9)
+        } else if max_ns >= 10e6 {
+            ("ms", 1e6)
+        } else if max_ns >= 10e3 {
+            ("µs", 1e3)
+        } else {
+            ("ns", 1.0)
+        };
+        TimeUnit { name, ns }
+    }
+
+    pub fn of(&self, ns: f64) -> f64 {
+        ns / self.ns
+    }
+}
+
+/// A number with three significant digits, no exponent: 0.00123, 1.23, 12.3, 123, 1235.
+pub fn sig3(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let a = x.abs();
+    let decimals = if a == 0.0 || a >= 100.0 {
+        0
+    } else {
+        (2 - a.log10().floor() as i32).clamp(0, 6) as usize
+    };
+    let s = format!("{x:.decimals$}");
+    if s == "-0" {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+/// An axis tick: at most three significant digits, no trailing zeros (0.25, 20, 1500).
+pub(crate) fn tick(x: f64) -> String {
+    let s = sig3(x);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A duration in the unit that suits it: "12.3 ms", "1.50 s".
+pub fn format_ns(ns: f64) -> String {
+    let a = ns.abs();
+    let (name, div) = if a >= 1e9 {
+        ("s", 1e9)
+    } else if a >= 1e6 {
+        ("ms", 1e6)
+    } else if a >= 1e3 {
+        ("µs", 1e3)
+    } else {
+        ("ns", 1.0)
+    };
+    format!("{} {}", sig3(ns / div), name)
+}
+
+/// Memory in MiB from KiB: "12.3 MiB".
+pub fn format_kib(kib: f64) -> String {
+    format!("{} MiB", sig3(kib / 1024.0))
+}
+
+/// "12.3 ms (95% CI 12.1–12.5 ms)" style text of an estimate, or its mean alone.
+pub fn format_estimate(e: &Estimate) -> String {
+    match e.ci {
+        Some(ci) => format!(
+            "{} (95% interval {} to {})",
+            format_ns(e.mean),
+            format_ns(ci.low),
+            format_ns(ci.high)
+        ),
+        None => format!("{} (one sample, no interval)", format_ns(e.mean)),
+    }
+}
+
+/// A file-name-safe slug: lowercase ASCII letters, digits, `_`, `.` and `-`; runs of anything
+/// else become one `-`. When the slug is not the name itself, a short hash of the name keeps two names
+/// apart that slug alike.
+pub fn slug(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric()
+            || c == '_'
+            || (c == '.' || c == '-') && !s.is_empty() && !s.ends_with(['-', '.'])
+        {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    while s.ends_with('-') || s.ends_with('.') {
+        s.pop();
+    }
+    if s.is_empty() {
+        s.push('x');
+    }
+    if s != name {
+        s.push_str(&format!("-{:08x}", fnv1a(name.as_bytes()) as u32));
+    }
+    s
+}
+
+/// FNV-1a, 64 bits: a stable hash for file names (std's hasher is not stable across releases).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+// ---------------------------------------------------------------------------------------------
+// SVG documents
+// ---------------------------------------------------------------------------------------------
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Draw into an SVG string of `width`×`height` and make it a [`Chart`]: the `<svg>` element
+/// gets `role="img"`, an accessible name and description, and `<title>`/`<desc>` children.
+pub(crate) fn svg_chart(
+    file: String,
+    title: String,
+    desc: String,
+    (width, height): (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<()>,
+) -> Result<Chart> {
+    let mut raw = String::new();
+    {
+        let root = SVGBackend::with_string(&mut raw, (width, height)).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
+    }
+    let head_end = raw
+        .find('>')
+        .ok_or_else(|| Error("plotters wrote no <svg> element".into()))?;
+    let svg = format!(
+        "{} role=\"img\" aria-labelledby=\"chart-title chart-desc\">\n<title id=\"chart-title\">{}</title>\n<desc id=\"chart-desc\">{}</desc>{}",
+        &raw[..head_end],
+        xml_escape(&title),
+        xml_escape(&desc),
+        &raw[head_end + 1..]
+    );
+    Ok(Chart {
+        file,
+        title,
+        desc,
+        width,
+        height,
+        svg,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sig3_has_three_significant_digits() {
+        assert_eq!(sig3(0.0), "0");
+        assert_eq!(sig3(0.001234), "0.00123");
+        assert_eq!(sig3(1.234), "1.23");
+        assert_eq!(sig3(12.34), "12.3");
+        assert_eq!(sig3(123.4), "123");
+        assert_eq!(sig3(1234.6), "1235");
+        assert_eq!(sig3(f64::NAN), "–");
+        assert_eq!(tick(20.0), "20");
+        assert_eq!(tick(0.25), "0.25");
+        assert_eq!(tick(0.125), "0.125");
+    }
+
+    #[test]
+    fn durations_pick_their_unit() {
+        assert_eq!(format_ns(950.0), "950 ns");
+        assert_eq!(format_ns(1_500.0), "1.50 µs");
+        assert_eq!(format_ns(12_340_000.0), "12.3 ms");
+        assert_eq!(format_ns(2.5e9), "2.50 s");
+    }
+
+    #[test]
+    fn slugs_are_file_safe_and_keep_names_apart() {
+        assert_eq!(slug("nbody"), "nbody");
+        assert_eq!(slug("pypy-7.3"), "pypy-7.3");
+        let a = slug("<script>alert(1)</script>");
+        assert!(a.starts_with("script-alert-1-script-"), "{a}");
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        assert_eq!(slug("decimal_math"), "decimal_math");
+        assert_ne!(slug("a b"), slug("a_b"));
+        assert_ne!(slug("A"), "a");
+    }
+}

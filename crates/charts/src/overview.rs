@@ -1,0 +1,255 @@
+//! The results overview: every workload's time ratio against the baseline interpreter, with
+//! its bootstrap 95% interval, on a logarithmic axis (0.5 and 2 are equally far from 1), and
+//! the geometric mean over workloads at the bottom.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use whichpy_wire::summary::{Interval, Metric, Summary, Verdict};
+use whichpy_wire::SizeName;
+
+use crate::bars::missing_note;
+use crate::{interpreters, iteration_workloads, sig3, svg_chart, text, tick};
+use crate::{Chart, Interp, Result, INK, MUTED};
+
+const WIDTH: u32 = 800;
+const ROW: u32 = 26;
+const GROUP_GAP: f64 = 0.6;
+/// Height of the legend strip under the chart.
+const LEGEND: u32 = 34;
+
+struct Row {
+    interp: Interp,
+    ratio: Option<(f64, Interval, Verdict)>,
+    note: String,
+}
+
+struct Group {
+    label: String,
+    rows: Vec<Row>,
+}
+
+fn verdict_words(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Faster => "faster",
+        Verdict::Slower => "slower",
+        Verdict::NoSignificantDifference => "no significant difference",
+    }
+}
+
+/// Ratios `time(interp) / time(baseline)` of every workload for `metric` (`Warm` or `Cold`),
+/// or `None` when the data has no comparison (a single interpreter, or no baseline).
+pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Option<Chart>> {
+    let baseline = summary.analysis.baseline.clone();
+    let all = interpreters(summary);
+    let base_label = all
+        .iter()
+        .find(|i| i.id == baseline)
+        .map(|i| i.label.clone())
+        .unwrap_or_else(|| baseline.clone());
+    let others: Vec<Interp> = all.into_iter().filter(|i| i.id != baseline).collect();
+    let comps: Vec<_> = summary
+        .comparisons
+        .iter()
+        .filter(|c| c.size == size && c.metric == metric)
+        .collect();
+    if comps.is_empty() || others.is_empty() {
+        return Ok(None);
+    }
+    let mut groups = Vec::new();
+    for w in iteration_workloads(summary, size) {
+        let rows: Vec<Row> = others
+            .iter()
+            .map(|i| {
+                let c = comps.iter().find(|c| c.workload == w && c.interp == i.id);
+                Row {
+                    interp: i.clone(),
+                    ratio: c.map(|c| (c.ratio, c.ci, c.verdict)),
+                    note: match c {
+                        Some(c) => format!("{}×", sig3(c.ratio)),
+                        None => missing_note(summary, &i.id, &w, size),
+                    },
+                }
+            })
+            .collect();
+        if rows.iter().any(|r| r.ratio.is_some()) {
+            groups.push(Group { label: w, rows });
+        }
+    }
+    let geo_rows: Vec<Row> = others
+        .iter()
+        .filter_map(|i| {
+            let g = summary
+                .geomeans
+                .iter()
+                .find(|g| g.size == size && g.metric == metric && g.interp == i.id)?;
+            Some(Row {
+                interp: i.clone(),
+                ratio: Some((g.ratio, g.ci, g.verdict)),
+                note: format!("{}×", sig3(g.ratio)),
+            })
+        })
+        .collect();
+    if !geo_rows.is_empty() {
+        groups.push(Group {
+            label: "geometric mean".into(),
+            rows: geo_rows,
+        });
+    }
+    if groups.is_empty() {
+        return Ok(None);
+    }
+
+    let (mut lo, mut hi) = (1.0f64, 1.0f64);
+    for r in groups.iter().flat_map(|g| &g.rows) {
+        if let Some((ratio, ci, _)) = r.ratio {
+            lo = lo.min(ci.low).min(ratio);
+            hi = hi.max(ci.high).max(ratio);
+        }
+    }
+    let (lo, hi) = (lo.max(1e-6) / 1.5, hi * 1.5);
+
+    let rows_total: usize = groups.iter().map(|g| g.rows.len()).sum();
+    let height_units = rows_total as f64 + GROUP_GAP * groups.len() as f64;
+    let height = 150 + LEGEND + (ROW as f64 * height_units) as u32;
+    let what = match metric {
+        Metric::Warm => "steady-state (warm) time per iteration",
+        Metric::Cold => "cold time (first iteration plus startup)",
+        Metric::Startup => "startup time",
+    };
+    let desc_items = groups
+        .iter()
+        .map(|g| {
+            let rows = g
+                .rows
+                .iter()
+                .map(|r| match r.ratio {
+                    Some((ratio, ci, v)) => format!(
+                        "{} {}× (95% interval {} to {}, {})",
+                        r.interp.label,
+                        sig3(ratio),
+                        sig3(ci.low),
+                        sig3(ci.high),
+                        verdict_words(v)
+                    ),
+                    None => format!("{} {}", r.interp.label, r.note),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("{}: {rows}", g.label)
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let title = format!(
+        "Ratio of {} to {base_label}, per workload ({size} size)",
+        match metric {
+            Metric::Warm => "warm time",
+            Metric::Cold => "cold time",
+            Metric::Startup => "startup time",
+        }
+    );
+    let desc = format!(
+        "Dot plot on a logarithmic axis of each interpreter's {what} divided by {base_label}'s, \
+         with bootstrap 95% interval whiskers; below 1 is faster than {base_label}. {desc_items}."
+    );
+    let legend: Vec<(String, RGBColor)> = others
+        .iter()
+        .map(|i| (i.label.clone(), i.color()))
+        .collect();
+    let caption = title.clone();
+    svg_chart(
+        format!("overview-{}-{size}.svg", metric.as_str()),
+        title,
+        desc,
+        (WIDTH, height),
+        move |root| {
+            let (main, foot) = root.split_vertically(height - LEGEND);
+            let mut chart = ChartBuilder::on(&main)
+                .caption(&caption, text(16, &INK))
+                .margin(12)
+                .margin_right(24)
+                .x_label_area_size(62)
+                .y_label_area_size(150)
+                .build_cartesian_2d((lo..hi).log_scale().base(2.0), 0f64..height_units)?;
+            let x_desc = format!(
+                "Time relative to {base_label} (log scale; below 1 = faster; whiskers: 95% interval)"
+            );
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(0)
+                .x_labels(12)
+                .x_label_formatter(&|v| tick(*v))
+                .x_desc(x_desc.as_str())
+                .label_style(text(13, &INK))
+                .axis_desc_style(text(13, &INK))
+                .axis_style(MUTED)
+                .max_light_lines(0)
+                .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
+                .draw()?;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(1.0, 0.0), (1.0, height_units)],
+                INK.stroke_width(1),
+            )))?;
+            let label_style = text(14, &INK).pos(Pos::new(HPos::Right, VPos::Center));
+            let note_style = text(12, &INK).pos(Pos::new(HPos::Left, VPos::Center));
+            let mut y = height_units;
+            for g in &groups {
+                y -= GROUP_GAP / 2.0;
+                let top = y;
+                for r in &g.rows {
+                    let yc = y - 0.5;
+                    match r.ratio {
+                        Some((ratio, ci, _)) => {
+                            let c = r.interp.color();
+                            let w = c.stroke_width(2);
+                            chart.draw_series([
+                                PathElement::new(vec![(ci.low, yc), (ci.high, yc)], w),
+                                PathElement::new(vec![(ci.low, yc - 0.2), (ci.low, yc + 0.2)], w),
+                                PathElement::new(vec![(ci.high, yc - 0.2), (ci.high, yc + 0.2)], w),
+                            ])?;
+                            chart.draw_series(std::iter::once(Circle::new(
+                                (ratio, yc),
+                                5,
+                                c.filled(),
+                            )))?;
+                            chart.draw_series(std::iter::once(
+                                EmptyElement::at((ci.high.max(ratio), yc))
+                                    + Text::new(r.note.clone(), (8, 0), note_style.clone()),
+                            ))?;
+                        }
+                        None => {
+                            chart.draw_series(std::iter::once(
+                                EmptyElement::at((lo, yc))
+                                    + Text::new(r.note.clone(), (6, 0), text(12, &MUTED).pos(Pos::new(HPos::Left, VPos::Center))),
+                            ))?;
+                        }
+                    }
+                    y -= 1.0;
+                }
+                let mid = (top + y) / 2.0;
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((lo, mid)) + Text::new(g.label.clone(), (-10, 0), label_style.clone()),
+                ))?;
+                y -= GROUP_GAP / 2.0;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(lo, y), (hi, y)],
+                    RGBColor(0xDD, 0xDD, 0xDD).stroke_width(1),
+                )))?;
+            }
+            // Legend: one swatch per interpreter, below the axis title.
+            let (x0, y0) = (160, (LEGEND / 2) as i32);
+            let mut x = x0;
+            for (label, color) in &legend {
+                foot.draw(&Circle::new((x, y0), 5, color.filled()))?;
+                foot.draw(&Text::new(
+                    label.clone(),
+                    (x + 10, y0),
+                    text(13, &INK).pos(Pos::new(HPos::Left, VPos::Center)),
+                ))?;
+                x += 30 + 8 * label.chars().count() as i32;
+            }
+            Ok(())
+        },
+    )
+    .map(Some)
+}

@@ -1,0 +1,203 @@
+//! Every chart from the fixture summary: accessible, well-formed, deterministic; the og:image
+//! is a 1200×630 PNG. The charts are also written to `target/charts-preview/` for a look.
+
+#[path = "common/fixture.rs"]
+mod fixture;
+
+use whichpy_charts as charts;
+use whichpy_wire::summary::{Metric, Summary};
+
+const HEADLINE: &str = "CPython vs PyPy vs MicroPython";
+
+fn matrix() -> charts::Matrix {
+    charts::Matrix {
+        title: "Which interpreter for which app: the tests to run first".into(),
+        corner: "App class".into(),
+        columns: vec!["CPython".into(), "PyPy".into(), "MicroPython".into()],
+        rows: ["Web service", "Data pipeline", "Embedded"]
+            .iter()
+            .map(|r| charts::MatrixRow {
+                label: r.to_string(),
+                cells: vec![
+                    vec![
+                        format!("{r}: profile with py-spy top under load"),
+                        "p99 latency".into(),
+                    ],
+                    vec![
+                        "C extensions import under PyPy".into(),
+                        "warm-up versus request count".into(),
+                    ],
+                    vec![
+                        "RAM and flash on the board".into(),
+                        "missing modules".into(),
+                    ],
+                ],
+            })
+            .collect(),
+    }
+}
+
+fn all(summary: &Summary) -> Vec<charts::Chart> {
+    let size = charts::primary_size(summary);
+    let mut out = Vec::new();
+    out.extend(charts::startup(summary, size).unwrap());
+    out.extend(charts::overview(summary, size, Metric::Warm).unwrap());
+    out.extend(charts::overview(summary, size, Metric::Cold).unwrap());
+    for w in charts::iteration_workloads(summary, size) {
+        out.extend(charts::times(summary, &w, size).unwrap());
+        out.extend(charts::memory(summary, &w, size).unwrap());
+    }
+    for c in &summary.cells {
+        out.extend(charts::warmup(summary, c).unwrap());
+    }
+    out.push(charts::decision_matrix(&matrix()).unwrap());
+    out.push(charts::og_svg(summary, HEADLINE).unwrap());
+    out
+}
+
+fn preview_dir() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/charts-preview");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn every_chart_is_accessible_and_well_formed() {
+    let summary = fixture::summary();
+    let charts = all(&summary);
+    let names: Vec<&str> = charts.iter().map(|c| c.file.as_str()).collect();
+    for want in [
+        "startup-default.svg",
+        "overview-warm-default.svg",
+        "overview-cold-default.svg",
+        "times-nbody-default.svg",
+        "memory-nbody-default.svg",
+        "warmup-nbody-pypy-7.3-default.svg",
+        "warmup-nbody-cpython-3.13-default.svg",
+        "decision-matrix.svg",
+    ] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
+    }
+    let dir = preview_dir();
+    for c in &charts {
+        assert!(c.svg.starts_with("<svg "), "{}", c.file);
+        assert!(c.svg.contains(r#"role="img""#), "{}", c.file);
+        assert!(c.svg.contains("<title id=\"chart-title\">"), "{}", c.file);
+        assert!(c.svg.contains("<desc id=\"chart-desc\">"), "{}", c.file);
+        assert!(c.desc.len() > 40, "{}: {}", c.file, c.desc);
+        assert!(c.svg.trim_end().ends_with("</svg>"), "{}", c.file);
+        // Well-formed XML: resvg's parser accepts it.
+        charts::svg_to_png(&c.svg).unwrap_or_else(|e| panic!("{}: {e}", c.file));
+        std::fs::write(dir.join(&c.file), &c.svg).unwrap();
+    }
+    // Axes carry units.
+    let times = charts
+        .iter()
+        .find(|c| c.file == "times-nbody-default.svg")
+        .unwrap();
+    assert!(
+        times.svg.contains("Warm time per iteration (ms;"),
+        "{}",
+        times.svg
+    );
+    let warm = charts
+        .iter()
+        .find(|c| c.file == "warmup-nbody-pypy-7.3-default.svg")
+        .unwrap();
+    assert!(warm.svg.contains("Iteration (in one process)"));
+    assert!(warm.svg.contains("Time per iteration (ms"));
+    // The unsupported and failed cells say why instead of drawing nothing.
+    let t = charts
+        .iter()
+        .find(|c| c.file == "times-decimal_math-default.svg")
+        .unwrap();
+    assert!(
+        t.svg.contains("not run: MicroPython has no decimal module"),
+        "{}",
+        t.svg
+    );
+}
+
+#[test]
+fn same_summary_same_bytes() {
+    let a = fixture::summary();
+    let b: Summary = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+    assert_eq!(all(&a), all(&b));
+    assert_eq!(
+        charts::og_image(&a, HEADLINE).unwrap(),
+        charts::og_image(&b, HEADLINE).unwrap()
+    );
+}
+
+#[test]
+fn og_image_is_a_1200_by_630_png_with_text() {
+    let summary = fixture::summary();
+    let png = charts::og_image(&summary, HEADLINE).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((w, h), (1200, 630));
+    std::fs::write(preview_dir().join("og-image.png"), &png).unwrap();
+    // Text is drawn: the same image without its text would be much smaller.
+    let blank = charts::og_svg(&summary, HEADLINE).unwrap().svg;
+    let no_text = regex_lite_strip_text(&blank);
+    let png_no_text = charts::svg_to_png(&no_text).unwrap();
+    assert!(
+        png.len() > png_no_text.len() + 5_000,
+        "{} vs {}",
+        png.len(),
+        png_no_text.len()
+    );
+}
+
+/// Remove every `<text ...>...</text>` element.
+fn regex_lite_strip_text(svg: &str) -> String {
+    let mut out = String::new();
+    let mut rest = svg;
+    while let Some(start) = rest.find("<text") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("</text>").unwrap() + start + "</text>".len();
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn names_and_labels_stay_text() {
+    let summary = fixture::build(&fixture::Fixture {
+        workload: format!("nbody{}", fixture::INJECTION),
+        pypy_label: format!("PyPy {}", fixture::INJECTION),
+    });
+    for c in all(&summary) {
+        assert!(!c.svg.contains("<script"), "{}: {}", c.file, c.svg);
+        assert!(!c.file.contains('<') && !c.file.contains('/'), "{}", c.file);
+    }
+    let t = all(&summary)
+        .into_iter()
+        .find(|c| c.file.starts_with("times-nbody"))
+        .unwrap();
+    assert!(t.svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+#[test]
+fn the_real_summary_draws() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results/summary.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("SKIPPED: no results/summary.json");
+        return;
+    };
+    let summary: Summary = serde_json::from_str(&text).unwrap();
+    let charts = all(&summary);
+    assert!(charts.len() >= 4);
+    let dir = preview_dir().join("real");
+    std::fs::create_dir_all(&dir).unwrap();
+    for c in &charts {
+        std::fs::write(dir.join(&c.file), &c.svg).unwrap();
+    }
+    std::fs::write(
+        dir.join("og-image.png"),
+        charts::og_image(&summary, HEADLINE).unwrap(),
+    )
+    .unwrap();
+}
