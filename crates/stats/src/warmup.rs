@@ -9,8 +9,8 @@
 //!    the cold iteration. Spikes stay in every mean.
 //! 2. The series is split by PELT ([`crate::changepoint`]) with Barrett et al.'s penalty
 //!    `15 ln n` in units of the noise variance (their `cpt.meanvar` penalty, translated to an L2
-//!    cost). The noise σ is estimated robustly from successive differences (MAD / (0.6745 √2)),
-//!    so the steps themselves do not inflate it.
+//!    cost). The noise σ comes from successive differences, so the steps themselves barely
+//!    inflate it, and sees mode-switching noise too ([`noise_sigma`]).
 //! 3. Two segments are *equivalent* when their means differ by less than
 //!    max([`EQUIVALENCE_REL`] × the last segment's mean, [`EQUIVALENCE_SIGMAS`] σ, clock
 //!    resolution). The steady state is the longest run of final segments equivalent to the last.
@@ -65,17 +65,36 @@ pub struct Classified {
     pub sigma: f64,
 }
 
-/// Robust noise σ from successive differences: `median(|Δx|) / (0.6745 √2)`, floored at
-/// [`SIGMA_FLOOR_REL`] × median and at `resolution`.
+/// Noise σ from successive differences, which a change of level barely affects (one large
+/// difference per changepoint): the larger of
+/// - `median(|Δx|) / (0.6745 √2)`, robust for Gaussian noise;
+/// - the root mean square of `Δx / √2` once the largest [`TRIM_DIFFS`] of them (at least one)
+///   are set aside as candidate changepoints. This one sees noise that switches between modes
+///   (a busy machine: most iterations at 7 ms, a third at 11 ms), which the median misses and
+///   PELT would otherwise cut into many short "changes";
+///
+/// floored at [`SIGMA_FLOOR_REL`] × median and at `resolution`.
 pub fn noise_sigma(xs: &[f64], resolution: f64) -> f64 {
     let floor = (SIGMA_FLOOR_REL * median(xs).abs()).max(resolution);
     if xs.len() < 2 {
         return floor.max(f64::MIN_POSITIVE);
     }
-    let diffs: Vec<f64> = xs.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
-    let sigma = median(&diffs) / (0.6745 * std::f64::consts::SQRT_2);
-    sigma.max(floor).max(f64::MIN_POSITIVE)
+    let mut diffs: Vec<f64> = xs.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+    let robust = median(&diffs) / (0.6745 * std::f64::consts::SQRT_2);
+    diffs.sort_by(f64::total_cmp);
+    let drop = ((diffs.len() as f64 * TRIM_DIFFS).ceil() as usize).max(1);
+    let kept = &diffs[..diffs.len().saturating_sub(drop)];
+    let rms = if kept.is_empty() {
+        0.0
+    } else {
+        (kept.iter().map(|d| d * d).sum::<f64>() / kept.len() as f64 / 2.0).sqrt()
+    };
+    robust.max(rms).max(floor).max(f64::MIN_POSITIVE)
 }
+
+/// Share of the largest successive differences set aside as candidate changepoints when
+/// estimating noise: a series with more changes than this is not one to call steady anyway.
+pub const TRIM_DIFFS: f64 = 0.1;
 
 /// Indices of isolated single-iteration spikes (never index 0).
 pub fn spikes(xs: &[f64], sigma: f64) -> Vec<usize> {

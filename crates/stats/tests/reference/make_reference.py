@@ -25,8 +25,9 @@ compares its outputs with the values below.
   (the changepoints too, where the optimum is unique).
 - ``warmup``: constructed series (a level per segment plus Gaussian noise of 1% of the level)
   with the class they were built to have: flat, a step down (warmup), a step up (slowdown),
-  and a series still moving at its end (no_steady_state). The expected class is the
-  construction, not a library's output.
+  a series still moving at its end (no_steady_state), and stationary two-mode noise with and
+  without a warm-up in front. The expected class is the construction, not a library's
+  output.
 - ``bootstrap``: a two-level percentile bootstrap (Kalibera & Jones) of the ratio of two
   cells' means, written here with numpy's generator and 20,000 replicates. Random streams
   differ from the Rust ChaCha streams, so the Rust test allows a tolerance.
@@ -124,9 +125,21 @@ def warmup_cases():
         ("still_moving", [(8, 5.0e7), (8, 4.0e7), (8, 3.0e7), (6, 2.0e7), (2, 1.0e7)],
          "no_steady_state", None),
     ]
-    return [{"name": name, "x": np.round(build(levels)).tolist(), "class": cls,
-             "steady_start": start}
-            for name, levels, cls, start in specs]
+    cases = [{"name": name, "x": np.round(build(levels)).tolist(), "class": cls,
+              "steady_start": start}
+             for name, levels, cls, start in specs]
+
+    # A busy machine: each iteration independently at 7 ms (70%) or 11 ms (30%).
+    def bimodal(k):
+        modes = np.where(rng.random(k) < 0.3, 1.1e7, 0.7e7)
+        return modes * (1 + 0.01 * rng.standard_normal(k))
+
+    cases.append({"name": "bimodal_noise", "x": np.round(bimodal(40)).tolist(),
+                  "class": "flat", "steady_start": 0})
+    cases.append({"name": "warmup_in_bimodal_noise",
+                  "x": np.round(np.concatenate([[4.0e7, 3.5e7, 3.0e7], bimodal(37)])).tolist(),
+                  "class": "warmup", "steady_start": 3})
+    return cases
 
 
 def two_level(rng, procs, b):
