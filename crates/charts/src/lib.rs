@@ -27,7 +27,7 @@ pub use bars::{memory, startup, times};
 pub use matrix::{decision_matrix, Matrix, MatrixRow};
 pub use og::{og_image, og_svg, svg_to_png, OG_HEIGHT, OG_WIDTH};
 pub use overview::overview;
-pub use warmup::warmup;
+pub use warmup::{warmup, warmup_compare};
 
 /// One chart, ready to be written as `charts/<file>`.
 #[derive(Clone, Debug, PartialEq)]
@@ -215,6 +215,48 @@ pub fn iteration_workloads(summary: &Summary, size: SizeName) -> Vec<String> {
                 .any(|c| c.key.workload == *n && c.key.size == size)
         })
         .collect()
+}
+
+/// A legend entry's mark.
+#[derive(Clone, Copy)]
+pub(crate) enum Swatch {
+    Line(RGBColor, u32),
+    Band(RGBColor),
+    Dot(RGBColor),
+}
+
+/// Height of a legend strip under a chart.
+pub(crate) const LEGEND_H: u32 = 34;
+
+/// A one-line legend, drawn in its own strip under the chart so it never hides data.
+pub(crate) fn legend(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    x0: i32,
+    items: &[(Swatch, String)],
+) -> Result<()> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let y = (LEGEND_H / 2) as i32;
+    let mut x = x0;
+    for (swatch, label) in items {
+        match *swatch {
+            Swatch::Line(c, w) => area.draw(&PathElement::new(
+                vec![(x - 4, y), (x + 16, y)],
+                c.stroke_width(w),
+            ))?,
+            Swatch::Band(c) => area.draw(&Rectangle::new(
+                [(x - 4, y - 6), (x + 16, y + 6)],
+                c.mix(0.22).filled(),
+            ))?,
+            Swatch::Dot(c) => area.draw(&Circle::new((x + 6, y), 5, c.filled()))?,
+        }
+        area.draw(&Text::new(
+            label.clone(),
+            (x + 22, y),
+            text(13, &INK).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+        x += 44 + (label.chars().count() as f64 * 6.6) as i32;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,13 +9,13 @@ use whichpy_wire::SizeName;
 
 use crate::bars::missing_note;
 use crate::{interpreters, iteration_workloads, sig3, svg_chart, text, tick};
-use crate::{Chart, Interp, Result, INK, MUTED};
+use crate::{legend, Chart, Interp, Result, Swatch, INK, MUTED};
 
 const WIDTH: u32 = 800;
 const ROW: u32 = 26;
 const GROUP_GAP: f64 = 0.6;
 /// Height of the legend strip under the chart.
-const LEGEND: u32 = 34;
+const LEGEND: u32 = crate::LEGEND_H;
 
 struct Row {
     interp: Interp,
@@ -151,7 +151,7 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
         "Dot plot on a logarithmic axis of each interpreter's {what} divided by {base_label}'s, \
          with bootstrap 95% interval whiskers; below 1 is faster than {base_label}. {desc_items}."
     );
-    let legend: Vec<(String, RGBColor)> = others
+    let legend_items: Vec<(String, RGBColor)> = others
         .iter()
         .map(|i| (i.label.clone(), i.color()))
         .collect();
@@ -236,18 +236,9 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
                     RGBColor(0xDD, 0xDD, 0xDD).stroke_width(1),
                 )))?;
             }
-            // Legend: one swatch per interpreter, below the axis title.
-            let (x0, y0) = (160, (LEGEND / 2) as i32);
-            let mut x = x0;
-            for (label, color) in &legend {
-                foot.draw(&Circle::new((x, y0), 5, color.filled()))?;
-                foot.draw(&Text::new(
-                    label.clone(),
-                    (x + 10, y0),
-                    text(13, &INK).pos(Pos::new(HPos::Left, VPos::Center)),
-                ))?;
-                x += 30 + 8 * label.chars().count() as i32;
-            }
+            let items: Vec<(Swatch, String)> =
+                legend_items.iter().map(|(l, c)| (Swatch::Dot(*c), l.clone())).collect();
+            legend(&foot, 160, &items)?;
             Ok(())
         },
     )

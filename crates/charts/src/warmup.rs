@@ -13,9 +13,10 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use whichpy_wire::summary::{CellSummary, Summary, WarmupClass};
+use whichpy_wire::SizeName;
 
 use crate::{format_ns, interpreters, sig3, slug, svg_chart, text, tick};
-use crate::{Chart, Result, TimeUnit, INK, MUTED};
+use crate::{legend, Chart, Interp, Result, Swatch, TimeUnit, INK, LEGEND_H, MUTED};
 
 const WIDTH: u32 = 800;
 const HEIGHT: u32 = 420;
@@ -105,24 +106,44 @@ pub fn warmup(summary: &Summary, cell: &CellSummary) -> Result<Option<Chart>> {
         slug(workload),
         slug(&cell.key.interp)
     );
-    svg_chart(file, title.clone(), desc, (WIDTH, HEIGHT), |root| {
-        let caption = format!("{workload} on {}", interp.label);
-        if log {
-            let y = (unit.of(lo) / 1.15)..(unit.of(hi) * 1.15);
-            draw(
-                root,
-                &caption,
-                cell,
-                unit,
-                y.log_scale(),
-                true,
-                interp.color(),
+    svg_chart(
+        file,
+        title.clone(),
+        desc,
+        (WIDTH, HEIGHT + LEGEND_H),
+        |root| {
+            let (main, foot) = root.split_vertically(HEIGHT);
+            let caption = format!("{workload} on {}", interp.label);
+            let c = interp.color();
+            if log {
+                let y = (unit.of(lo) / 1.15)..(unit.of(hi) * 1.15);
+                draw(
+                    &main,
+                    &caption,
+                    cell,
+                    unit,
+                    y.log_scale().base(2.0),
+                    true,
+                    c,
+                )?;
+            } else {
+                let y = 0.0..unit.of(hi) * 1.08;
+                draw(&main, &caption, cell, unit, y, false, c)?;
+            }
+            legend(
+                &foot,
+                90,
+                &[
+                    (Swatch::Line(c, 3), "mean across processes".into()),
+                    (Swatch::Band(c), "fastest to slowest process".into()),
+                    (
+                        Swatch::Line(RGBColor(0x66, 0x66, 0x66), 1),
+                        "segment means of each process".into(),
+                    ),
+                ],
             )
-        } else {
-            let y = 0.0..unit.of(hi) * 1.08;
-            draw(root, &caption, cell, unit, y, false, interp.color())
-        }
-    })
+        },
+    )
     .map(Some)
 }
 
@@ -158,6 +179,7 @@ where
         .x_desc("Iteration (in one process)")
         .y_desc(y_desc.as_str())
         .x_labels(n.min(10))
+        .y_labels(12)
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| tick(*v))
         .label_style(text(13, &INK))
@@ -177,13 +199,9 @@ where
         )
         .collect();
     let band_style = color.mix(0.22).filled();
-    chart
-        .draw_series(std::iter::once(Polygon::new(band, band_style)))?
-        .label("fastest to slowest process")
-        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], band_style));
+    chart.draw_series(std::iter::once(Polygon::new(band, band_style)))?;
 
     let step = RGBColor(0x66, 0x66, 0x66).stroke_width(1);
-    let mut labelled = false;
     for p in &cell.process_details {
         let mut bounds = vec![0u32];
         bounds.extend(p.changepoints.iter().copied());
@@ -197,32 +215,185 @@ where
         if pts.is_empty() {
             continue;
         }
-        let anno = chart.draw_series(std::iter::once(PathElement::new(pts, step)))?;
-        if !labelled {
-            anno.label("segment means of each process")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], step));
-            labelled = true;
-        }
+        chart.draw_series(std::iter::once(PathElement::new(pts, step)))?;
     }
 
     let line = color.stroke_width(3);
-    chart
-        .draw_series(LineSeries::new(
-            (0..n).map(|i| (x(i), unit.of(profile.mean_ns[i]))),
-            line,
-        ))?
-        .label("mean across processes")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line));
+    chart.draw_series(LineSeries::new(
+        (0..n).map(|i| (x(i), unit.of(profile.mean_ns[i]))),
+        line,
+    ))?;
     chart.draw_series(
         (0..n).map(|i| Circle::new((x(i), unit.of(profile.mean_ns[i])), 3, color.filled())),
     )?;
 
+    Ok(())
+}
+
+/// Every interpreter's mean warm-up curve for one workload in one chart, each with its
+/// fastest-to-slowest band; the time axis is logarithmic when the values span more than 20×.
+pub fn warmup_compare(summary: &Summary, workload: &str, size: SizeName) -> Result<Option<Chart>> {
+    let series: Vec<(Interp, &CellSummary)> = interpreters(summary)
+        .into_iter()
+        .filter_map(|i| {
+            let c = crate::cell(summary, &i.id, workload, size)?;
+            c.profile.as_ref().filter(|p| !p.mean_ns.is_empty())?;
+            Some((i, c))
+        })
+        .collect();
+    if series.is_empty() {
+        return Ok(None);
+    }
+    let profiles = || {
+        series
+            .iter()
+            .map(|(_, c)| c.profile.as_ref().expect("filtered"))
+    };
+    let n = profiles().map(|p| p.mean_ns.len()).max().unwrap_or(1);
+    let hi = profiles()
+        .flat_map(|p| {
+            p.max_ns
+                .iter()
+                .map(|&v| v as f64)
+                .chain(p.mean_ns.iter().copied())
+        })
+        .fold(0.0, f64::max);
+    let lo = profiles()
+        .flat_map(|p| {
+            p.min_ns
+                .iter()
+                .map(|&v| v as f64)
+                .chain(p.mean_ns.iter().copied())
+        })
+        .filter(|v| *v > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let unit = TimeUnit::for_max(hi);
+    let log = lo.is_finite() && hi / lo > LOG_RATIO;
+    let list = series
+        .iter()
+        .map(|(i, c)| {
+            let p = c.profile.as_ref().expect("filtered");
+            format!(
+                "{} from {} at iteration 1 to {} at iteration {}",
+                i.label,
+                format_ns(p.mean_ns[0]),
+                format_ns(p.mean_ns[p.mean_ns.len() - 1]),
+                p.mean_ns.len()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let title = format!("{workload}: warm-up curves of every interpreter ({size} size)");
+    let desc =
+        format!(
+        "Line chart of the mean time per in-process iteration of {workload} for each interpreter, \
+         with bands from the fastest to the slowest process execution{}: {list}.",
+        if log { ", on a logarithmic time axis" } else { "" }
+    );
+    svg_chart(
+        format!("warmup-{}-{size}.svg", slug(workload)),
+        title,
+        desc,
+        (WIDTH, HEIGHT + LEGEND_H),
+        |root| {
+            let (main, foot) = root.split_vertically(HEIGHT);
+            let caption = format!("{workload}: time per iteration, every interpreter");
+            if log {
+                let y = (unit.of(lo) / 1.15)..(unit.of(hi) * 1.15);
+                draw_compare(
+                    &main,
+                    &caption,
+                    &series,
+                    n,
+                    unit,
+                    y.log_scale().base(2.0),
+                    true,
+                )?;
+            } else {
+                draw_compare(
+                    &main,
+                    &caption,
+                    &series,
+                    n,
+                    unit,
+                    0.0..unit.of(hi) * 1.08,
+                    false,
+                )?;
+            }
+            let items: Vec<(Swatch, String)> = series
+                .iter()
+                .map(|(i, _)| (Swatch::Line(i.color(), 3), i.label.clone()))
+                .chain([(
+                    Swatch::Band(RGBColor(0x88, 0x88, 0x88)),
+                    "fastest to slowest process".into(),
+                )])
+                .collect();
+            legend(&foot, 90, &items)
+        },
+    )
+    .map(Some)
+}
+
+fn draw_compare<Y>(
+    root: &DrawingArea<SVGBackend, Shift>,
+    caption: &str,
+    series: &[(Interp, &CellSummary)],
+    n: usize,
+    unit: TimeUnit,
+    y: Y,
+    log: bool,
+) -> Result<()>
+where
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, text(17, &INK))
+        .margin(12)
+        .margin_right(24)
+        .x_label_area_size(46)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.5f64..n as f64 + 0.5, y)?;
+    let y_desc = format!(
+        "Time per iteration ({}{})",
+        unit.name,
+        if log { ", log scale" } else { "" }
+    );
     chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(text(13, &INK))
-        .background_style(WHITE.mix(0.9))
-        .border_style(MUTED)
+        .configure_mesh()
+        .x_desc("Iteration (in one process)")
+        .y_desc(y_desc.as_str())
+        .x_labels(n.min(10))
+        .y_labels(12)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| tick(*v))
+        .label_style(text(13, &INK))
+        .axis_desc_style(text(14, &INK))
+        .axis_style(MUTED)
+        .max_light_lines(0)
+        .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
         .draw()?;
+    for (interp, cell) in series {
+        let p = cell.profile.as_ref().expect("filtered");
+        let m = p.mean_ns.len();
+        let x = |i: usize| (i + 1) as f64;
+        let color = interp.color();
+        let band: Vec<(f64, f64)> = (0..m)
+            .map(|i| (x(i), unit.of(p.max_ns[i] as f64)))
+            .chain((0..m).rev().map(|i| (x(i), unit.of(p.min_ns[i] as f64))))
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(
+            band,
+            color.mix(0.18).filled(),
+        )))?;
+        let line = color.stroke_width(3);
+        chart.draw_series(LineSeries::new(
+            (0..m).map(|i| (x(i), unit.of(p.mean_ns[i]))),
+            line,
+        ))?;
+        chart.draw_series(
+            (0..m).map(|i| Circle::new((x(i), unit.of(p.mean_ns[i])), 3, color.filled())),
+        )?;
+    }
     Ok(())
 }

@@ -44,6 +44,7 @@ fn all(summary: &Summary) -> Vec<charts::Chart> {
     out.extend(charts::overview(summary, size, Metric::Warm).unwrap());
     out.extend(charts::overview(summary, size, Metric::Cold).unwrap());
     for w in charts::iteration_workloads(summary, size) {
+        out.extend(charts::warmup_compare(summary, &w, size).unwrap());
         out.extend(charts::times(summary, &w, size).unwrap());
         out.extend(charts::memory(summary, &w, size).unwrap());
     }
@@ -74,6 +75,7 @@ fn every_chart_is_accessible_and_well_formed() {
         "memory-nbody-default.svg",
         "warmup-nbody-pypy-7.3-default.svg",
         "warmup-nbody-cpython-3.13-default.svg",
+        "warmup-nbody-default.svg",
         "decision-matrix.svg",
     ] {
         assert!(names.contains(&want), "{want} missing from {names:?}");
