@@ -41,13 +41,16 @@ fn env(test: &str) -> Option<Env> {
     let engine = match Engine::connect() {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("\n*** SKIPPED: {test}: no usable Docker engine: {e:#}\n");
+            skipped(test, &format!("{e:#}"));
             return None;
         }
     };
     let root = root();
     if !root.join(images::ROOTFS_CACHE).is_dir() && which("mmdebstrap").is_none() {
-        eprintln!("\n*** SKIPPED: {test}: mmdebstrap is missing (apt-get install -y mmdebstrap)\n");
+        skipped(
+            test,
+            "mmdebstrap is missing (apt-get install -y mmdebstrap)",
+        );
         return None;
     }
     let sh = xshell::Shell::new().unwrap();
@@ -80,6 +83,13 @@ fn env(test: &str) -> Option<Env> {
         cpython,
         workloads,
     })
+}
+
+/// Say loudly that a test did not run. Written to the stderr handle itself, which the test
+/// harness does not capture, so it shows without `--nocapture`.
+fn skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "\nSKIPPED: {test}: {why}\n");
 }
 
 fn which(program: &str) -> Option<PathBuf> {
@@ -331,6 +341,16 @@ fn records_stream_while_the_container_runs_and_no_container_is_left_on_any_path(
         })
         .unwrap();
     assert!(n < 200, "cancel did not stop the cell");
+    assert_nothing_left(env.backend.engine());
+
+    // A panic in the consumer (a failing test, say): the guard removes the container.
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        env.backend
+            .run_cell(&cpython, &spec5, &AtomicBool::new(false), &mut |_| {
+                panic!("a test assertion failed while the container ran")
+            })
+    }));
+    assert!(panicked.is_err());
     assert_nothing_left(env.backend.engine());
 
     // An interpreter that cannot start is a record (spawn failed), and the container goes.
