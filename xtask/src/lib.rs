@@ -4,6 +4,7 @@ pub mod analyse;
 pub mod backend;
 pub mod bench;
 pub mod catalogue;
+pub mod compare;
 pub mod clean;
 pub mod docker;
 pub mod doctor;

@@ -1,7 +1,7 @@
 //! `cargo xtask`: whichpy's commands. This file only parses flags and dispatches.
 
 use clap::{Parser, Subcommand};
-use xtask::{analyse, bench, clean, doctor, export, images, lock, project, suite};
+use xtask::{analyse, bench, clean, compare, doctor, export, images, lock, project, suite};
 
 #[derive(Parser)]
 #[command(
@@ -22,6 +22,7 @@ enum Cmd {
     Bench(bench::Bench),
     Analyse(analyse::Analyse),
     Export(export::Export),
+    Compare(compare::Compare),
     Doctor(doctor::Doctor),
     Images(images::Images),
     Lock(lock::LockCmd),
@@ -37,6 +38,7 @@ fn main() {
         Cmd::Bench(c) => c.run(&sh),
         Cmd::Analyse(c) => c.run(&sh),
         Cmd::Export(c) => c.run(&sh),
+        Cmd::Compare(c) => c.run(&sh),
         Cmd::Doctor(c) => c.run(&sh),
         Cmd::Images(c) => c.run(&sh),
         Cmd::Lock(c) => c.run(&sh),
