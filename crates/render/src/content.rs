@@ -1,0 +1,224 @@
+//! The editorial data in `content/`: site configuration, the constants that are not measured,
+//! the FAQ, the image plan, the social posts and the decision matrix. Text fields marked
+//! "template" are minijinja templates rendered over the same context as the article.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+pub const SITE: &str = "site.toml";
+pub const CONSTANTS: &str = "constants.toml";
+pub const FAQ: &str = "faq.toml";
+pub const IMAGES: &str = "images.toml";
+pub const SOCIAL: &str = "social.toml";
+pub const DECISION: &str = "decision.toml";
+
+/// Everything in `content/` except the templates themselves.
+#[derive(Clone, Debug, Serialize)]
+pub struct Content {
+    /// The folder the templates are loaded from.
+    #[serde(skip)]
+    pub dir: PathBuf,
+    pub site: SiteConfig,
+    pub constants: Constants,
+    pub faq: Vec<FaqEntry>,
+    pub images: ImagePlan,
+    pub social: Social,
+    pub decision: Decision,
+}
+
+impl Content {
+    pub fn load(dir: &Path) -> Result<Content, Error> {
+        let faq: FaqFile = read_toml(dir, FAQ)?;
+        Ok(Content {
+            dir: dir.to_owned(),
+            site: read_toml(dir, SITE)?,
+            constants: read_toml(dir, CONSTANTS)?,
+            faq: faq.faq,
+            images: read_toml(dir, IMAGES)?,
+            social: read_toml(dir, SOCIAL)?,
+            decision: read_toml(dir, DECISION)?,
+        })
+    }
+}
+
+fn read_toml<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<T, Error> {
+    let path = dir.join(name);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::Io(path.clone(), e))?;
+    toml::from_str(&text).map_err(|e| Error::Content(path, e.to_string()))
+}
+
+/// `content/site.toml`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Where the article is published; JSON-LD and Open Graph URLs are made from it.
+    pub canonical_url: String,
+    /// The H1 of the article, and the headline the social posts quote verbatim.
+    pub article_title: String,
+    pub language: String,
+    pub primary_keyword: String,
+    pub secondary_keywords: Vec<String>,
+    pub author: Author,
+    /// The pillar article the article links to.
+    pub pillar: NamedLink,
+    /// The benchmark repository readers are offered.
+    pub repository: NamedLink,
+    /// The workload of the 3-line data table (falls back to the first iteration workload that
+    /// every interpreter ran when it is not in the data).
+    pub example_workload: String,
+    /// Folder of images relative to the article (`images`).
+    pub images_dir: String,
+    /// `datePublished`: `"first-run"` (the start of the earliest pooled run) or a fixed
+    /// `YYYY-MM-DD` once the article is out. `dateModified` is always the data date.
+    pub date_published: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Author {
+    pub name: String,
+    pub bio: String,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedLink {
+    pub title: String,
+    pub url: String,
+}
+
+/// `content/constants.toml`: the only figures the article may show that whichpy did not
+/// measure, each with its source, and the sources the article cites.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Constants {
+    pub constant: Vec<Constant>,
+    pub source: Vec<Source>,
+}
+
+impl Constants {
+    pub fn get(&self, id: &str) -> Option<&Constant> {
+        self.constant.iter().find(|c| c.id == id)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Constant {
+    pub id: String,
+    /// As readers see it (`16`, `1.76`).
+    pub value: String,
+    pub unit: String,
+    /// What the figure is, in one phrase.
+    pub meaning: String,
+    /// Id of a [`Source`].
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub authors: Option<String>,
+    #[serde(default)]
+    pub year: Option<u32>,
+    #[serde(default)]
+    pub venue: Option<String>,
+    pub url: String,
+    /// What the article uses it for.
+    pub used_for: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaqFile {
+    faq: Vec<FaqEntry>,
+}
+
+/// One FAQ pair; `answer` is a template (Markdown, 2–4 sentences once rendered).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaqEntry {
+    pub question: String,
+    pub answer: String,
+}
+
+/// `content/images.toml`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagePlan {
+    /// Accessibility notes shown under the plan (template).
+    pub accessibility: String,
+    pub image: Vec<ImageSpec>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageSpec {
+    pub id: String,
+    pub title: String,
+    /// One sentence (template).
+    pub description: String,
+    /// Heading or paragraph it goes under, or `head` for the Open Graph image.
+    pub placement: String,
+    /// Template; must contain the primary keyword.
+    pub alt: String,
+    /// chart, diagram or screenshot.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// "generated chart" (drawn from the data by the site step) or "diagram" (a file in
+    /// `content/images/`).
+    pub source: String,
+    /// File name (template, e.g. `warmup-{{ example.workload }}.svg`).
+    pub file: String,
+    pub width: u32,
+    pub height: u32,
+    /// Template; two of the six images have one.
+    #[serde(default)]
+    pub caption: Option<String>,
+}
+
+/// `content/social.toml`: every post is a template.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Social {
+    /// The opener then the follow-ups.
+    pub x: Vec<String>,
+    pub linkedin: String,
+    pub pinterest: String,
+}
+
+/// `content/decision.toml`: the rows of the decision matrix.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    pub class: Vec<AppClass>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppClass {
+    pub id: String,
+    pub name: String,
+    /// The measured workloads that stand for this class.
+    pub workloads: Vec<String>,
+    /// Microcontroller class: judged on memory and hardware, not on speed ratios.
+    #[serde(default)]
+    pub embedded: bool,
+    /// The top two tests to run, per family (templates).
+    pub tests: FamilyTests,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyTests {
+    pub cpython: [String; 2],
+    pub pypy: [String; 2],
+    pub micropython: [String; 2],
+}

@@ -1,0 +1,56 @@
+//! whichpy's renderer: `results/summary.json` → the article, its FAQ and JSON-LD, meta tags,
+//! social copy and image plan, and the audit that checks them.
+//!
+//! This crate is the only one that uses minijinja and pulldown-cmark. The site (`crates/site`)
+//! reuses its pieces:
+//! - [`env::environment`]: a template environment over a folder (strict undefined, auto-escape
+//!   by extension, `tojson`, `markdown`, `plain` and `slug` filters);
+//! - [`markdown::markdown_to_html`]: the one Markdown → HTML conversion, with heading ids;
+//! - [`view::View`]: the data the article shows, numbers already formatted with their
+//!   intervals, verdict words and reproduction commands;
+//! - [`outputs::render_all`]: every output file, and [`outputs::Rendered::jsonld`] /
+//!   [`outputs::Rendered::meta`] for the page head.
+//!
+//! The pipeline is pure: it reads a [`Summary`](whichpy_wire::summary::Summary) and the
+//! [`content::Content`] folder, and returns strings. Same inputs, byte-identical outputs.
+//! [`audit`] checks the outputs against ARTICLE.md's rules, also without I/O.
+
+use std::path::PathBuf;
+
+pub mod audit;
+pub mod content;
+pub mod env;
+pub mod format;
+pub mod markdown;
+pub mod outputs;
+pub mod view;
+
+pub use content::Content;
+pub use markdown::markdown_to_html;
+pub use outputs::{render_all, Rendered};
+pub use view::View;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("reading {path}: {source}", path = .0.display(), source = .1)]
+    Io(PathBuf, std::io::Error),
+    #[error("{path}: {message}", path = .0.display(), message = .1)]
+    Content(PathBuf, String),
+    #[error("template {name}: {message}")]
+    Template { name: String, message: String },
+}
+
+impl Error {
+    pub(crate) fn template(name: &str, e: minijinja::Error) -> Error {
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            message.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        Error::Template {
+            name: name.to_string(),
+            message,
+        }
+    }
+}

@@ -1,0 +1,524 @@
+//! Markdown: the one place that owns pulldown-cmark's options, the HTML conversion and the
+//! structural reading of a document that the audit uses.
+//!
+//! The HTML pipeline, step by step (as mdBook does it):
+//! 1. parse with [`parser_options`] (tables, footnotes, heading attributes, strikethrough);
+//! 2. give every heading without an explicit `{#id}` an id made by [`slugify`] from its text,
+//!    made unique in the document by `-1`, `-2`... suffixes, like mdBook;
+//! 3. write HTML with `pulldown_cmark::html::push_html`.
+//!
+//! [`Doc::parse`] reads the same events into blocks (headings, paragraphs, list items, table
+//! cells, code, footnote definitions), images, links and anchors, so the audit counts words and
+//! resolves links on exactly what a reader sees.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// The parser options every Markdown in whichpy is read with.
+pub fn parser_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_STRIKETHROUGH
+}
+
+/// mdBook's id rule: lower-case letters, digits, `_` and `-` are kept, whitespace becomes `-`,
+/// everything else is dropped. `"CPython vs PyPy: 3.13?"` → `"cpython-vs-pypy-313"`.
+pub fn slugify(text: &str) -> String {
+    text.trim()
+        .chars()
+        .filter_map(|c| {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                Some(c.to_lowercase().next().unwrap_or(c))
+            } else if c.is_whitespace() {
+                Some('-')
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// Hands out unique ids: the first `faq` is `faq`, the next `faq-1`.
+#[derive(Default)]
+struct IdCounter(BTreeMap<String, usize>);
+
+impl IdCounter {
+    fn unique(&mut self, id: String) -> String {
+        let n = self.0.entry(id.clone()).or_insert(0);
+        let out = if *n == 0 { id } else { format!("{id}-{n}") };
+        *n += 1;
+        out
+    }
+}
+
+/// Markdown to HTML, with an id on every heading.
+pub fn markdown_to_html(md: &str) -> String {
+    let events: Vec<Event> = Parser::new_ext(md, parser_options()).collect();
+    let mut ids = IdCounter::default();
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) = &events[i]
+        {
+            let end = (i..events.len())
+                .find(|&j| matches!(events[j], Event::End(TagEnd::Heading(_))))
+                .unwrap_or(events.len() - 1);
+            let text = inline_text(&events[i + 1..end]);
+            let id = match id {
+                Some(id) => ids.unique(id.to_string()),
+                None => ids.unique(slugify(&text)),
+            };
+            out.push(Event::Start(Tag::Heading {
+                level: *level,
+                id: Some(CowStr::from(id)),
+                classes: classes.clone(),
+                attrs: attrs.clone(),
+            }));
+            out.extend_from_slice(&events[i + 1..=end]);
+            i = end + 1;
+        } else {
+            out.push(events[i].clone());
+            i += 1;
+        }
+    }
+    let mut html = String::with_capacity(md.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    html
+}
+
+/// The visible text of inline events (code spans included, images' alt text left out).
+fn inline_text(events: &[Event]) -> String {
+    let mut s = String::new();
+    let mut in_image = 0;
+    for e in events {
+        match e {
+            Event::Start(Tag::Image { .. }) => in_image += 1,
+            Event::End(TagEnd::Image) => in_image -= 1,
+            Event::Text(t) | Event::Code(t) if in_image == 0 => s.push_str(t),
+            Event::SoftBreak | Event::HardBreak if in_image == 0 => s.push(' '),
+            _ => {}
+        }
+    }
+    s
+}
+
+/// Markdown to plain text: code spans keep their text, links keep their text, footnote
+/// references, footnote definitions and images disappear, blocks are separated by a space.
+/// For JSON-LD answers and meta tags.
+pub fn plain_text(md: &str) -> String {
+    let doc = Doc::parse(md);
+    let parts: Vec<&str> = doc
+        .blocks
+        .iter()
+        .filter(|b| !b.in_footnote)
+        .map(|b| b.text.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    parts.join(" ")
+}
+
+/// What kind of block a piece of text sits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockKind {
+    Heading(u8),
+    Paragraph,
+    /// Text directly inside a list item (tight lists have no paragraph).
+    ListItem,
+    TableCell,
+    CodeBlock,
+    Html,
+}
+
+/// One leaf block of text.
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub kind: BlockKind,
+    /// Every visible character, code spans included.
+    pub text: String,
+    /// The text with each code span replaced by [`CODE_MARK`]: prose only.
+    pub prose: String,
+    /// Id of the H2 section the block is in (`None` before the first H2).
+    pub section: Option<String>,
+    /// Inside a footnote definition.
+    pub in_footnote: bool,
+    /// Inside a table.
+    pub in_table: bool,
+    /// Inside an ordered or bullet list.
+    pub in_list: bool,
+}
+
+/// What stands for a code span in [`Block::prose`]: one word, no digits.
+pub const CODE_MARK: &str = "⟨code⟩";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    pub alt: String,
+    pub url: String,
+    pub title: String,
+    pub section: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub url: String,
+    pub text: String,
+    pub section: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    pub section: Option<String>,
+    /// Header row included.
+    pub rows: Vec<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct List {
+    pub section: Option<String>,
+    pub ordered: bool,
+    /// Direct items only.
+    pub items: usize,
+}
+
+/// A Markdown document as the audit sees it.
+#[derive(Clone, Debug, Default)]
+pub struct Doc {
+    pub headings: Vec<Heading>,
+    pub blocks: Vec<Block>,
+    pub images: Vec<Image>,
+    pub links: Vec<Link>,
+    pub tables: Vec<Table>,
+    pub lists: Vec<List>,
+    pub footnote_refs: Vec<String>,
+    pub footnote_defs: BTreeSet<String>,
+}
+
+impl Doc {
+    pub fn parse(md: &str) -> Doc {
+        let mut doc = Doc::default();
+        let mut ids = IdCounter::default();
+        let mut section: Option<String> = None;
+        // Open containers.
+        let mut in_footnote = 0usize;
+        let mut in_table = 0usize;
+        let mut lists: Vec<(usize, bool, usize)> = Vec::new(); // (index in doc.lists, ordered, items)
+        let mut image: Option<(String, String, String)> = None; // url, title, alt
+        let mut link: Option<(String, String)> = None; // url, text
+        let mut heading: Option<(u8, Option<String>)> = None;
+        let mut table_rows: Vec<Vec<String>> = Vec::new();
+        let mut row: Vec<String> = Vec::new();
+        let mut kind_stack: Vec<BlockKind> = Vec::new();
+        let mut text = String::new();
+        let mut prose = String::new();
+
+        let flush = |doc: &mut Doc,
+                     kind: BlockKind,
+                     text: &mut String,
+                     prose: &mut String,
+                     section: &Option<String>,
+                     in_footnote: bool,
+                     in_table: bool,
+                     in_list: bool| {
+            if !text.trim().is_empty() {
+                doc.blocks.push(Block {
+                    kind,
+                    text: std::mem::take(text),
+                    prose: std::mem::take(prose),
+                    section: section.clone(),
+                    in_footnote,
+                    in_table,
+                    in_list,
+                });
+            }
+            text.clear();
+            prose.clear();
+        };
+
+        for event in Parser::new_ext(md, parser_options()) {
+            let current = kind_stack.last().copied().unwrap_or(BlockKind::Paragraph);
+            match &event {
+                Event::Start(tag) if is_block(tag) => {
+                    flush(
+                        &mut doc,
+                        current,
+                        &mut text,
+                        &mut prose,
+                        &section,
+                        in_footnote > 0,
+                        in_table > 0,
+                        !lists.is_empty(),
+                    );
+                    match tag {
+                        Tag::Heading { level, id, .. } => {
+                            heading =
+                                Some((heading_level(*level), id.as_ref().map(|s| s.to_string())));
+                            kind_stack.push(BlockKind::Heading(heading_level(*level)));
+                        }
+                        Tag::Paragraph => kind_stack.push(BlockKind::Paragraph),
+                        Tag::Item => {
+                            if let Some(l) = lists.last_mut() {
+                                l.2 += 1;
+                            }
+                            kind_stack.push(BlockKind::ListItem)
+                        }
+                        Tag::List(start) => {
+                            doc.lists.push(List {
+                                section: section.clone(),
+                                ordered: start.is_some(),
+                                items: 0,
+                            });
+                            lists.push((doc.lists.len() - 1, start.is_some(), 0));
+                            kind_stack.push(BlockKind::ListItem);
+                        }
+                        Tag::TableCell => kind_stack.push(BlockKind::TableCell),
+                        Tag::Table(_) => {
+                            in_table += 1;
+                            table_rows.clear();
+                            kind_stack.push(BlockKind::TableCell);
+                        }
+                        Tag::TableHead | Tag::TableRow => {
+                            row.clear();
+                            kind_stack.push(BlockKind::TableCell);
+                        }
+                        Tag::CodeBlock(_) => kind_stack.push(BlockKind::CodeBlock),
+                        Tag::HtmlBlock => kind_stack.push(BlockKind::Html),
+                        Tag::FootnoteDefinition(label) => {
+                            in_footnote += 1;
+                            doc.footnote_defs.insert(label.to_string());
+                            kind_stack.push(BlockKind::Paragraph);
+                        }
+                        _ => kind_stack.push(BlockKind::Paragraph),
+                    }
+                }
+                Event::End(end) if is_block_end(end) => {
+                    if let TagEnd::Heading(_) = end {
+                        let (level, id) = heading.take().unwrap_or((1, None));
+                        let id = match id {
+                            Some(id) => ids.unique(id),
+                            None => ids.unique(slugify(&text)),
+                        };
+                        if level == 2 {
+                            section = Some(id.clone());
+                        }
+                        doc.headings.push(Heading {
+                            level,
+                            text: text.trim().to_string(),
+                            id,
+                        });
+                    }
+                    if let TagEnd::TableCell = end {
+                        row.push(text.trim().to_string());
+                    }
+                    flush(
+                        &mut doc,
+                        current,
+                        &mut text,
+                        &mut prose,
+                        &section,
+                        in_footnote > 0,
+                        in_table > 0,
+                        !lists.is_empty(),
+                    );
+                    match end {
+                        TagEnd::TableHead | TagEnd::TableRow => {
+                            table_rows.push(std::mem::take(&mut row));
+                        }
+                        TagEnd::Table => {
+                            in_table -= 1;
+                            doc.tables.push(Table {
+                                section: section.clone(),
+                                rows: std::mem::take(&mut table_rows),
+                            });
+                        }
+                        TagEnd::FootnoteDefinition => in_footnote -= 1,
+                        TagEnd::List(_) => {
+                            if let Some((idx, _, items)) = lists.pop() {
+                                doc.lists[idx].items = items;
+                            }
+                        }
+                        _ => {}
+                    }
+                    kind_stack.pop();
+                }
+                Event::Start(Tag::Image {
+                    dest_url, title, ..
+                }) => image = Some((dest_url.to_string(), title.to_string(), String::new())),
+                Event::End(TagEnd::Image) => {
+                    if let Some((url, title, alt)) = image.take() {
+                        doc.images.push(Image {
+                            alt,
+                            url,
+                            title,
+                            section: section.clone(),
+                        });
+                    }
+                }
+                Event::Start(Tag::Link { dest_url, .. }) => {
+                    link = Some((dest_url.to_string(), String::new()))
+                }
+                Event::End(TagEnd::Link) => {
+                    if let Some((url, text)) = link.take() {
+                        doc.links.push(Link {
+                            url,
+                            text,
+                            section: section.clone(),
+                        });
+                    }
+                }
+                Event::Text(t) | Event::Code(t) if image.is_some() => {
+                    if let Some(img) = image.as_mut() {
+                        img.2.push_str(t);
+                    }
+                }
+                Event::Text(t) => {
+                    text.push_str(t);
+                    prose.push_str(t);
+                    if let Some(l) = link.as_mut() {
+                        l.1.push_str(t);
+                    }
+                }
+                Event::Code(t) => {
+                    text.push_str(t);
+                    prose.push_str(CODE_MARK);
+                    if let Some(l) = link.as_mut() {
+                        l.1.push_str(t);
+                    }
+                }
+                Event::Html(t) | Event::InlineHtml(t) => {
+                    text.push_str(t);
+                }
+                Event::SoftBreak | Event::HardBreak => {
+                    text.push(' ');
+                    prose.push(' ');
+                }
+                Event::FootnoteReference(label) => doc.footnote_refs.push(label.to_string()),
+                _ => {}
+            }
+        }
+        doc
+    }
+
+    /// The anchors a `#fragment` link may point at: heading ids and footnote labels.
+    pub fn anchors(&self) -> BTreeSet<String> {
+        let mut a: BTreeSet<String> = self.headings.iter().map(|h| h.id.clone()).collect();
+        a.extend(self.footnote_defs.iter().cloned());
+        a
+    }
+}
+
+fn is_block(tag: &Tag) -> bool {
+    matches!(
+        tag,
+        Tag::Paragraph
+            | Tag::Heading { .. }
+            | Tag::BlockQuote(_)
+            | Tag::CodeBlock(_)
+            | Tag::HtmlBlock
+            | Tag::List(_)
+            | Tag::Item
+            | Tag::FootnoteDefinition(_)
+            | Tag::Table(_)
+            | Tag::TableHead
+            | Tag::TableRow
+            | Tag::TableCell
+            | Tag::DefinitionList
+            | Tag::DefinitionListTitle
+            | Tag::DefinitionListDefinition
+    )
+}
+
+fn is_block_end(end: &TagEnd) -> bool {
+    matches!(
+        end,
+        TagEnd::Paragraph
+            | TagEnd::Heading(_)
+            | TagEnd::BlockQuote(_)
+            | TagEnd::CodeBlock
+            | TagEnd::HtmlBlock
+            | TagEnd::List(_)
+            | TagEnd::Item
+            | TagEnd::FootnoteDefinition
+            | TagEnd::Table
+            | TagEnd::TableHead
+            | TagEnd::TableRow
+            | TagEnd::TableCell
+            | TagEnd::DefinitionList
+            | TagEnd::DefinitionListTitle
+            | TagEnd::DefinitionListDefinition
+    )
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_like_mdbook() {
+        assert_eq!(slugify("CPython vs PyPy: 3.13?"), "cpython-vs-pypy-313");
+        assert_eq!(slugify("FAQ"), "faq");
+        assert_eq!(slugify("I/O-bound work"), "io-bound-work");
+    }
+
+    #[test]
+    fn html_has_unique_heading_ids() {
+        let html = markdown_to_html("# Title\n\n## FAQ\n\n## FAQ\n\n## Custom {#here}\n");
+        assert!(html.contains(r#"<h1 id="title">Title</h1>"#), "{html}");
+        assert!(html.contains(r#"<h2 id="faq">FAQ</h2>"#), "{html}");
+        assert!(html.contains(r#"<h2 id="faq-1">FAQ</h2>"#), "{html}");
+        assert!(html.contains(r#"<h2 id="here">Custom</h2>"#), "{html}");
+    }
+
+    #[test]
+    fn html_has_tables_and_footnotes() {
+        let html =
+            markdown_to_html("| a | b |\n|---|---|\n| 1 | 2 |\n\nText[^x].\n\n[^x]: Note.\n");
+        assert!(html.contains("<table>"), "{html}");
+        assert!(html.contains("footnote-definition"), "{html}");
+    }
+
+    #[test]
+    fn doc_reads_blocks_tables_lists_images_and_footnotes() {
+        let md = "# T\n\nIntro `code 1` text[^n].\n\n## Two\n\n![alt text](a.svg \"t\")\n\n\
+                  1. one\n2. two\n\n| h | k |\n|---|---|\n| 1 | 2 |\n\n[link](#two)\n\n[^n]: `cmd`\n";
+        let doc = Doc::parse(md);
+        assert_eq!(doc.headings.len(), 2);
+        assert_eq!(doc.headings[1].id, "two");
+        assert_eq!(doc.images[0].alt, "alt text");
+        assert_eq!(doc.lists[0].items, 2);
+        assert!(doc.lists[0].ordered);
+        assert_eq!(doc.tables[0].rows, vec![vec!["h", "k"], vec!["1", "2"]]);
+        assert_eq!(doc.footnote_refs, ["n"]);
+        assert!(doc.footnote_defs.contains("n"));
+        assert_eq!(doc.links[0].url, "#two");
+        let intro = &doc.blocks[1];
+        assert_eq!(intro.text, "Intro code 1 text.");
+        assert_eq!(intro.prose, format!("Intro {CODE_MARK} text."));
+        assert!(doc.blocks.iter().any(|b| b.in_footnote && b.text == "cmd"));
+        assert_eq!(plain_text("A `b` [c](#d)[^n].\n\n[^n]: x\n"), "A b c.");
+    }
+}

@@ -1,0 +1,425 @@
+//! Every output file, rendered from a summary and the content folder.
+//!
+//! Order of work: build the [`View`], render the matrix tests, FAQ answers, image plan and
+//! social posts (each a template over the same context), then the article, title and meta
+//! description from their templates. JSON (JSON-LD and `meta.json`) is built as
+//! `serde_json::Value` here and serialised, never joined from strings.
+
+use std::collections::BTreeMap;
+
+use minijinja::value::Serde;
+use minijinja::{Environment, Value};
+use serde::Serialize;
+use serde_json::json;
+use whichpy_wire::summary::Summary;
+
+use crate::content::{Constant, Content, SiteConfig, Source};
+use crate::env::environment;
+use crate::markdown::plain_text;
+use crate::view::{Ledger, View};
+use crate::Error;
+
+pub const ARTICLE: &str = "article.md";
+pub const FAQ_JSONLD: &str = "faq.jsonld";
+pub const META: &str = "meta.json";
+pub const SOCIAL: &str = "social.md";
+pub const IMAGES: &str = "images.md";
+/// The page head (title, description, canonical, Open Graph, JSON-LD) for the site to include.
+pub const HEAD: &str = "head.html";
+
+pub const ARTICLE_TEMPLATE: &str = "article.md.j2";
+pub const TITLE_TEMPLATE: &str = "title.txt.j2";
+pub const DESCRIPTION_TEMPLATE: &str = "description.txt.j2";
+pub const SOCIAL_TEMPLATE: &str = "social.md.j2";
+pub const IMAGES_TEMPLATE: &str = "images.md.j2";
+pub const HEAD_TEMPLATE: &str = "head.html.j2";
+
+/// One FAQ pair, rendered.
+#[derive(Clone, Debug, Serialize)]
+pub struct FaqItem {
+    pub question: String,
+    /// Markdown.
+    pub answer: String,
+    /// Plain text (for JSON-LD).
+    pub text: String,
+}
+
+/// One image of the plan, rendered.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImageView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub placement: String,
+    pub alt: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub source: String,
+    pub file: String,
+    /// Relative to the article (`images/startup.svg`).
+    pub path: String,
+    pub width: u32,
+    pub height: u32,
+    pub caption: Option<String>,
+}
+
+/// The social posts, rendered.
+#[derive(Clone, Debug, Serialize)]
+pub struct SocialPosts {
+    pub x: Vec<String>,
+    pub linkedin: String,
+    pub pinterest: String,
+}
+
+/// Everything rendered, plus what the site and the audit need again.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    /// File name in `dist/` → contents.
+    pub files: BTreeMap<&'static str, String>,
+    pub view: View,
+    pub title: String,
+    pub description: String,
+    pub faq: Vec<FaqItem>,
+    pub images: Vec<ImageView>,
+    pub jsonld: serde_json::Value,
+    pub meta: serde_json::Value,
+}
+
+impl Rendered {
+    /// The numbers the outputs may show that come from the data.
+    pub fn ledger(&self) -> Ledger {
+        self.view.ledger()
+    }
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    site: &'a SiteConfig,
+    /// Constants by id.
+    constants: BTreeMap<&'a str, &'a Constant>,
+    /// Sources by id, and in file order.
+    source: BTreeMap<&'a str, &'a Source>,
+    sources: &'a [Source],
+    #[serde(flatten)]
+    view: &'a View,
+    faq: &'a [FaqItem],
+    images: BTreeMap<&'a str, &'a ImageView>,
+    image_list: &'a [ImageView],
+    title: &'a str,
+    description: &'a str,
+    social: Option<&'a SocialPosts>,
+    /// The image plan's accessibility notes, rendered.
+    accessibility: &'a str,
+}
+
+fn render_str(env: &Environment, what: &str, source: &str, ctx: &Value) -> Result<String, Error> {
+    env.render_str(source, ctx)
+        .map_err(|e| Error::template(what, e))
+}
+
+fn render_file(env: &Environment, name: &str, ctx: &Value) -> Result<String, Error> {
+    env.get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| Error::template(name, e))
+}
+
+/// Collapse a one-line template's output: trim, single spaces.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Tidy Markdown output: no trailing spaces, at most one blank line in a row, one final newline.
+pub fn tidy_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank = 0;
+    for line in s.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 || out.is_empty() {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// Render every output of a summary.
+pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Error> {
+    let mut view = View::build(summary, content)?;
+    let env = environment(&content.dir);
+    let constants: BTreeMap<&str, &Constant> = content
+        .constants
+        .constant
+        .iter()
+        .map(|c| (c.id.as_str(), c))
+        .collect();
+    let source: BTreeMap<&str, &Source> = content
+        .constants
+        .source
+        .iter()
+        .map(|s| (s.id.as_str(), s))
+        .collect();
+    let context = |view: &View,
+                   faq: &[FaqItem],
+                   images: &[ImageView],
+                   title: &str,
+                   description: &str,
+                   social: Option<&SocialPosts>,
+                   accessibility: &str|
+     -> Value {
+        Value::from(Serde(Context {
+            site: &content.site,
+            constants: constants.clone(),
+            source: source.clone(),
+            sources: &content.constants.source,
+            view,
+            faq,
+            images: images.iter().map(|i| (i.id.as_str(), i)).collect(),
+            image_list: images,
+            title,
+            description,
+            social,
+            accessibility,
+        }))
+    };
+
+    // The tests of the decision matrix, per class and family.
+    let ctx = context(&view, &[], &[], "", "", None, "");
+    let mut tests: Vec<Vec<Vec<String>>> = Vec::new();
+    for (row, class) in view.matrix.iter().zip(&content.decision.class) {
+        let mut per_row = Vec::new();
+        for cell in &row.cells {
+            let templates = match cell.family.as_str() {
+                "cpython" => &class.tests.cpython,
+                "pypy" => &class.tests.pypy,
+                _ => &class.tests.micropython,
+            };
+            let what = format!(
+                "{} ({} × {})",
+                crate::content::DECISION,
+                class.id,
+                cell.family
+            );
+            per_row.push(
+                templates
+                    .iter()
+                    .map(|t| render_str(&env, &what, t, &ctx).map(|s| one_line(&s)))
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
+        }
+        tests.push(per_row);
+    }
+    for (row, t) in view.matrix.iter_mut().zip(tests) {
+        for (cell, t) in row.cells.iter_mut().zip(t) {
+            cell.tests = t;
+        }
+    }
+
+    // FAQ answers and the image plan.
+    let ctx = context(&view, &[], &[], "", "", None, "");
+    let faq = content
+        .faq
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let what = format!("{} (question {})", crate::content::FAQ, i + 1);
+            let answer = one_line(&render_str(&env, &what, &f.answer, &ctx)?);
+            Ok(FaqItem {
+                question: f.question.clone(),
+                text: plain_text(&answer),
+                answer,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let images = content
+        .images
+        .image
+        .iter()
+        .map(|im| {
+            let what = format!("{} ({})", crate::content::IMAGES, im.id);
+            let file = one_line(&render_str(&env, &what, &im.file, &ctx)?);
+            Ok(ImageView {
+                id: im.id.clone(),
+                title: im.title.clone(),
+                description: one_line(&render_str(&env, &what, &im.description, &ctx)?),
+                placement: im.placement.clone(),
+                alt: one_line(&render_str(&env, &what, &im.alt, &ctx)?),
+                kind: im.kind.clone(),
+                source: im.source.clone(),
+                path: format!("{}/{}", content.site.images_dir, file),
+                file,
+                width: im.width,
+                height: im.height,
+                caption: im
+                    .caption
+                    .as_ref()
+                    .map(|c| render_str(&env, &what, c, &ctx).map(|s| one_line(&s)))
+                    .transpose()?,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+
+    // Title and description, then the article.
+    let ctx = context(&view, &faq, &images, "", "", None, "");
+    let title = one_line(&render_file(&env, TITLE_TEMPLATE, &ctx)?);
+    let description = one_line(&render_file(&env, DESCRIPTION_TEMPLATE, &ctx)?);
+    let ctx = context(&view, &faq, &images, &title, &description, None, "");
+    let article = tidy_markdown(&render_file(&env, ARTICLE_TEMPLATE, &ctx)?);
+
+    // Social posts.
+    let social = SocialPosts {
+        x: content
+            .social
+            .x
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let what = format!("{} (x post {})", crate::content::SOCIAL, i + 1);
+                render_str(&env, &what, t, &ctx).map(|s| one_line(&s))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        linkedin: one_line(&render_str(
+            &env,
+            "social.toml (linkedin)",
+            &content.social.linkedin,
+            &ctx,
+        )?),
+        pinterest: one_line(&render_str(
+            &env,
+            "social.toml (pinterest)",
+            &content.social.pinterest,
+            &ctx,
+        )?),
+    };
+
+    // Structured data, built as values.
+    let site = &content.site;
+    let og = images.iter().find(|i| i.id == "og");
+    let og_image = og.map(|i| absolute(&site.canonical_url, &i.path));
+    let jsonld = json!({
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "Article",
+                "@id": format!("{}#article", site.canonical_url),
+                "headline": site.article_title,
+                "description": description,
+                "author": {
+                    "@type": "Person",
+                    "name": site.author.name,
+                    "description": site.author.bio,
+                    "url": site.author.url,
+                },
+                "datePublished": view.data.published,
+                "dateModified": view.data.modified,
+                "image": og.map(|i| json!({
+                    "@type": "ImageObject",
+                    "url": og_image,
+                    "width": i.width,
+                    "height": i.height,
+                })),
+                "mainEntityOfPage": site.canonical_url,
+                "inLanguage": site.language,
+                "keywords": std::iter::once(&site.primary_keyword)
+                    .chain(&site.secondary_keywords)
+                    .collect::<Vec<_>>(),
+            },
+            {
+                "@type": "FAQPage",
+                "@id": format!("{}#faq", site.canonical_url),
+                "mainEntity": faq.iter().map(|f| json!({
+                    "@type": "Question",
+                    "name": f.question,
+                    "acceptedAnswer": { "@type": "Answer", "text": f.text },
+                })).collect::<Vec<_>>(),
+            }
+        ]
+    });
+    let meta = json!({
+        "title": title,
+        "description": description,
+        "canonical": site.canonical_url,
+        "language": site.language,
+        "headline": site.article_title,
+        "author": { "name": site.author.name, "bio": site.author.bio, "url": site.author.url },
+        "keywords": { "primary": site.primary_keyword, "secondary": site.secondary_keywords },
+        "date_published": view.data.published,
+        "date_modified": view.data.modified,
+        "og": {
+            "og:type": "article",
+            "og:title": title,
+            "og:description": description,
+            "og:url": site.canonical_url,
+            "og:image": og_image,
+            "og:image:type": "image/png",
+            "og:image:width": og.map(|i| i.width),
+            "og:image:height": og.map(|i| i.height),
+            "og:image:alt": og.map(|i| &i.alt),
+        },
+        "freshness": {
+            "data_date": view.data.datetime,
+            "interpreters": view.interps.iter().map(|i| json!({
+                "id": i.id, "version": i.version, "python": i.python,
+            })).collect::<Vec<_>>(),
+        },
+    });
+
+    let accessibility = render_str(
+        &env,
+        "images.toml (accessibility)",
+        &content.images.accessibility,
+        &ctx,
+    )?;
+    let ctx = context(
+        &view,
+        &faq,
+        &images,
+        &title,
+        &description,
+        Some(&social),
+        accessibility.trim(),
+    );
+    let social_md = tidy_markdown(&render_file(&env, SOCIAL_TEMPLATE, &ctx)?);
+    let images_md = tidy_markdown(&render_file(&env, IMAGES_TEMPLATE, &ctx)?);
+    let head_ctx = minijinja::context! { meta => Value::from(Serde(&meta)), jsonld => Value::from(Serde(&jsonld)) };
+    let head = render_file(&env, HEAD_TEMPLATE, &head_ctx)?;
+
+    let mut files = BTreeMap::new();
+    files.insert(ARTICLE, article);
+    files.insert(FAQ_JSONLD, pretty(&jsonld));
+    files.insert(META, pretty(&meta));
+    files.insert(SOCIAL, social_md);
+    files.insert(IMAGES, images_md);
+    files.insert(HEAD, head);
+    Ok(Rendered {
+        files,
+        view,
+        title,
+        description,
+        faq,
+        images,
+        jsonld,
+        meta,
+    })
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).expect("JSON values serialise") + "\n"
+}
+
+/// `base` + a relative path, with exactly one `/` between.
+pub fn absolute(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}

@@ -1,0 +1,1205 @@
+//! The view model: what the article (and the site) shows, built from `results/summary.json`.
+//!
+//! Every figure is already written for readers: a value with its unit, its 95% interval, and a
+//! footnote reference (`[^bench-nbody]`) whose definition is the command that reproduces it.
+//! Verdict words come from the summary's verdicts, which follow the intervals: a ratio is
+//! "faster" or "slower" only when its interval excludes 1. Where an interpreter or a workload is
+//! missing from the data, the field is `None` (templates say so instead of failing).
+//!
+//! Architecture invariant: no number enters the view except from the summary. The numbers the
+//! view holds are the [`Ledger`] the traceability check compares the output against.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use whichpy_wire::summary::{
+    CellSummary, Comparison, CompatStatus, CrossDirection, Estimate, GeoMean, Metric, Summary,
+    Verdict, WarmupClass,
+};
+use whichpy_wire::{Family, InterpInfo, SizeName, WorkloadKind};
+
+use crate::content::{AppClass, Content};
+use crate::format::{int, number_tokens, sig3, TimeUnit};
+use crate::Error;
+
+/// Category of the workload that stands for I/O-bound work.
+pub const IO_CATEGORY: &str = "file_io";
+/// Category of the workload dominated by a C extension.
+pub const C_EXTENSION_CATEGORY: &str = "c_library";
+/// The same CPU-bound work on threads and on processes (the GIL).
+pub const THREADS_WORKLOAD: &str = "threads_cpu";
+pub const PROCESSES_WORKLOAD: &str = "processes_cpu";
+
+/// The article's data, ready to print.
+#[derive(Clone, Debug, Serialize)]
+pub struct View {
+    pub data: DataInfo,
+    /// The interpreter every ratio is taken against.
+    pub baseline: Option<InterpView>,
+    /// One interpreter per family (the baseline, else one without flags, else the first).
+    pub cpython: Option<InterpView>,
+    pub pypy: Option<InterpView>,
+    pub micropython: Option<InterpView>,
+    /// Display names of the families with no interpreter in the data.
+    pub missing: Vec<String>,
+    /// Interpreter id per family (`cpython` → `cpython-3.13`), for commands; the family name
+    /// when the family is not in the data.
+    pub ids: BTreeMap<String, String>,
+    /// Every interpreter in the data, sorted by id.
+    pub interps: Vec<InterpLine>,
+    /// The workload of the 3-line table.
+    pub example: Option<ExampleView>,
+    /// The 3-line table: one row per family (CPython, PyPy, MicroPython), always three.
+    pub table: Vec<TableRow>,
+    /// Every iteration workload, in suite order.
+    pub workloads: Vec<WorkloadView>,
+    /// The I/O-bound workload, if measured.
+    pub io: Option<WorkloadView>,
+    /// The C-extension workload, if measured.
+    pub c_ext: Option<WorkloadView>,
+    /// Threads against processes, if both workloads were measured.
+    pub gil: Option<GilView>,
+    /// App class × family.
+    pub matrix: Vec<MatrixRow>,
+    /// Workloads an interpreter could not run, and why.
+    pub unsupported: Vec<Unsupported>,
+    pub warnings: WarningsView,
+    /// The reproduction commands the `cite` fields point at.
+    pub footnotes: Vec<Footnote>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DataInfo {
+    /// Date of the data (start of the latest pooled run), `YYYY-MM-DD`.
+    pub date: String,
+    /// The same, RFC 3339 as in the summary.
+    pub datetime: String,
+    pub year: String,
+    /// `datePublished`, by the site's policy.
+    pub published: String,
+    /// `dateModified`: the data date.
+    pub modified: String,
+    pub cpu: String,
+    pub cores: String,
+    pub memory_gib: String,
+    pub os: String,
+    pub kernel: String,
+    pub governor: Option<String>,
+    /// `native` or `docker`.
+    pub backend: String,
+    /// `quick` or `default`: the size the article's figures use.
+    pub size: String,
+    pub processes: String,
+    pub iterations: String,
+    pub startup_processes: String,
+    pub runs: String,
+    pub git_rev: String,
+    pub git_dirty: bool,
+    /// Confidence level in percent (`95`).
+    pub confidence: String,
+    pub resamples: String,
+    /// Methods by name, as the summary states them.
+    pub methods: BTreeMap<String, String>,
+}
+
+/// One interpreter, for the environment list.
+#[derive(Clone, Debug, Serialize)]
+pub struct InterpLine {
+    pub id: String,
+    pub name: String,
+    pub label: String,
+    pub version: String,
+    pub python: String,
+    pub flags: String,
+    pub caveat: Option<String>,
+}
+
+/// A measured value, ready to print.
+#[derive(Clone, Debug, Serialize)]
+pub struct Fig {
+    pub value: String,
+    pub low: String,
+    pub high: String,
+    pub unit: String,
+    /// `7.42 ms (95% CI 5.23–9.61 ms)`.
+    pub text: String,
+    /// `7.42 ms`.
+    pub short: String,
+    /// `7.42 (5.23–9.61)`, for tables whose header names the unit.
+    pub cell: String,
+    /// Number of samples.
+    pub n: String,
+    /// Footnote reference to the reproduction command.
+    pub cite: String,
+}
+
+/// A ratio against the baseline with its verdict.
+#[derive(Clone, Debug, Serialize)]
+pub struct RatioView {
+    /// `faster`, `slower` or `no_significant_difference`.
+    pub verdict: String,
+    /// `faster`, `slower` or `no significant difference`.
+    pub word: String,
+    /// How many times faster or slower (`18.0×`); the ratio itself when not significant.
+    pub factor: String,
+    /// `time(interp) / time(baseline)`.
+    pub ratio: String,
+    pub ratio_low: String,
+    pub ratio_high: String,
+    /// `18.0× faster (95% CI 14.4–25.3×)` or `no significant difference (ratio 0.97, 95% CI
+    /// 0.85–1.10)`.
+    pub text: String,
+    pub cite: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GeoView {
+    #[serde(flatten)]
+    pub ratio: RatioView,
+    /// Number of workloads in the geometric mean.
+    pub count: usize,
+    pub workloads: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CrossView {
+    pub workload: String,
+    /// Display name of the interpreter that ends up ahead.
+    pub overtaker: String,
+    pub other: String,
+    /// `interp_overtakes` or `baseline_overtakes`.
+    pub direction: String,
+    pub iterations: String,
+    /// Total time of the overtaker at that point, startup included.
+    pub time: String,
+    pub extrapolated: bool,
+    pub cite: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WarmupView {
+    /// `flat`, `warm-up`, `slowdown`, `no steady state`, or `mixed` when executions disagree.
+    pub class: String,
+    pub consistent: bool,
+    /// Iterations before the steady state, mean across executions.
+    pub iterations_before_steady: Option<String>,
+    pub time_before_steady: Option<Fig>,
+}
+
+/// One interpreter on one workload.
+#[derive(Clone, Debug, Serialize)]
+pub struct CellView {
+    pub workload: String,
+    pub processes: String,
+    pub iterations: String,
+    pub failed: String,
+    /// Steady-state time per iteration.
+    pub warm: Option<Fig>,
+    /// First iteration plus startup.
+    pub cold: Option<Fig>,
+    pub first: Option<Fig>,
+    /// Iterations per second in the steady state (the reciprocal of `warm`).
+    pub throughput: Option<Fig>,
+    /// Peak RSS: median, with the range across process executions.
+    pub memory: Option<Fig>,
+    pub warmup: Option<WarmupView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InterpView {
+    pub id: String,
+    /// `cpython`, `pypy`, `micropython`.
+    pub family: String,
+    /// `CPython`, `PyPy`, `MicroPython`.
+    pub name: String,
+    pub label: String,
+    /// Implementation version (`7.3.11`).
+    pub version: String,
+    /// Language level (`3.9.16`).
+    pub python: String,
+    /// Language level as major.minor (`3.9`).
+    pub language: String,
+    pub caveat: Option<String>,
+    pub is_baseline: bool,
+    /// Whole-process time of the empty program.
+    pub startup: Option<Fig>,
+    /// Peak RSS of the empty program.
+    pub startup_memory: Option<Fig>,
+    pub startup_vs: Option<RatioView>,
+    /// On the example workload.
+    pub example: Option<CellView>,
+    pub example_warm_vs: Option<RatioView>,
+    pub example_cold_vs: Option<RatioView>,
+    /// Over every workload both interpreters ran.
+    pub geomean_warm: Option<GeoView>,
+    pub geomean_cold: Option<GeoView>,
+    /// Where its cumulative time crosses the baseline's (example workload first).
+    pub crossover: Option<CrossView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ExampleView {
+    pub workload: String,
+    pub description: String,
+    pub category: String,
+    /// The workload's size parameter at the article's size.
+    pub n: String,
+    pub cite: String,
+}
+
+/// One row of the 3-line table. Units are fixed by the column: startup in ms, memory in MiB,
+/// throughput in iterations per second.
+#[derive(Clone, Debug, Serialize)]
+pub struct TableRow {
+    pub family: String,
+    pub name: String,
+    pub startup: String,
+    pub memory: String,
+    pub throughput: String,
+    pub caveat: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WorkloadView {
+    pub name: String,
+    pub category: String,
+    pub description: String,
+    pub cite: String,
+    pub cpython: Option<CellView>,
+    pub pypy: Option<CellView>,
+    pub micropython: Option<CellView>,
+    pub pypy_warm: Option<RatioView>,
+    pub pypy_cold: Option<RatioView>,
+    pub micropython_warm: Option<RatioView>,
+    pub micropython_cold: Option<RatioView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GilRow {
+    pub name: String,
+    pub threads: Fig,
+    pub processes: Fig,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GilView {
+    pub rows: Vec<GilRow>,
+    /// Why an interpreter could not run the processes variant, if it could not.
+    pub unsupported: Vec<Unsupported>,
+    pub cite: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MatrixCell {
+    pub family: String,
+    pub name: String,
+    /// One or two words: `Baseline`, `Promising`, `Mixed`, `Unlikely`, `Untested`,
+    /// `Not a fit`, `Built for it`.
+    pub fit: String,
+    /// The measured reason.
+    pub evidence: String,
+    /// The top two tests to run (filled by the renderer from `content/decision.toml`).
+    pub tests: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MatrixRow {
+    pub id: String,
+    pub name: String,
+    pub cells: Vec<MatrixCell>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Unsupported {
+    pub name: String,
+    pub workload: String,
+    /// The declared reason, or the failure label.
+    pub reason: String,
+    /// `unsupported` or `failed`.
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WarningsView {
+    pub count: String,
+    /// Some interval is wider than the target.
+    pub too_few_samples: bool,
+    /// Some cell's process means vary more than pyperf's limit.
+    pub high_variation: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Footnote {
+    pub label: String,
+    pub command: String,
+    pub run: String,
+}
+
+/// The numbers a view holds, as readers see them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ledger(pub BTreeSet<String>);
+
+impl Ledger {
+    pub fn contains(&self, token: &str) -> bool {
+        self.0.contains(token)
+    }
+
+    /// Every number token in every string and every integer of a serialised value.
+    pub fn of(value: &serde_json::Value) -> Ledger {
+        fn walk(v: &serde_json::Value, out: &mut BTreeSet<String>) {
+            match v {
+                serde_json::Value::String(s) => {
+                    out.extend(number_tokens(s).into_iter().map(|t| t.text))
+                }
+                serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => {
+                    out.insert(n.to_string());
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                serde_json::Value::Object(o) => o.values().for_each(|x| walk(x, out)),
+                _ => {}
+            }
+        }
+        let mut out = BTreeSet::new();
+        walk(value, &mut out);
+        Ledger(out)
+    }
+}
+
+impl View {
+    /// Build the view of a summary. Fails only on a bad `date_published` setting.
+    pub fn build(summary: &Summary, content: &Content) -> Result<View, Error> {
+        Builder::new(summary, content)?.build()
+    }
+
+    /// The numbers this view shows: what the traceability check accepts from the data.
+    pub fn ledger(&self) -> Ledger {
+        Ledger::of(&serde_json::to_value(self).expect("the view serialises"))
+    }
+}
+
+/// Display name of a family.
+pub fn family_name(f: Family) -> &'static str {
+    match f {
+        Family::Cpython => "CPython",
+        Family::Pypy => "PyPy",
+        Family::Micropython => "MicroPython",
+    }
+}
+
+struct Builder<'a> {
+    s: &'a Summary,
+    content: &'a Content,
+    size: SizeName,
+    confidence: String,
+    /// The chosen interpreter of each family.
+    chosen: BTreeMap<Family, &'a InterpInfo>,
+    /// Footnote label per workload.
+    cites: BTreeMap<String, String>,
+    footnotes: Vec<Footnote>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(s: &'a Summary, content: &'a Content) -> Result<Builder<'a>, Error> {
+        let size = if s.cells.iter().any(|c| c.key.size == SizeName::Default) {
+            SizeName::Default
+        } else {
+            SizeName::Quick
+        };
+        let baseline = &s.analysis.baseline;
+        let mut chosen = BTreeMap::new();
+        for family in Family::ALL {
+            let mut candidates: Vec<&InterpInfo> = s
+                .environment
+                .interpreters
+                .iter()
+                .filter(|i| i.family == family)
+                .collect();
+            candidates.sort_by_key(|i| (&i.id != baseline, !i.flags.is_empty(), i.id.clone()));
+            if let Some(i) = candidates.first() {
+                chosen.insert(family, *i);
+            }
+        }
+        let mut b = Builder {
+            s,
+            content,
+            size,
+            confidence: format!("{}", (s.analysis.confidence * 100.0).round() as u32),
+            chosen,
+            cites: BTreeMap::new(),
+            footnotes: Vec::new(),
+        };
+        b.make_footnotes();
+        Ok(b)
+    }
+
+    fn make_footnotes(&mut self) {
+        let chosen_ids: BTreeSet<&str> = self.chosen.values().map(|i| i.id.as_str()).collect();
+        for w in &self.s.workloads {
+            let mut interps: Vec<&str> = self
+                .s
+                .cells
+                .iter()
+                .filter(|c| c.key.workload == w.name && c.key.size == self.size)
+                .map(|c| c.key.interp.as_str())
+                .filter(|id| chosen_ids.contains(id))
+                .collect();
+            interps.dedup();
+            if interps.is_empty() {
+                continue;
+            }
+            // The latest run that measured this workload at this size gives the parameters.
+            let Some(run) = self.s.environment.runs.iter().rev().find(|r| {
+                r.params.size == self.size && r.params.workloads.iter().any(|x| x == &w.name)
+            }) else {
+                continue;
+            };
+            let p = &run.params;
+            let mut cmd = format!("cargo xtask bench --backend {}", run.backend);
+            if self.size == SizeName::Quick {
+                cmd.push_str(" --quick");
+            }
+            for i in &interps {
+                cmd.push_str(&format!(" --interp {i}"));
+            }
+            cmd.push_str(&format!(" --workload {}", w.name));
+            match w.kind {
+                WorkloadKind::Startup => {
+                    cmd.push_str(&format!(" --startup-processes {}", p.startup_processes))
+                }
+                WorkloadKind::Iterations => cmd.push_str(&format!(
+                    " --processes {} --iterations {}",
+                    p.processes, p.iterations
+                )),
+            }
+            let label = format!("bench-{}", w.name.replace('_', "-"));
+            self.cites.insert(w.name.clone(), format!("[^{label}]"));
+            self.footnotes.push(Footnote {
+                label,
+                command: format!("{cmd} && cargo xtask analyse"),
+                run: run.run_id.clone(),
+            });
+        }
+    }
+
+    fn cite(&self, workload: &str) -> String {
+        self.cites.get(workload).cloned().unwrap_or_default()
+    }
+
+    fn cell(&self, interp: &str, workload: &str) -> Option<&'a CellSummary> {
+        self.s.cells.iter().find(|c| {
+            c.key.interp == interp && c.key.workload == workload && c.key.size == self.size
+        })
+    }
+
+    fn comparison(&self, interp: &str, workload: &str, metric: Metric) -> Option<&'a Comparison> {
+        self.s.comparisons.iter().find(|c| {
+            c.interp == interp
+                && c.workload == workload
+                && c.size == self.size
+                && c.metric == metric
+        })
+    }
+
+    fn geomean(&self, interp: &str, metric: Metric) -> Option<&'a GeoMean> {
+        self.s
+            .geomeans
+            .iter()
+            .find(|g| g.interp == interp && g.size == self.size && g.metric == metric)
+    }
+
+    fn startup_workload(&self) -> Option<&'a str> {
+        self.s
+            .workloads
+            .iter()
+            .find(|w| w.kind == WorkloadKind::Startup)
+            .map(|w| w.name.as_str())
+    }
+
+    /// A time estimate in ns. The lower bound is shown as 0 when the t interval of a small sample
+    /// reaches below zero (a time cannot be negative).
+    fn time_fig(&self, e: &Estimate, cite: &str) -> Fig {
+        let unit = TimeUnit::for_ns(e.mean);
+        let v = sig3(unit.scale(e.mean));
+        let (low, high) = match e.ci {
+            Some(ci) => (sig3(unit.scale(ci.low.max(0.0))), sig3(unit.scale(ci.high))),
+            None => (v.clone(), v.clone()),
+        };
+        self.fig(v, low, high, unit.symbol(), e.n, cite, "95% CI")
+    }
+
+    fn fig(
+        &self,
+        value: String,
+        low: String,
+        high: String,
+        unit: &str,
+        n: u32,
+        cite: &str,
+        what: &str,
+    ) -> Fig {
+        let what = if what == "95% CI" {
+            format!("{}% CI", self.confidence)
+        } else {
+            what.to_string()
+        };
+        let sep = if unit.is_empty() || unit.starts_with('/') {
+            ""
+        } else {
+            " "
+        };
+        Fig {
+            text: format!("{value}{sep}{unit} ({what} {low}–{high}{sep}{unit})"),
+            short: format!("{value}{sep}{unit}"),
+            cell: format!("{value} ({low}–{high})"),
+            value,
+            low,
+            high,
+            unit: unit.to_string(),
+            n: int(n as u64),
+            cite: cite.to_string(),
+        }
+    }
+
+    fn throughput_fig(&self, e: &Estimate, cite: &str) -> Fig {
+        let v = 1e9 / e.mean;
+        let (low, high) = match e.ci {
+            Some(ci) if ci.low > 0.0 => (sig3(1e9 / ci.high), sig3(1e9 / ci.low)),
+            Some(ci) => (sig3(1e9 / ci.high), "∞".to_string()),
+            None => (sig3(v), sig3(v)),
+        };
+        self.fig(sig3(v), low, high, "iterations/s", e.n, cite, "95% CI")
+    }
+
+    fn memory_fig(&self, c: &CellSummary, cite: &str) -> Option<Fig> {
+        let m = c.memory.as_ref()?;
+        let mib = |kib: f64| sig3(kib / 1024.0);
+        let rss: Vec<u64> = c.process_details.iter().map(|p| p.max_rss_kib).collect();
+        let (low, high) = match (rss.iter().min(), rss.iter().max()) {
+            (Some(lo), Some(hi)) => (mib(*lo as f64), mib(*hi as f64)),
+            _ => (mib(m.median_kib), mib(m.max_kib as f64)),
+        };
+        let n = if rss.is_empty() {
+            c.processes_ok
+        } else {
+            rss.len() as u32
+        };
+        Some(self.fig(mib(m.median_kib), low, high, "MiB", n, cite, "range"))
+    }
+
+    fn ratio(&self, ratio: f64, low: f64, high: f64, verdict: Verdict, cite: &str) -> RatioView {
+        let conf = &self.confidence;
+        let (word, factor, text) = match verdict {
+            Verdict::Faster => {
+                let f = format!("{}×", sig3(1.0 / ratio));
+                let t = format!(
+                    "{f} faster ({conf}% CI {}–{}×)",
+                    sig3(1.0 / high),
+                    sig3(1.0 / low)
+                );
+                ("faster", f, t)
+            }
+            Verdict::Slower => {
+                let f = format!("{}×", sig3(ratio));
+                let t = format!("{f} slower ({conf}% CI {}–{}×)", sig3(low), sig3(high));
+                ("slower", f, t)
+            }
+            Verdict::NoSignificantDifference => {
+                let f = format!("{}×", sig3(ratio));
+                let t = format!(
+                    "no significant difference (ratio {}, {conf}% CI {}–{})",
+                    sig3(ratio),
+                    sig3(low),
+                    sig3(high)
+                );
+                ("no significant difference", f, t)
+            }
+        };
+        RatioView {
+            verdict: verdict.as_str().to_string(),
+            word: word.to_string(),
+            factor,
+            ratio: sig3(ratio),
+            ratio_low: sig3(low),
+            ratio_high: sig3(high),
+            text,
+            cite: cite.to_string(),
+        }
+    }
+
+    fn comparison_view(&self, interp: &str, workload: &str, metric: Metric) -> Option<RatioView> {
+        let c = self.comparison(interp, workload, metric)?;
+        Some(self.ratio(
+            c.ratio,
+            c.ci.low,
+            c.ci.high,
+            c.verdict,
+            &self.cite(workload),
+        ))
+    }
+
+    fn geo_view(&self, interp: &str, metric: Metric) -> Option<GeoView> {
+        let g = self.geomean(interp, metric)?;
+        let cite = g
+            .workloads
+            .first()
+            .map(|w| self.cite(w))
+            .unwrap_or_default();
+        Some(GeoView {
+            ratio: self.ratio(g.ratio, g.ci.low, g.ci.high, g.verdict, &cite),
+            count: g.workloads.len(),
+            workloads: g.workloads.clone(),
+        })
+    }
+
+    fn cell_view(&self, interp: &str, workload: &str) -> Option<CellView> {
+        let c = self.cell(interp, workload)?;
+        let cite = self.cite(workload);
+        let warmup = c.warmup.as_ref().map(|w| WarmupView {
+            class: match w.class {
+                Some(WarmupClass::Flat) => "flat",
+                Some(WarmupClass::Warmup) => "warm-up",
+                Some(WarmupClass::Slowdown) => "slowdown",
+                Some(WarmupClass::NoSteadyState) => "no steady state",
+                None => "mixed",
+            }
+            .to_string(),
+            consistent: w.class.is_some(),
+            iterations_before_steady: w.iterations_before_steady.as_ref().map(|e| sig3(e.mean)),
+            time_before_steady: w
+                .time_before_steady_ns
+                .as_ref()
+                .filter(|e| e.mean > 0.0)
+                .map(|e| self.time_fig(e, &cite)),
+        });
+        Some(CellView {
+            workload: workload.to_string(),
+            processes: int(c.processes_ok as u64),
+            iterations: int(c.iterations as u64),
+            failed: int(c.processes_failed as u64),
+            warm: c.warm_ns.as_ref().map(|e| self.time_fig(e, &cite)),
+            cold: c.cold_ns.as_ref().map(|e| self.time_fig(e, &cite)),
+            first: c
+                .first_iteration_ns
+                .as_ref()
+                .map(|e| self.time_fig(e, &cite)),
+            throughput: c
+                .warm_ns
+                .as_ref()
+                .filter(|e| e.mean > 0.0)
+                .map(|e| self.throughput_fig(e, &cite)),
+            memory: self.memory_fig(c, &cite),
+            warmup,
+        })
+    }
+
+    fn example_workload(&self) -> Option<&'a str> {
+        let wanted = &self.content.site.example_workload;
+        let iteration_workloads = self
+            .s
+            .workloads
+            .iter()
+            .filter(|w| w.kind == WorkloadKind::Iterations);
+        let ran_by_all = |name: &str| {
+            self.chosen
+                .values()
+                .all(|i| self.cell(&i.id, name).is_some_and(|c| c.warm_ns.is_some()))
+        };
+        iteration_workloads
+            .clone()
+            .find(|w| {
+                &w.name == wanted
+                    && self
+                        .chosen
+                        .values()
+                        .any(|i| self.cell(&i.id, &w.name).is_some())
+            })
+            .or_else(|| iteration_workloads.clone().find(|w| ran_by_all(&w.name)))
+            .or_else(|| iteration_workloads.clone().next())
+            .map(|w| w.name.as_str())
+    }
+
+    fn interp_view(&self, info: &InterpInfo, example: Option<&str>) -> InterpView {
+        let base = &self.s.analysis.baseline;
+        let is_baseline = &info.id == base;
+        let startup_w = self.startup_workload();
+        let startup_cell = startup_w.and_then(|w| self.cell(&info.id, w));
+        let startup_cite = startup_w.map(|w| self.cite(w)).unwrap_or_default();
+        let crossover = {
+            let mut xs: Vec<_> = self
+                .s
+                .crossovers
+                .iter()
+                .filter(|x| x.interp == info.id && x.size == self.size)
+                .collect();
+            xs.sort_by_key(|x| Some(x.workload.as_str()) != example);
+            xs.first().map(|x| {
+                let me = family_name(info.family).to_string();
+                let other = self
+                    .s
+                    .environment
+                    .interpreters
+                    .iter()
+                    .find(|i| i.id == x.baseline)
+                    .map(|i| family_name(i.family).to_string())
+                    .unwrap_or_else(|| x.baseline.clone());
+                let (overtaker, other) = match x.direction {
+                    CrossDirection::InterpOvertakes => (me, other),
+                    CrossDirection::BaselineOvertakes => (other, me),
+                };
+                let unit = TimeUnit::for_ns(x.time_ns);
+                CrossView {
+                    workload: x.workload.clone(),
+                    overtaker,
+                    other,
+                    direction: match x.direction {
+                        CrossDirection::InterpOvertakes => "interp_overtakes",
+                        CrossDirection::BaselineOvertakes => "baseline_overtakes",
+                    }
+                    .to_string(),
+                    iterations: int(x.iterations),
+                    time: format!("{} {}", sig3(unit.scale(x.time_ns)), unit.symbol()),
+                    extrapolated: x.extrapolated,
+                    cite: self.cite(&x.workload),
+                }
+            })
+        };
+        let language = info
+            .implementation
+            .python
+            .split('.')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(".");
+        InterpView {
+            id: info.id.clone(),
+            family: info.family.as_str().to_string(),
+            name: family_name(info.family).to_string(),
+            label: info.label.clone(),
+            version: info.implementation.version.clone(),
+            python: info.implementation.python.clone(),
+            language,
+            caveat: info.caveat.clone(),
+            is_baseline,
+            startup: startup_cell
+                .and_then(|c| c.wall_ns.as_ref())
+                .map(|e| self.time_fig(e, &startup_cite)),
+            startup_memory: startup_cell.and_then(|c| self.memory_fig(c, &startup_cite)),
+            startup_vs: startup_w.and_then(|w| self.comparison_view(&info.id, w, Metric::Startup)),
+            example: example.and_then(|w| self.cell_view(&info.id, w)),
+            example_warm_vs: example.and_then(|w| self.comparison_view(&info.id, w, Metric::Warm)),
+            example_cold_vs: example.and_then(|w| self.comparison_view(&info.id, w, Metric::Cold)),
+            geomean_warm: self.geo_view(&info.id, Metric::Warm),
+            geomean_cold: self.geo_view(&info.id, Metric::Cold),
+            crossover,
+        }
+    }
+
+    fn workload_view(&self, name: &str) -> Option<WorkloadView> {
+        let meta = self.s.workloads.iter().find(|w| w.name == name)?;
+        let id = |f: Family| self.chosen.get(&f).map(|i| i.id.as_str());
+        let cell = |f: Family| id(f).and_then(|i| self.cell_view(i, name));
+        let cmp = |f: Family, m: Metric| id(f).and_then(|i| self.comparison_view(i, name, m));
+        Some(WorkloadView {
+            name: name.to_string(),
+            category: meta.category.clone(),
+            description: meta.description.clone(),
+            cite: self.cite(name),
+            cpython: cell(Family::Cpython),
+            pypy: cell(Family::Pypy),
+            micropython: cell(Family::Micropython),
+            pypy_warm: cmp(Family::Pypy, Metric::Warm),
+            pypy_cold: cmp(Family::Pypy, Metric::Cold),
+            micropython_warm: cmp(Family::Micropython, Metric::Warm),
+            micropython_cold: cmp(Family::Micropython, Metric::Cold),
+        })
+    }
+
+    fn unsupported(&self) -> Vec<Unsupported> {
+        let chosen_ids: BTreeSet<&str> = self.chosen.values().map(|i| i.id.as_str()).collect();
+        self.s
+            .compatibility
+            .iter()
+            .filter(|e| e.size == self.size && chosen_ids.contains(e.interp.as_str()))
+            .filter_map(|e| {
+                let name = self
+                    .s
+                    .environment
+                    .interpreters
+                    .iter()
+                    .find(|i| i.id == e.interp)
+                    .map(|i| family_name(i.family))?;
+                let (status, reason) = match &e.status {
+                    CompatStatus::Supported => return None,
+                    CompatStatus::Unsupported { reason } => ("unsupported", reason.clone()),
+                    CompatStatus::Failed { outcome, .. } => ("failed", outcome.label().to_string()),
+                };
+                Some(Unsupported {
+                    name: name.to_string(),
+                    workload: e.workload.clone(),
+                    reason,
+                    status: status.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    fn gil(&self, unsupported: &[Unsupported]) -> Option<GilView> {
+        let mut rows = Vec::new();
+        for (f, info) in &self.chosen {
+            let t = self.cell_view(&info.id, THREADS_WORKLOAD);
+            let p = self.cell_view(&info.id, PROCESSES_WORKLOAD);
+            if let (Some(t), Some(p)) = (t, p) {
+                if let (Some(tw), Some(pw)) = (t.warm, p.warm) {
+                    rows.push(GilRow {
+                        name: family_name(*f).to_string(),
+                        threads: tw,
+                        processes: pw,
+                    });
+                }
+            }
+        }
+        if rows.is_empty() {
+            return None;
+        }
+        Some(GilView {
+            rows,
+            unsupported: unsupported
+                .iter()
+                .filter(|u| u.workload == PROCESSES_WORKLOAD || u.workload == THREADS_WORKLOAD)
+                .cloned()
+                .collect(),
+            cite: self.cite(THREADS_WORKLOAD),
+        })
+    }
+
+    fn matrix_cell(
+        &self,
+        class: &AppClass,
+        family: Family,
+        view: Option<&InterpView>,
+        unsupported: &[Unsupported],
+    ) -> MatrixCell {
+        let name = family_name(family).to_string();
+        let cell = |fit: &str, evidence: String| MatrixCell {
+            family: family.as_str().to_string(),
+            name: name.clone(),
+            fit: fit.to_string(),
+            evidence,
+            tests: Vec::new(),
+        };
+        let Some(v) = view else {
+            return cell("Untested", format!("{name} is not in this data"));
+        };
+        if class.embedded {
+            return match family {
+                Family::Micropython => {
+                    let total = self
+                        .s
+                        .compatibility
+                        .iter()
+                        .filter(|e| e.interp == v.id && e.size == self.size)
+                        .count();
+                    let ok = self
+                        .s
+                        .compatibility
+                        .iter()
+                        .filter(|e| {
+                            e.interp == v.id
+                                && e.size == self.size
+                                && matches!(e.status, CompatStatus::Supported)
+                        })
+                        .count();
+                    cell(
+                        "Built for it",
+                        format!(
+                            "ran {} of {} workloads of the suite; check RAM, flash and drivers",
+                            int(ok as u64),
+                            int(total as u64)
+                        ),
+                    )
+                }
+                _ => match &v.startup_memory {
+                    Some(m) => cell(
+                        "Not a fit",
+                        format!("needs an OS; {} resident after startup", m.short),
+                    ),
+                    None => cell("Not a fit", "needs an operating system".to_string()),
+                },
+            };
+        }
+        if v.is_baseline {
+            return cell("Baseline", "the reference every ratio uses".to_string());
+        }
+        let mut faster = 0;
+        let mut slower = 0;
+        let mut measured = Vec::new();
+        for w in &class.workloads {
+            if let Some(c) = self.comparison(&v.id, w, Metric::Warm) {
+                measured.push(w.as_str());
+                match c.verdict {
+                    Verdict::Faster => faster += 1,
+                    Verdict::Slower => slower += 1,
+                    Verdict::NoSignificantDifference => {}
+                }
+            }
+        }
+        let blocked: Vec<&str> = unsupported
+            .iter()
+            .filter(|u| u.name == name && class.workloads.contains(&u.workload))
+            .map(|u| u.workload.as_str())
+            .collect();
+        let total = measured.len();
+        if total == 0 {
+            let mut e = "no workload of this class in the data".to_string();
+            if !blocked.is_empty() {
+                e = format!("cannot run {}", blocked.join(", "));
+            }
+            return cell("Untested", e);
+        }
+        let fit = if faster == total {
+            "Promising"
+        } else if slower == total {
+            "Unlikely"
+        } else if faster == 0 && slower == 0 {
+            "No gain"
+        } else {
+            "Mixed"
+        };
+        let mut evidence = format!(
+            "steady state faster on {} and slower on {} of {} measured ({})",
+            int(faster as u64),
+            int(slower as u64),
+            int(total as u64),
+            measured.join(", ")
+        );
+        if !blocked.is_empty() {
+            evidence.push_str(&format!("; cannot run {}", blocked.join(", ")));
+        }
+        cell(fit, evidence)
+    }
+
+    fn build(self) -> Result<View, Error> {
+        let s = self.s;
+        let env = &s.environment;
+        let date = env
+            .data_date
+            .get(..10)
+            .unwrap_or(&env.data_date)
+            .to_string();
+        let first_run = env
+            .runs
+            .iter()
+            .map(|r| r.started_at.as_str())
+            .min()
+            .unwrap_or(&env.data_date);
+        let policy = &self.content.site.date_published;
+        let published = if policy == "first-run" {
+            first_run.get(..10).unwrap_or(first_run).to_string()
+        } else if is_iso_date(policy) {
+            policy.clone()
+        } else {
+            return Err(Error::Content(
+                crate::content::SITE.into(),
+                format!("date_published must be \"first-run\" or YYYY-MM-DD, not {policy:?}"),
+            ));
+        };
+        let latest = env.runs.last();
+        let data = DataInfo {
+            year: date.get(..4).unwrap_or("").to_string(),
+            date: date.clone(),
+            datetime: env.data_date.clone(),
+            published,
+            modified: date.clone(),
+            cpu: env.machine.cpu_model.clone(),
+            cores: int(env.machine.cores as u64),
+            memory_gib: sig3(env.machine.memory_kib as f64 / 1024.0 / 1024.0),
+            os: env.machine.os.clone(),
+            kernel: env.machine.kernel.clone(),
+            governor: env.machine.governor.clone(),
+            backend: latest.map(|r| r.backend.to_string()).unwrap_or_default(),
+            size: self.size.as_str().to_string(),
+            processes: latest
+                .map(|r| int(r.params.processes as u64))
+                .unwrap_or_default(),
+            iterations: latest
+                .map(|r| int(r.params.iterations as u64))
+                .unwrap_or_default(),
+            startup_processes: latest
+                .map(|r| int(r.params.startup_processes as u64))
+                .unwrap_or_default(),
+            runs: int(env.runs.len() as u64),
+            git_rev: latest
+                .map(|r| r.git_rev.chars().take(7).collect())
+                .unwrap_or_default(),
+            git_dirty: latest.is_some_and(|r| r.git_dirty),
+            confidence: self.confidence.clone(),
+            resamples: int(s.analysis.bootstrap_resamples as u64),
+            methods: s.analysis.methods.clone(),
+        };
+
+        let example = self.example_workload();
+        let views: BTreeMap<Family, InterpView> = self
+            .chosen
+            .iter()
+            .map(|(f, i)| (*f, self.interp_view(i, example)))
+            .collect();
+        let baseline = env
+            .interpreters
+            .iter()
+            .find(|i| i.id == s.analysis.baseline)
+            .map(|i| match views.get(&i.family) {
+                Some(v) if v.id == i.id => v.clone(),
+                _ => self.interp_view(i, example),
+            });
+        let missing = Family::ALL
+            .iter()
+            .filter(|f| !views.contains_key(f))
+            .map(|f| family_name(*f).to_string())
+            .collect();
+        let example_view = example.and_then(|w| {
+            let meta = s.workloads.iter().find(|m| m.name == w)?;
+            Some(ExampleView {
+                workload: w.to_string(),
+                description: meta.description.clone(),
+                category: meta.category.clone(),
+                n: int(meta.sizes.get(self.size).n),
+                cite: self.cite(w),
+            })
+        });
+        let not_measured = || "not measured".to_string();
+        let startup_w = self.startup_workload();
+        let table = Family::ALL
+            .iter()
+            .map(|f| {
+                let v = views.get(f);
+                let ex = v.and_then(|v| v.example.as_ref());
+                let startup_ms = v
+                    .and_then(|v| startup_w.and_then(|w| self.cell(&v.id, w)))
+                    .and_then(|c| c.wall_ns.as_ref())
+                    .map(|e| {
+                        let (lo, hi) =
+                            e.ci.map_or((e.mean, e.mean), |ci| (ci.low.max(0.0), ci.high));
+                        format!(
+                            "{} ({}–{})",
+                            sig3(e.mean / 1e6),
+                            sig3(lo / 1e6),
+                            sig3(hi / 1e6)
+                        )
+                    });
+                TableRow {
+                    family: f.as_str().to_string(),
+                    name: v
+                        .map(|v| format!("{} {}", v.name, v.version))
+                        .unwrap_or_else(|| family_name(*f).to_string()),
+                    startup: startup_ms.unwrap_or_else(not_measured),
+                    memory: ex
+                        .and_then(|e| e.memory.as_ref())
+                        .map(|x| x.cell.clone())
+                        .unwrap_or_else(not_measured),
+                    throughput: ex
+                        .and_then(|e| e.throughput.as_ref())
+                        .map(|x| x.cell.clone())
+                        .unwrap_or_else(not_measured),
+                    caveat: v.and_then(|v| v.caveat.clone()),
+                }
+            })
+            .collect();
+        let workloads: Vec<WorkloadView> = s
+            .workloads
+            .iter()
+            .filter(|w| w.kind == WorkloadKind::Iterations)
+            .filter_map(|w| self.workload_view(&w.name))
+            .collect();
+        let by_category = |cat: &str| workloads.iter().find(|w| w.category == cat).cloned();
+        let unsupported = self.unsupported();
+        let gil = self.gil(&unsupported);
+        let matrix = self
+            .content
+            .decision
+            .class
+            .iter()
+            .map(|class| MatrixRow {
+                id: class.id.clone(),
+                name: class.name.clone(),
+                cells: Family::ALL
+                    .iter()
+                    .map(|f| self.matrix_cell(class, *f, views.get(f), &unsupported))
+                    .collect(),
+            })
+            .collect();
+        let warnings = WarningsView {
+            count: int(s.warnings.len() as u64),
+            too_few_samples: s.warnings.iter().any(|w| {
+                matches!(
+                    w.kind,
+                    whichpy_wire::summary::WarningKind::TooFewSamples { .. }
+                )
+            }),
+            high_variation: s.warnings.iter().any(|w| {
+                matches!(
+                    w.kind,
+                    whichpy_wire::summary::WarningKind::HighVariation { .. }
+                )
+            }),
+        };
+        let interps = env
+            .interpreters
+            .iter()
+            .map(|i| InterpLine {
+                id: i.id.clone(),
+                name: family_name(i.family).to_string(),
+                label: i.label.clone(),
+                version: i.implementation.version.clone(),
+                python: i.implementation.python.clone(),
+                flags: i.flags.join(" "),
+                caveat: i.caveat.clone(),
+            })
+            .collect();
+        let ids = Family::ALL
+            .iter()
+            .map(|f| {
+                let id = self
+                    .chosen
+                    .get(f)
+                    .map_or(f.as_str().to_string(), |i| i.id.clone());
+                (f.as_str().to_string(), id)
+            })
+            .collect();
+        let mut views = views;
+        Ok(View {
+            data,
+            ids,
+            baseline,
+            cpython: views.remove(&Family::Cpython),
+            pypy: views.remove(&Family::Pypy),
+            micropython: views.remove(&Family::Micropython),
+            missing,
+            interps,
+            example: example_view,
+            table,
+            io: by_category(IO_CATEGORY),
+            c_ext: by_category(C_EXTENSION_CATEGORY),
+            workloads,
+            gil,
+            matrix,
+            unsupported,
+            warnings,
+            footnotes: self.footnotes,
+        })
+    }
+}
+
+/// `YYYY-MM-DD` with plausible month and day.
+pub fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(|c| c.is_ascii_digit());
+    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
+        return false;
+    }
+    let month: u32 = s[5..7].parse().unwrap_or(0);
+    let day: u32 = s[8..10].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}

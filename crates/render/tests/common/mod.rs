@@ -1,0 +1,59 @@
+//! Shared by the tests: the content folder, the fixtures and an audit of rendered files.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use whichpy_render::audit::{audit, Files, Input, Report};
+use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, IMAGES, META, SOCIAL};
+use whichpy_render::{render_all, Content, Rendered};
+use whichpy_wire::summary::Summary;
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn content() -> Content {
+    Content::load(&root().join("content")).expect("content/ loads")
+}
+
+pub fn fixture(name: &str) -> Summary {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    whichpy_wire::parse_json_file(&path).expect("fixture parses")
+}
+
+pub fn render(name: &str) -> Rendered {
+    render_all(&fixture(name), &content()).expect("renders")
+}
+
+/// Audit rendered files, with `edit` applied to one of them first. Paths exist when the
+/// content folder has them (diagrams); generated charts are pending.
+pub fn audit_with(r: &Rendered, edit: impl Fn(&str, &str) -> Option<String>) -> Report {
+    let content = content();
+    let get = |name: &str| edit(name, &r.files[name]).unwrap_or_else(|| r.files[name].clone());
+    let (article, faq, meta, social, images) = (
+        get(ARTICLE),
+        get(FAQ_JSONLD),
+        get(META),
+        get(SOCIAL),
+        get(IMAGES),
+    );
+    let ledger = r.ledger();
+    let content_dir = root().join("content");
+    let exists = move |p: &str| content_dir.join(p).exists();
+    let input = Input {
+        files: Files {
+            article: &article,
+            faq_jsonld: &faq,
+            meta_json: &meta,
+            social: &social,
+            images: &images,
+        },
+        site: &content.site,
+        constants: &content.constants,
+        ledger: &ledger,
+        exists: &exists,
+    };
+    audit(&input)
+}
