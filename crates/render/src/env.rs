@@ -91,7 +91,8 @@ mod tests {
         let ctx = minijinja::context! { x => "</script><b>\"&" };
         let html = env.get_template("p.html.j2").unwrap().render(&ctx).unwrap();
         assert!(!html.contains("</script><b>"), "{html}");
-        assert!(html.contains("&lt;/script&gt;"), "{html}");
+        assert!(html.contains("<p>&lt;"), "{html}");
+        assert!(html.contains(r#"<script>"\u003c/script"#), "{html}");
         let md = env.get_template("p.md.j2").unwrap().render(&ctx).unwrap();
         assert_eq!(md, "</script><b>\"&");
     }

@@ -6,7 +6,7 @@
 //! uses on the output and on the view model alike.
 
 /// `x` with three significant digits, without exponent: `7.4206` → `7.42`, `20.44` → `20.4`,
-/// `0.041138` → `0.0411`, `1234.5` → `1,235`. Non-finite values give `n/a`.
+/// `0.041138` → `0.0411`, `1234.5` → `1,230`. Non-finite values give `n/a`.
 pub fn sig3(x: f64) -> String {
     if !x.is_finite() {
         return "n/a".into();
@@ -15,6 +15,12 @@ pub fn sig3(x: f64) -> String {
         return "0".into();
     }
     let decimals = decimals_for(x, 3);
+    if decimals == 0 {
+        // Round the integer part too: 1481.3 -> 1,480.
+        let mag = x.abs().log10().floor() as i32;
+        let unit = 10f64.powi((mag - 2).max(0));
+        return group(&format!("{:.0}", (x / unit).round() * unit));
+    }
     group(&format!("{:.*}", decimals, x))
 }
 
@@ -169,7 +175,9 @@ mod tests {
         assert_eq!(sig3(317.4), "317");
         assert_eq!(sig3(9.996), "10.0");
         assert_eq!(sig3(99.96), "100");
-        assert_eq!(sig3(1234.5), "1,235");
+        assert_eq!(sig3(1234.5), "1,230");
+        assert_eq!(sig3(1481.3), "1,480");
+        assert_eq!(sig3(317.6), "318");
         assert_eq!(sig3(-3.2246), "-3.22");
         assert_eq!(sig3(0.0), "0");
         assert_eq!(sig3(f64::INFINITY), "n/a");

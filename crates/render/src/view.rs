@@ -932,6 +932,7 @@ impl<'a> Builder<'a> {
         }
         let mut faster = 0;
         let mut slower = 0;
+        let mut same = 0;
         let mut measured = Vec::new();
         for w in &class.workloads {
             if let Some(c) = self.comparison(&v.id, w, Metric::Warm) {
@@ -939,7 +940,7 @@ impl<'a> Builder<'a> {
                 match c.verdict {
                     Verdict::Faster => faster += 1,
                     Verdict::Slower => slower += 1,
-                    Verdict::NoSignificantDifference => {}
+                    Verdict::NoSignificantDifference => same += 1,
                 }
             }
         }
@@ -965,10 +966,18 @@ impl<'a> Builder<'a> {
         } else {
             "Mixed"
         };
+        let counts: Vec<String> = [
+            ("faster", faster),
+            ("slower", slower),
+            ("no significant difference", same),
+        ]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(w, n)| format!("{w} on {}", int(*n as u64)))
+        .collect();
         let mut evidence = format!(
-            "steady state faster on {} and slower on {} of {} measured ({})",
-            int(faster as u64),
-            int(slower as u64),
+            "steady state: {} of {} measured ({})",
+            counts.join(", "),
             int(total as u64),
             measured.join(", ")
         );

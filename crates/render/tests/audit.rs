@@ -1,0 +1,378 @@
+//! The audit on good output, then on output broken on purpose, one rule at a time: each case
+//! edits one rendered file and expects exactly one rule to fail.
+
+mod common;
+
+use serde_json::Value;
+use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, IMAGES, META, SOCIAL};
+use whichpy_render::Rendered;
+
+fn rendered() -> Rendered {
+    common::render("pypy-faster.json")
+}
+
+/// Edit one file of the rendered output and return the rules that fail.
+fn failing(file: &'static str, edit: impl Fn(&str) -> String) -> Vec<&'static str> {
+    let r = rendered();
+    let report = common::audit_with(&r, |name, text| (name == file).then(|| edit(text)));
+    report.failed_rules()
+}
+
+fn edit_json(text: &str, f: impl Fn(&mut Value)) -> String {
+    let mut v: Value = serde_json::from_str(text).unwrap();
+    f(&mut v);
+    serde_json::to_string_pretty(&v).unwrap()
+}
+
+fn pad(s: &str, n: usize) -> String {
+    let mut s = s.to_string();
+    while s.chars().count() < n {
+        s.push_str(" more");
+    }
+    s.chars().take(n).collect::<String>().trim_end().to_string() + "."
+}
+
+/// Replace exactly one occurrence, or fail the test (a silent no-op would pass for nothing).
+fn replace(text: &str, from: &str, to: &str) -> String {
+    assert!(
+        text.contains(from),
+        "the output no longer contains {from:?}"
+    );
+    text.replacen(from, to, 1)
+}
+
+fn remove_line(text: &str, starts: &str) -> String {
+    let mut found = false;
+    let out: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            let hit = !found && l.starts_with(starts);
+            found |= hit;
+            !hit
+        })
+        .collect();
+    assert!(found, "no line starts with {starts:?}");
+    out.join("\n") + "\n"
+}
+
+#[test]
+fn good_output_passes() {
+    let r = rendered();
+    let report = common::audit_with(&r, |_, _| None);
+    assert!(report.passed(), "{:#?}", report.findings);
+    assert_eq!(report.faq_pairs, 10);
+    assert!((1350..=1450).contains(&report.body_words));
+    assert!(report.readability > 0.0);
+    assert!(
+        report.keywords.iter().all(|k| !k.places.is_empty()),
+        "{:?}",
+        report.keywords
+    );
+    assert_eq!(report.data_date, "2026-11-23T11:45:21Z");
+    assert_eq!(report.interpreters.len(), 3);
+}
+
+type Edit = Box<dyn Fn(&str) -> String>;
+
+#[test]
+fn each_rule_fails_alone() {
+    let kw = "CPython vs PyPy vs MicroPython";
+    let cases: Vec<(&str, &'static str, Edit)> = vec![
+        (
+            "title-length",
+            META,
+            Box::new(move |t| edit_json(t, |v| v["title"] = format!("{kw}: short").into())),
+        ),
+        (
+            "description-length",
+            META,
+            Box::new(move |t| edit_json(t, |v| v["description"] = pad(kw, 120).into())),
+        ),
+        (
+            "keyword-title",
+            META,
+            Box::new(|t| {
+                edit_json(t, |v| {
+                    v["title"] = pad("Python interpreters compared", 57).into()
+                })
+            }),
+        ),
+        (
+            "keyword-description",
+            META,
+            Box::new(|t| {
+                edit_json(t, |v| {
+                    v["description"] = pad("Python interpreters compared", 150).into()
+                })
+            }),
+        ),
+        (
+            "keyword-first-100-words",
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "This Python runtime comparison, CPython vs PyPy vs MicroPython, replaces",
+                    "This Python runtime comparison of three runtimes replaces",
+                )
+            }),
+        ),
+        (
+            "keyword-h2",
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "## Decision criteria for CPython vs PyPy vs MicroPython",
+                    "## Decision criteria",
+                )
+            }),
+        ),
+        (
+            "one-h1",
+            ARTICLE,
+            Box::new(|t| replace(t, "\n## FAQ\n", "\n# A second title\n\n## FAQ\n")),
+        ),
+        (
+            "heading-levels",
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "### CPython: a bytecode VM",
+                    "#### CPython: a bytecode VM",
+                )
+            }),
+        ),
+        (
+            "body-words",
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "\n## Decision checklist\n",
+                    &format!("\n{}\n\n## Decision checklist\n", "extra ".repeat(120)),
+                )
+            }),
+        ),
+        (
+            "intro-words",
+            ARTICLE,
+            Box::new(|t| {
+                let list = "You will learn:\n\n- how each interpreter runs your code, and why that predicts where it wins;\n- cold and warm figures for startup, steady state and memory;\n- a profiling workflow with exact commands;\n- a decision matrix and checklist for web, data, command-line and embedded work.\n";
+                let t = replace(t, list, "");
+                replace(
+                    &t,
+                    "## How each interpreter works\n",
+                    &format!("{list}\n## How each interpreter works\n"),
+                )
+            }),
+        ),
+        (
+            "conclusion-words",
+            ARTICLE,
+            Box::new(|t| {
+                let s = "Startup, memory, threads and C extensions each changed the picture in our runs, so measure the one that dominates your app.\n";
+                let t = replace(t, s, "");
+                replace(&t, "## Conclusion\n", &format!("{s}\n## Conclusion\n"))
+            }),
+        ),
+        (
+            "data-table",
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "| Interpreter | Startup, ms",
+                    "| Interpreter | Launch, ms",
+                )
+            }),
+        ),
+        (
+            "decision-matrix",
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "| App class | CPython | PyPy | MicroPython |",
+                    "| App class | A | B | C |",
+                )
+            }),
+        ),
+        (
+            "checklist",
+            ARTICLE,
+            Box::new(|t| remove_line(t, "6. Rerun with")),
+        ),
+        (
+            "profiling-steps",
+            ARTICLE,
+            Box::new(|t| remove_line(t, "5. Benchmark that class")),
+        ),
+        (
+            "pillar-link",
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "For the theory behind these trade-offs, read [",
+                    "For the theory behind these trade-offs, read the pillar [",
+                )
+                .replacen(
+                    "](https://whichpy.dev/python-performance-fundamentals/).\nEvery",
+                    "](https://example.org/elsewhere/).\nEvery",
+                    1,
+                )
+            }),
+        ),
+        (
+            "sources-cited",
+            ARTICLE,
+            Box::new(|t| {
+                t.replace(
+                    "https://vmprof.readthedocs.io/en/latest/",
+                    "https://example.org/vmprof/",
+                )
+            }),
+        ),
+        (
+            "author",
+            ARTICLE,
+            Box::new(|t| t.replace("The whichpy maintainers", "Someone")),
+        ),
+        (
+            "faq-count",
+            ARTICLE,
+            Box::new(|t| {
+                let start = t.find("### How can I reproduce these benchmarks?").unwrap();
+                let end = t.find("## Environment and method").unwrap();
+                format!("{}{}", &t[..start], &t[end..])
+            }),
+        ),
+        (
+            "faq-answer-sentences",
+            ARTICLE,
+            Box::new(|t| {
+                replace(t, "Prefer libraries built on cffi where you have the choice.", "Prefer libraries built on cffi where you have the choice. One more. And another.")
+            }),
+        ),
+        (
+            "json-ld",
+            FAQ_JSONLD,
+            Box::new(|t| {
+                edit_json(t, |v| {
+                    v["@graph"][0]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("dateModified");
+                })
+            }),
+        ),
+        (
+            "open-graph",
+            META,
+            Box::new(|t| edit_json(t, |v| v["og"]["og:image:width"] = 600.into())),
+        ),
+        (
+            "alt-text",
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "![CPython vs PyPy vs MicroPython peak memory",
+                    "![Peak memory",
+                )
+            }),
+        ),
+        (
+            "image-plan",
+            IMAGES,
+            Box::new(|t| remove_line(t, "- **Caption:**")),
+        ),
+        (
+            "internal-links",
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "## About the author\n",
+                    "## About the author\n\nSee [the method](#nowhere).\n",
+                )
+            }),
+        ),
+        (
+            "numbers-traceable",
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "## About the author\n",
+                    "## About the author\n\nIt took 123.45 ms.\n",
+                )
+            }),
+        ),
+        (
+            "no-placeholder",
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "## About the author\n",
+                    "## About the author\n\nTODO write this.\n",
+                )
+            }),
+        ),
+        (
+            "social-x",
+            SOCIAL,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "### Follow-up three\n\n",
+                    &format!("### Follow-up three\n\n{}", "padding ".repeat(40)),
+                )
+            }),
+        ),
+        (
+            "social-linkedin",
+            SOCIAL,
+            Box::new(|t| {
+                let start = t.find("## LinkedIn\n").unwrap();
+                let end = t.find("## Pinterest\n").unwrap();
+                format!("{}## LinkedIn\n\nToo short.\n\n{}", &t[..start], &t[end..])
+            }),
+        ),
+        (
+            "social-pinterest",
+            SOCIAL,
+            Box::new(|t| {
+                let start = t.find("## Pinterest\n").unwrap();
+                format!("{}## Pinterest\n\nToo short.\n", &t[..start])
+            }),
+        ),
+        (
+            "social-title",
+            SOCIAL,
+            Box::new(|t| t.replace("which interpreter matters for your app?", "which one?")),
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (rule, file, edit) in &cases {
+        let got = failing(file, |t| edit(t));
+        if got != [*rule] {
+            wrong.push(format!("{rule}: expected only [{rule}], got {got:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn faq_questions_must_include_the_required_ones() {
+    let r = rendered();
+    let q = "Can I run PyPy on AWS Lambda?";
+    let report = common::audit_with(&r, |name, text| match name {
+        n if n == ARTICLE || n == FAQ_JSONLD => Some(text.replace(q, "Can PyPy run on Lambda?")),
+        _ => None,
+    });
+    assert_eq!(report.failed_rules(), ["faq-questions"]);
+}
