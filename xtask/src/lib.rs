@@ -3,6 +3,7 @@
 pub mod analyse;
 pub mod backend;
 pub mod bench;
+pub mod check;
 pub mod catalogue;
 pub mod compare;
 pub mod clean;
@@ -13,4 +14,6 @@ pub mod images;
 pub mod lock;
 pub mod machine;
 pub mod project;
+pub mod publish;
+pub mod render;
 pub mod suite;

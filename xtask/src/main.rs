@@ -1,7 +1,7 @@
 //! `cargo xtask`: whichpy's commands. This file only parses flags and dispatches.
 
 use clap::{Parser, Subcommand};
-use xtask::{analyse, bench, clean, compare, doctor, export, images, lock, project, suite};
+use xtask::{analyse, bench, check, clean, compare, doctor, export, images, lock, project, publish, render, suite};
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +28,9 @@ enum Cmd {
     Lock(lock::LockCmd),
     Clean(clean::Clean),
     Suite(suite::SuiteCmd),
+    Render(render::Render),
+    Check(check::Check),
+    Publish(publish::Publish),
 }
 
 fn main() {
@@ -44,6 +47,9 @@ fn main() {
         Cmd::Lock(c) => c.run(&sh),
         Cmd::Clean(c) => c.run(&sh),
         Cmd::Suite(c) => c.run(&sh),
+        Cmd::Render(c) => c.run(&sh),
+        Cmd::Check(c) => c.run(&sh),
+        Cmd::Publish(c) => c.run(&sh),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -85,7 +85,7 @@ pub struct DataInfo {
     pub os: String,
     pub kernel: String,
     pub governor: Option<String>,
-    /// `native` or `docker`.
+    /// `native`, `docker`, or `docker and native` when the pooled runs used both.
     pub backend: String,
     /// `quick` or `default`: the size the article's figures use.
     pub size: String,
@@ -1025,7 +1025,12 @@ impl<'a> Builder<'a> {
             os: env.machine.os.clone(),
             kernel: env.machine.kernel.clone(),
             governor: env.machine.governor.clone(),
-            backend: latest.map(|r| r.backend.to_string()).unwrap_or_default(),
+            backend: {
+                let mut b: Vec<String> = env.runs.iter().map(|r| r.backend.to_string()).collect();
+                b.sort();
+                b.dedup();
+                b.join(" and ")
+            },
             size: self.size.as_str().to_string(),
             processes: latest
                 .map(|r| int(r.params.processes as u64))

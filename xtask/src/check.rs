@@ -1,0 +1,166 @@
+//! `cargo xtask check`: the SEO audit as code, on the files in `dist/`.
+//!
+//! Every rule of ARTICLE.md's "Checks" lives in `whichpy_render::audit` (pure, tested rule by
+//! rule); this command reads `dist/`, rebuilds from the summary the set of numbers the article
+//! may show, runs the audit and prints the report. Each failure names the rule, the file and the
+//! offending text. The report also gives the readability score, where the secondary keywords
+//! are, and freshness (the data date and the interpreter versions).
+//!
+//! Definitions (body, word, sentence, number) are documented in `whichpy_render::audit`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use whichpy_render::audit::{self, Files, Input, Report};
+use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, IMAGES, META, SOCIAL};
+use whichpy_render::{Content, View};
+use xshell::Shell;
+
+use crate::project::{self, SUMMARY};
+use crate::render::{load_summary, CONTENT, DIST};
+
+/// Audit dist/ against the article rules (lengths, keywords, headings, FAQ, alt text, JSON-LD, links, numbers)
+#[derive(Clone, Debug, clap::Args)]
+#[command(
+    after_help = "Fails when any rule is broken; each failure names the rule, the file and the offending text.\n\
+Numbers are traced to the summary (the same one `render` used) or to content/constants.toml."
+)]
+pub struct Check {
+    /// Summary the output was rendered from
+    #[arg(long, default_value = SUMMARY)]
+    pub summary: PathBuf,
+    /// Folder of templates and editorial data
+    #[arg(long, default_value = CONTENT)]
+    pub content: PathBuf,
+    /// Folder of rendered files
+    #[arg(long, default_value = DIST)]
+    pub dist: PathBuf,
+}
+
+/// Audit the files in `dist`.
+pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result<Report> {
+    let summary = load_summary(summary)?;
+    let content = Content::load(content)?;
+    let ledger = View::build(&summary, &content)?.ledger();
+    let read = |name: &str| {
+        let path = dist.join(name);
+        std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}: run `cargo xtask render` first", path.display()))
+    };
+    let (article, faq, meta, social, images) = (
+        read(ARTICLE)?,
+        read(FAQ_JSONLD)?,
+        read(META)?,
+        read(SOCIAL)?,
+        read(IMAGES)?,
+    );
+    // A relative link resolves next to the article, or in the site the site step writes.
+    let exists = |p: &str| dist.join(p).exists() || dist.join("site").join(p).exists();
+    Ok(audit::audit(&Input {
+        files: Files {
+            article: &article,
+            faq_jsonld: &faq,
+            meta_json: &meta,
+            social: &social,
+            images: &images,
+        },
+        site: &content.site,
+        constants: &content.constants,
+        ledger: &ledger,
+        exists: &exists,
+    }))
+}
+
+/// Flesch reading ease, in words.
+fn ease(score: f64) -> &'static str {
+    match score {
+        s if s >= 70.0 => "easy",
+        s if s >= 60.0 => "plain English",
+        s if s >= 50.0 => "fairly difficult",
+        s if s >= 30.0 => "difficult",
+        _ => "very difficult",
+    }
+}
+
+/// The report as text (stdout): figures first, then every failure.
+pub fn format_report(r: &Report) -> String {
+    let (t, d, b, i, c) = (
+        audit::TITLE_CHARS,
+        audit::DESCRIPTION_CHARS,
+        audit::BODY_WORDS,
+        audit::INTRO_WORDS,
+        audit::CONCLUSION_WORDS,
+    );
+    let mut out = String::new();
+    out.push_str(&format!(
+        "title             {} characters ({}–{})\n",
+        r.title_chars, t.0, t.1
+    ));
+    out.push_str(&format!(
+        "meta description  {} characters ({}–{})\n",
+        r.description_chars, d.0, d.1
+    ));
+    out.push_str(&format!(
+        "body              {} words ({}–{}); introduction {} ({}–{}), conclusion {} ({}–{})\n",
+        r.body_words, b.0, b.1, r.intro_words, i.0, i.1, r.conclusion_words, c.0, c.1
+    ));
+    out.push_str(&format!("FAQ               {} pairs\n", r.faq_pairs));
+    out.push_str(&format!(
+        "readability       Flesch reading ease {:.1} ({})\n",
+        r.readability,
+        ease(r.readability)
+    ));
+    out.push_str("secondary keywords\n");
+    for k in &r.keywords {
+        let places = if k.places.is_empty() {
+            "not placed".to_string()
+        } else {
+            k.places.join(", ")
+        };
+        out.push_str(&format!("  {:<40} {}\n", k.keyword, places));
+    }
+    let age = r
+        .data_date
+        .parse::<jiff::Timestamp>()
+        .ok()
+        .map(|ts| (jiff::Timestamp::now().as_second() - ts.as_second()) / 86_400);
+    out.push_str(&format!(
+        "freshness         data from {}{}\n",
+        r.data_date,
+        age.map(|d| format!(" ({d} days old)")).unwrap_or_default()
+    ));
+    for i in &r.interpreters {
+        out.push_str(&format!("  {i}\n"));
+    }
+    for n in &r.notes {
+        out.push_str(&format!("pending           {n}\n"));
+    }
+    for f in &r.findings {
+        out.push_str(&format!("FAIL {f}\n"));
+    }
+    if r.passed() {
+        out.push_str("every rule passed\n");
+    }
+    out
+}
+
+impl Check {
+    pub fn run(self, _sh: &Shell) -> anyhow::Result<()> {
+        let root = project::root();
+        let report = check_dist(
+            &root.join(&self.summary),
+            &root.join(&self.content),
+            &root.join(&self.dist),
+        )?;
+        print!("{}", format_report(&report));
+        let failed = report.failed_rules();
+        anyhow::ensure!(
+            failed.is_empty(),
+            "{} broken rule{}: {}",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" },
+            failed.join(", ")
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,94 @@
+//! `cargo xtask render`: `results/summary.json` → `dist/` (article, FAQ JSON-LD, meta, social
+//! copy, image plan, page head), through `whichpy-render`.
+//!
+//! The rendering is pure and deterministic (the same summary and content give byte-identical
+//! files); this command only reads the inputs, writes the outputs and copies the diagrams of
+//! `content/images/` next to the article.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use whichpy_render::{render_all, Content, Rendered};
+use whichpy_wire::summary::{Summary, SUMMARY_SCHEMA};
+use xshell::Shell;
+
+use crate::project::{self, SUMMARY};
+
+/// Where the rendered files go.
+pub const DIST: &str = "dist";
+/// Templates and editorial data.
+pub const CONTENT: &str = "content";
+
+/// Render the article, FAQ JSON-LD, meta tags, social posts and image plan into dist/
+#[derive(Clone, Debug, clap::Args)]
+#[command(
+    after_help = "Every number comes from the summary (with its interval and the command that reproduces it) or from content/constants.toml.\n\
+Then run `cargo xtask check` to audit the output against the article rules."
+)]
+pub struct Render {
+    /// Summary to render from
+    #[arg(long, default_value = SUMMARY)]
+    pub summary: PathBuf,
+    /// Folder of templates and editorial data
+    #[arg(long, default_value = CONTENT)]
+    pub content: PathBuf,
+    /// Output folder
+    #[arg(long, default_value = DIST)]
+    pub out: PathBuf,
+}
+
+/// Read and version-check a summary.
+pub fn load_summary(path: &Path) -> anyhow::Result<Summary> {
+    let summary: Summary = whichpy_wire::parse_json_file(path)?;
+    anyhow::ensure!(
+        summary.schema == SUMMARY_SCHEMA,
+        "{}: summary schema {} is not supported (this build reads {SUMMARY_SCHEMA}); rerun `cargo xtask analyse`",
+        path.display(),
+        summary.schema
+    );
+    Ok(summary)
+}
+
+/// Render `summary` with `content` into `out`, and copy the content's images beside it.
+pub fn render_to(summary: &Path, content: &Path, out: &Path) -> anyhow::Result<Rendered> {
+    let summary = load_summary(summary)?;
+    let content = Content::load(content)?;
+    let rendered = render_all(&summary, &content)?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    for (name, text) in &rendered.files {
+        let path = out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let images = content.dir.join("images");
+    if images.is_dir() {
+        let dest = out.join(&content.site.images_dir);
+        std::fs::create_dir_all(&dest)?;
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&images)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        entries.sort();
+        for p in entries {
+            let to = dest.join(p.file_name().expect("a file name"));
+            std::fs::copy(&p, &to)
+                .with_context(|| format!("copying {} to {}", p.display(), to.display()))?;
+        }
+    }
+    Ok(rendered)
+}
+
+impl Render {
+    pub fn run(self, _sh: &Shell) -> anyhow::Result<()> {
+        let root = project::root();
+        let out = root.join(&self.out);
+        let rendered = render_to(&root.join(&self.summary), &root.join(&self.content), &out)?;
+        for name in rendered.files.keys() {
+            eprintln!("wrote {}", self.out.join(name).display());
+        }
+        eprintln!(
+            "title: {} | data from {} | next: `cargo xtask check`",
+            rendered.title, rendered.view.data.date
+        );
+        Ok(())
+    }
+}
