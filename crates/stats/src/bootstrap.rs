@@ -111,15 +111,16 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
         .fold(OFFSET, |h, &b| (h ^ b as u64).wrapping_mul(PRIME))
 }
 
-/// Uniform integer in `0..n` (Lemire, "Fast Random Integer Generation in an Interval", 2019).
+/// Uniform integer in `0..n` (Lemire, "Fast Random Integer Generation in an Interval", 2019),
+/// from one 32-bit word (`n` below 2³², always true of process and iteration counts).
 pub fn below(rng: &mut impl RngCore, n: usize) -> usize {
-    debug_assert!(n > 0);
-    let n = n as u64;
+    debug_assert!(n > 0 && n <= u32::MAX as usize);
+    let n = n as u32;
     let threshold = n.wrapping_neg() % n;
     loop {
-        let m = (rng.next_u64() as u128) * (n as u128);
-        if (m as u64) >= threshold {
-            return (m >> 64) as usize;
+        let m = (rng.next_u32() as u64) * (n as u64);
+        if (m as u32) >= threshold {
+            return (m >> 32) as usize;
         }
     }
 }

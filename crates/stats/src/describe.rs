@@ -138,8 +138,10 @@ pub fn estimate(xs: &[f64]) -> Option<Estimate> {
         median: median(xs),
         std_dev: std_dev(xs),
         ci: t_interval(xs).map(|ci| Interval {
-            low: if non_negative {
-                ci.low.max(0.0)
+            // Not `max(0.0)`: it may return either zero for -0.0, and the output must not
+            // depend on the build profile.
+            low: if non_negative && ci.low <= 0.0 {
+                0.0
             } else {
                 ci.low
             },

@@ -193,6 +193,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
     let mut ratio_reps: BTreeMap<(String, SizeName, Metric), BTreeMap<String, Vec<f64>>> =
         BTreeMap::new();
     let mut crossovers = Vec::new();
+    let mut base_reps: BTreeMap<(CellKey, Metric), Vec<f64>> = BTreeMap::new();
     for (key, d) in &data {
         if key.interp == baseline {
             continue;
@@ -217,22 +218,28 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         };
         let mut verdicts = BTreeMap::new();
         for &metric in metrics {
-            let pick = |c: &CellData| -> TwoLevel {
+            fn pick(c: &CellData, metric: Metric) -> &TwoLevel {
                 match metric {
-                    Metric::Warm => c.warm.clone(),
-                    Metric::Cold => c.cold.clone(),
-                    Metric::Startup => c.startup.clone(),
+                    Metric::Warm => &c.warm,
+                    Metric::Cold => &c.cold,
+                    Metric::Startup => &c.startup,
                 }
-            };
-            let (num, den) = (pick(d), pick(b));
+            }
+            let (num, den) = (pick(d, metric), pick(b, metric));
             if num.is_empty() || den.is_empty() {
                 continue;
             }
             let label =
                 |k: &CellKey| format!("{}/{}/{}/{}", k.interp, k.workload, k.size, metric.as_str());
+            // The baseline's replicates serve every interpreter: computed once.
+            let den_reps = base_reps
+                .entry((base_key.clone(), metric))
+                .or_insert_with(|| {
+                    den.replicates(opts.seed, &label(&base_key), opts.bootstrap_resamples)
+                });
             let reps = ratio_replicates(
                 &num.replicates(opts.seed, &label(key), opts.bootstrap_resamples),
-                &den.replicates(opts.seed, &label(&base_key), opts.bootstrap_resamples),
+                den_reps,
             );
             let Some(ci) = percentile_interval(&reps) else {
                 continue;
