@@ -303,6 +303,11 @@ pub fn times(summary: &Summary, workload: &str, size: SizeName) -> Result<Option
 /// Peak resident memory of one workload per interpreter: the median over process executions
 /// as a bar, the maximum as a circle.
 pub fn memory(summary: &Summary, workload: &str, size: SizeName) -> Result<Option<Chart>> {
+    memory_panels(summary, &[workload], size)
+}
+
+/// One memory panel and the words that describe it, or `None` without any figure.
+fn memory_panel(summary: &Summary, workload: &str, size: SizeName) -> Option<(Panel, String)> {
     let interps: Vec<Interp> = interpreters(summary)
         .into_iter()
         .filter(|i| {
@@ -318,7 +323,7 @@ pub fn memory(summary: &Summary, workload: &str, size: SizeName) -> Result<Optio
         .map(|i| cell(summary, &i.id, workload, size).and_then(|c| c.memory.as_ref()))
         .collect();
     if mems.iter().all(Option::is_none) {
-        return Ok(None);
+        return None;
     }
     let bars = interps
         .iter()
@@ -356,29 +361,76 @@ pub fn memory(summary: &Summary, workload: &str, size: SizeName) -> Result<Optio
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let what = if summary
+    let startup = summary
         .workloads
         .iter()
         .any(|w| w.name == workload && w.kind == WorkloadKind::Startup)
-    {
-        "an empty program"
+        || summary
+            .cells
+            .iter()
+            .any(|c| c.key.workload == workload && c.kind == WorkloadKind::Startup);
+    let what = if startup {
+        "an empty program (startup)".to_string()
     } else {
-        workload
+        workload.to_string()
     };
     let panel = Panel {
-        title: format!("Peak memory: {workload}"),
+        title: format!("Peak memory: {what}"),
         x_desc: "Peak resident set size (MiB; bar: median, circle: maximum)".into(),
         bars,
     };
+    Some((panel, format!("{what}: {list}")))
+}
+
+/// Peak memory of several workloads, one panel each, one above the other (e.g. the example
+/// workload and an empty program).
+pub fn memory_panels(
+    summary: &Summary,
+    workloads: &[&str],
+    size: SizeName,
+) -> Result<Option<Chart>> {
+    let panels: Vec<(Panel, String)> = workloads
+        .iter()
+        .filter_map(|w| memory_panel(summary, w, size))
+        .collect();
+    if panels.is_empty() {
+        return Ok(None);
+    }
+    let names = workloads
+        .iter()
+        .map(|w| slug(w))
+        .collect::<Vec<_>>()
+        .join("-");
+    let heights: Vec<u32> = panels
+        .iter()
+        .map(|(p, _)| panel_height(p.bars.len()))
+        .collect();
+    let desc = panels
+        .iter()
+        .map(|(_, d)| d.as_str())
+        .collect::<Vec<_>>()
+        .join(". ");
+    let title = format!(
+        "{}: peak memory per interpreter ({size} size)",
+        workloads.join(" and ")
+    );
     svg_chart(
-        format!("memory-{}-{size}.svg", slug(workload)),
-        format!("{workload}: peak memory per interpreter ({size} size)"),
+        format!("memory-{names}-{size}.svg"),
+        title,
         format!(
-            "Horizontal bars of the median peak resident memory (ru_maxrss) of {what} across process executions, \
-             with the maximum as a circle: {list}."
+            "Horizontal bars of the median peak resident memory (ru_maxrss) across process executions, \
+             with the maximum as a circle. {desc}."
         ),
-        (WIDTH, panel_height(interps.len())),
-        |root| draw_panel(root, &panel),
+        (WIDTH, heights.iter().sum()),
+        |root| {
+            let mut rest = root.clone();
+            for ((panel, _), h) in panels.iter().zip(&heights) {
+                let (top, bottom) = rest.split_vertically(*h);
+                draw_panel(&top, panel)?;
+                rest = bottom;
+            }
+            Ok(())
+        },
     )
     .map(Some)
 }

@@ -23,8 +23,8 @@ mod og;
 mod overview;
 mod warmup;
 
-pub use bars::{memory, startup, times};
-pub use matrix::{decision_matrix, Matrix, MatrixRow};
+pub use bars::{memory, memory_panels, startup, times};
+pub use matrix::{decision_matrix, Matrix, MatrixCell, MatrixRow};
 pub use og::{og_image, og_svg, svg_to_png, OG_HEIGHT, OG_WIDTH};
 pub use overview::overview;
 pub use warmup::{warmup, warmup_compare};

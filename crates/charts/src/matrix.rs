@@ -21,8 +21,24 @@ pub struct Matrix {
 #[derive(Clone, Debug, PartialEq)]
 pub struct MatrixRow {
     pub label: String,
-    /// One list of items per column.
-    pub cells: Vec<Vec<String>>,
+    /// One cell per column.
+    pub cells: Vec<MatrixCell>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MatrixCell {
+    /// A short verdict shown in bold above the items ("Promising").
+    pub verdict: Option<String>,
+    /// Bulleted items (the tests to run).
+    pub items: Vec<String>,
+}
+
+/// How a line of a cell is drawn.
+#[derive(Clone, Copy, PartialEq)]
+enum LineKind {
+    Verdict,
+    Bullet,
+    Continued,
 }
 
 const WIDTH: u32 = 960;
@@ -70,31 +86,34 @@ pub fn decision_matrix(m: &Matrix) -> Result<Chart> {
     let chars = ((col_w - 2 * PAD - 12) as f64 / CHAR_PX) as usize;
     let label_chars = ((LABEL_COL - 2 * PAD) as f64 / (CHAR_PX + 1.0)) as usize;
     // Lines of each cell: items as bullets, wrapped.
-    let rows: Vec<(Vec<String>, Vec<Vec<(bool, String)>>)> = m
-        .rows
-        .iter()
-        .map(|r| {
-            let cells = (0..k as usize)
-                .map(|c| {
-                    r.cells
-                        .get(c)
-                        .map(|items| {
-                            items
-                                .iter()
-                                .flat_map(|it| {
-                                    wrap(it, chars)
-                                        .into_iter()
-                                        .enumerate()
-                                        .map(|(i, l)| (i == 0, l))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                })
-                .collect();
-            (wrap(&r.label, label_chars), cells)
-        })
-        .collect();
+    let rows: Vec<(Vec<String>, Vec<Vec<(LineKind, String)>>)> =
+        m.rows
+            .iter()
+            .map(|r| {
+                let cells = (0..k as usize)
+                    .map(|c| {
+                        let Some(cell) = r.cells.get(c) else {
+                            return Vec::new();
+                        };
+                        let verdict = cell.verdict.iter().flat_map(|v| {
+                            wrap(v, chars).into_iter().map(|l| (LineKind::Verdict, l))
+                        });
+                        let items = cell.items.iter().flat_map(|it| {
+                            wrap(it, chars).into_iter().enumerate().map(|(i, l)| {
+                                let kind = if i == 0 {
+                                    LineKind::Bullet
+                                } else {
+                                    LineKind::Continued
+                                };
+                                (kind, l)
+                            })
+                        });
+                        verdict.chain(items).collect()
+                    })
+                    .collect();
+                (wrap(&r.label, label_chars), cells)
+            })
+            .collect();
     let heights: Vec<u32> = rows
         .iter()
         .map(|(label, cells)| {
@@ -116,8 +135,12 @@ pub fn decision_matrix(m: &Matrix) -> Result<Chart> {
             .iter()
             .flat_map(|r| {
                 m.columns.iter().enumerate().map(move |(c, col)| {
-                    let items = r.cells.get(c).cloned().unwrap_or_default().join("; ");
-                    format!("{} with {col}: {items}", r.label)
+                    let cell = r.cells.get(c).cloned().unwrap_or_default();
+                    let items = cell.items.join("; ");
+                    match cell.verdict {
+                        Some(v) => format!("{} with {col}: {v}; {items}", r.label),
+                        None => format!("{} with {col}: {items}", r.label),
+                    }
                 })
             })
             .collect::<Vec<_>>()
@@ -180,9 +203,18 @@ pub fn decision_matrix(m: &Matrix) -> Result<Chart> {
                 }
                 for (c, lines) in cells.iter().enumerate() {
                     let x = (LABEL_COL + c as u32 * col_w) as i32;
-                    for (i, (bullet, l)) in lines.iter().enumerate() {
+                    for (i, (kind, l)) in lines.iter().enumerate() {
                         let ly = y + (PAD + i as u32 * LINE + LINE / 2) as i32;
-                        if *bullet {
+                        let left = Pos::new(HPos::Left, VPos::Center);
+                        if *kind == LineKind::Verdict {
+                            let bold = TextStyle {
+                                color: INK.to_backend_color(),
+                                ..TextStyle::from((crate::FONT, 14, FontStyle::Bold).into_font())
+                            };
+                            root.draw(&Text::new(l.clone(), (x + PAD as i32, ly), bold.pos(left)))?;
+                            continue;
+                        }
+                        if *kind == LineKind::Bullet {
                             root.draw(&Circle::new(
                                 (x + PAD as i32 + 3, ly),
                                 3,
@@ -192,7 +224,7 @@ pub fn decision_matrix(m: &Matrix) -> Result<Chart> {
                         root.draw(&Text::new(
                             l.clone(),
                             (x + PAD as i32 + 12, ly),
-                            text(13, &INK).pos(Pos::new(HPos::Left, VPos::Center)),
+                            text(13, &INK).pos(left),
                         ))?;
                     }
                 }

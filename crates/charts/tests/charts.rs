@@ -19,18 +19,27 @@ fn matrix() -> charts::Matrix {
             .map(|r| charts::MatrixRow {
                 label: r.to_string(),
                 cells: vec![
-                    vec![
-                        format!("{r}: profile with py-spy top under load"),
-                        "p99 latency".into(),
-                    ],
-                    vec![
-                        "C extensions import under PyPy".into(),
-                        "warm-up versus request count".into(),
-                    ],
-                    vec![
-                        "RAM and flash on the board".into(),
-                        "missing modules".into(),
-                    ],
+                    charts::MatrixCell {
+                        verdict: Some("Baseline".into()),
+                        items: vec![
+                            format!("{r}: profile with py-spy top under load"),
+                            "p99 latency".into(),
+                        ],
+                    },
+                    charts::MatrixCell {
+                        verdict: Some("Promising".into()),
+                        items: vec![
+                            "C extensions import under PyPy".into(),
+                            "warm-up versus request count".into(),
+                        ],
+                    },
+                    charts::MatrixCell {
+                        verdict: None,
+                        items: vec![
+                            "RAM and flash on the board".into(),
+                            "missing modules".into(),
+                        ],
+                    },
                 ],
             })
             .collect(),
