@@ -428,7 +428,7 @@ pub fn audit(input: &Input) -> Report {
             if og
                 .get(k)
                 .and_then(|v| v.as_str())
-                .map_or(true, |s| s.is_empty())
+                .is_none_or(|s| s.is_empty())
             {
                 a.fail(
                     "open-graph",
@@ -537,7 +537,7 @@ pub fn audit(input: &Input) -> Report {
             )
             && b.section
                 .as_deref()
-                .map_or(true, |s| body_sections.contains(s))
+                .is_none_or(|s| body_sections.contains(s))
     };
     let body: Vec<&crate::markdown::Block> = doc.blocks.iter().filter(|b| is_body(b)).collect();
     let body_prose: String = body
@@ -776,7 +776,7 @@ pub fn audit(input: &Input) -> Report {
                     if art
                         .pointer("/author/name")
                         .and_then(|x| x.as_str())
-                        .map_or(true, |s| s.is_empty())
+                        .is_none_or(|s| s.is_empty())
                     {
                         a.fail(
                             "json-ld",
@@ -896,7 +896,7 @@ pub fn audit(input: &Input) -> Report {
             "File",
             "Dimensions",
         ] {
-            if im.field(f).map_or(true, |v| v.trim().is_empty()) {
+            if im.field(f).is_none_or(|v| v.trim().is_empty()) {
                 a.fail("image-plan", IMAGES, &im.title, format!("{f} is missing"));
             }
         }

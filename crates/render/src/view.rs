@@ -524,14 +524,13 @@ impl<'a> Builder<'a> {
             Some(ci) => (sig3(unit.scale(ci.low.max(0.0))), sig3(unit.scale(ci.high))),
             None => (v.clone(), v.clone()),
         };
-        self.fig(v, low, high, unit.symbol(), e.n, cite, "95% CI")
+        self.fig((v, low, high), unit.symbol(), e.n, cite, "95% CI")
     }
 
+    /// A figure from its value and interval bounds, already written, as `(value, low, high)`.
     fn fig(
         &self,
-        value: String,
-        low: String,
-        high: String,
+        (value, low, high): (String, String, String),
         unit: &str,
         n: u32,
         cite: &str,
@@ -567,7 +566,7 @@ impl<'a> Builder<'a> {
             Some(ci) => (sig3(1e9 / ci.high), "∞".to_string()),
             None => (sig3(v), sig3(v)),
         };
-        self.fig(sig3(v), low, high, "iterations/s", e.n, cite, "95% CI")
+        self.fig((sig3(v), low, high), "iterations/s", e.n, cite, "95% CI")
     }
 
     fn memory_fig(&self, c: &CellSummary, cite: &str) -> Option<Fig> {
@@ -583,7 +582,7 @@ impl<'a> Builder<'a> {
         } else {
             rss.len() as u32
         };
-        Some(self.fig(mib(m.median_kib), low, high, "MiB", n, cite, "range"))
+        Some(self.fig((mib(m.median_kib), low, high), "MiB", n, cite, "range"))
     }
 
     fn ratio(&self, ratio: f64, low: f64, high: f64, verdict: Verdict, cite: &str) -> RatioView {
