@@ -375,3 +375,39 @@ fn records_stream_while_the_container_runs_and_no_container_is_left_on_any_path(
     );
     assert_nothing_left(env.backend.engine());
 }
+
+/// Needs the Debian mirror and takes ~25 s (mmdebstrap resolves, then fails):
+/// `cargo test -p xtask --test docker -- --ignored`.
+#[test]
+#[ignore]
+fn a_pin_debian_no_longer_serves_names_the_pin_and_the_refresh_command() {
+    let Some(env) = env("a_pin_debian_no_longer_serves_names_the_pin_and_the_refresh_command")
+    else {
+        return;
+    };
+    if which("mmdebstrap").is_none() {
+        skipped("a_pin_debian_no_longer_serves…", "mmdebstrap is missing");
+        return;
+    }
+    let micropython = Catalogue::load(&root())
+        .unwrap()
+        .get("micropython-1.25")
+        .unwrap()
+        .clone();
+    let mut inputs = Inputs::for_repo(&root(), PathBuf::from("/bin/true")).unwrap();
+    inputs.workloads = env.workloads.path().to_owned();
+    let cache = tempfile::tempdir().unwrap();
+    inputs.rootfs_cache = cache.path().to_owned();
+    inputs
+        .lock
+        .suites
+        .get_mut("trixie")
+        .unwrap()
+        .insert("micropython".into(), "1.25.0+ds-0whichpy-gone".into());
+    let key = ImageKey::of(&micropython).unwrap();
+    let err = images::ensure(env.backend.engine(), &inputs, &key).unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(msg.contains("micropython=1.25.0+ds-0whichpy-gone"), "{msg}");
+    assert!(msg.contains("cargo xtask lock --refresh"), "{msg}");
+    assert_nothing_left(env.backend.engine());
+}
