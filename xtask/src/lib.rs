@@ -16,4 +16,5 @@ pub mod machine;
 pub mod project;
 pub mod publish;
 pub mod render;
+pub mod site;
 pub mod suite;

@@ -1,7 +1,7 @@
 //! `cargo xtask`: whichpy's commands. This file only parses flags and dispatches.
 
 use clap::{Parser, Subcommand};
-use xtask::{analyse, bench, check, clean, compare, doctor, export, images, lock, project, publish, render, suite};
+use xtask::{analyse, bench, check, clean, compare, doctor, export, images, lock, project, publish, render, site, suite};
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +31,7 @@ enum Cmd {
     Render(render::Render),
     Check(check::Check),
     Publish(publish::Publish),
+    Site(site::SiteCmd),
 }
 
 fn main() {
@@ -50,6 +51,7 @@ fn main() {
         Cmd::Render(c) => c.run(&sh),
         Cmd::Check(c) => c.run(&sh),
         Cmd::Publish(c) => c.run(&sh),
+        Cmd::Site(c) => c.run(&sh),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

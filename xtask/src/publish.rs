@@ -29,8 +29,8 @@ struct AnalyseDefaults {
 /// The site step (crates/site): pages, charts and the og:image into `dist/`. Called after
 /// render and before check, so that check finds the generated charts the article links to.
 /// The site's owner fills this in.
-pub fn build_site(_sh: &Shell, _dist: &std::path::Path) -> anyhow::Result<()> {
-    Ok(())
+pub fn build_site(_sh: &Shell, dist: &std::path::Path) -> anyhow::Result<()> {
+    crate::site::publish_site(dist)
 }
 
 impl Publish {

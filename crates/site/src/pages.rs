@@ -1,0 +1,1156 @@
+//! One typed context per page, from the summary, and the pages rendered from them.
+//!
+//! Numbers are written by `whichpy_render::format` (three significant digits, the same unit
+//! rule as the article). Every context holds `page` (what the layout needs: paths, head tags,
+//! navigation, footer) and `data` (what the page shows).
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use whichpy_charts as charts;
+use whichpy_render::format::{int, sig3, TimeUnit};
+use whichpy_render::Rendered;
+use whichpy_wire::summary::{
+    CellSummary, Comparison, CompatStatus, CrossDirection, Estimate, Metric, Summary, Verdict,
+    WarmupClass, WarmupSummary,
+};
+use whichpy_wire::{Outcome, SizeName, WorkloadKind};
+
+use crate::images::{Charts, Figure, WorkloadCharts};
+use crate::{context, Error, Input, Renderer, Site};
+
+// ---------------------------------------------------------------------------------------------
+// The layout's context
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize)]
+struct Nav {
+    href: String,
+    label: String,
+    current: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+struct Footer {
+    data_date: String,
+    git_rev: String,
+    git_dirty: bool,
+    machine: String,
+    fingerprint: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+struct Page {
+    /// Prefix from this page to the site root: "" or "../".
+    root: String,
+    path: String,
+    title: String,
+    description: String,
+    canonical: String,
+    og_image: String,
+    og_image_alt: String,
+    lang: String,
+    site_name: String,
+    nav: Vec<Nav>,
+    footer: Footer,
+    /// The article's head from render (title, description, canonical, Open Graph, Twitter,
+    /// JSON-LD); other pages get theirs from the layout.
+    head_html: Option<String>,
+    /// Inline the stylesheet (the 404 page, which may be served at any depth).
+    inline_css: Option<String>,
+}
+
+const PAGES: [(&str, &str); 5] = [
+    ("index.html", "Article"),
+    ("results.html", "Results"),
+    ("startup.html", "Startup"),
+    ("methodology.html", "Methodology"),
+    ("reproduce.html", "Reproduce"),
+];
+
+struct Layout<'a> {
+    input: &'a Input<'a>,
+    base: String,
+    og: (String, String),
+    footer: Footer,
+}
+
+impl Layout<'_> {
+    fn page(&self, path: &str, title: &str, description: String) -> Page {
+        let depth = path.matches('/').count();
+        let root = "../".repeat(depth);
+        Page {
+            root: root.clone(),
+            path: path.to_string(),
+            title: title.to_string(),
+            description,
+            canonical: if path == "index.html" {
+                self.input.content.site.canonical_url.clone()
+            } else {
+                format!("{}{path}", self.base)
+            },
+            og_image: format!("{}{}", self.base, self.og.0),
+            og_image_alt: self.og.1.clone(),
+            lang: self.input.content.site.language.clone(),
+            site_name: "whichpy".into(),
+            nav: PAGES
+                .iter()
+                .map(|(href, label)| Nav {
+                    href: format!("{root}{href}"),
+                    label: label.to_string(),
+                    current: *href == path,
+                })
+                .collect(),
+            footer: self.footer.clone(),
+            head_html: None,
+            inline_css: None,
+        }
+    }
+}
+
+/// The folder URL the site is published under: the article's canonical URL up to its last `/`.
+fn base_url(canonical: &str) -> String {
+    match canonical.rfind('/') {
+        Some(i) if i + 1 < canonical.len() && !canonical[..i].ends_with('/') => {
+            canonical[..=i].to_string()
+        }
+        _ if canonical.ends_with('/') => canonical.to_string(),
+        _ => format!("{canonical}/"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+// ---------------------------------------------------------------------------------------------
+
+/// A figure as a table cell shows it.
+#[derive(Clone, Debug, Serialize)]
+struct Num {
+    /// "12.3 ms".
+    text: String,
+    /// "12.1–12.5 ms", or "one sample".
+    interval: String,
+    /// For sorting: the value in base units.
+    sort: String,
+}
+
+fn time_num(e: Option<&Estimate>) -> Option<Num> {
+    let e = e?;
+    let u = TimeUnit::for_ns(e.mean);
+    Some(Num {
+        text: format!("{} {}", sig3(u.scale(e.mean)), u.symbol()),
+        interval: match e.ci {
+            Some(ci) => format!(
+                "{}–{} {}",
+                sig3(u.scale(ci.low)),
+                sig3(u.scale(ci.high)),
+                u.symbol()
+            ),
+            None => "one sample".into(),
+        },
+        sort: format!("{:.1}", e.mean),
+    })
+}
+
+fn mib(kib: f64) -> String {
+    format!("{} MiB", sig3(kib / 1024.0))
+}
+
+fn memory_num(c: &CellSummary) -> Option<Num> {
+    let m = c.memory.as_ref()?;
+    Some(Num {
+        text: mib(m.median_kib),
+        interval: format!("max {}", mib(m.max_kib as f64)),
+        sort: format!("{:.1}", m.median_kib),
+    })
+}
+
+fn verdict_words(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Faster => "faster",
+        Verdict::Slower => "slower",
+        Verdict::NoSignificantDifference => "no significant difference",
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+struct Ratio {
+    text: String,
+    interval: String,
+    verdict: String,
+    /// `faster`, `slower` or `same`, for styling.
+    class: String,
+    sort: String,
+}
+
+fn ratio(ratio: f64, low: f64, high: f64, v: Verdict) -> Ratio {
+    Ratio {
+        text: format!("{}×", sig3(ratio)),
+        interval: format!("{}–{}", sig3(low), sig3(high)),
+        verdict: verdict_words(v).into(),
+        class: match v {
+            Verdict::Faster => "faster",
+            Verdict::Slower => "slower",
+            Verdict::NoSignificantDifference => "same",
+        }
+        .into(),
+        sort: format!("{ratio:.6}"),
+    }
+}
+
+fn comparison<'a>(
+    s: &'a Summary,
+    interp: &str,
+    workload: &str,
+    size: SizeName,
+    metric: Metric,
+) -> Option<&'a Comparison> {
+    s.comparisons.iter().find(|c| {
+        c.interp == interp && c.workload == workload && c.size == size && c.metric == metric
+    })
+}
+
+fn comparison_ratio(c: Option<&Comparison>) -> Option<Ratio> {
+    c.map(|c| ratio(c.ratio, c.ci.low, c.ci.high, c.verdict))
+}
+
+fn class_words(c: WarmupClass) -> &'static str {
+    match c {
+        WarmupClass::Flat => "flat",
+        WarmupClass::Warmup => "warm-up",
+        WarmupClass::Slowdown => "slowdown",
+        WarmupClass::NoSteadyState => "no steady state",
+    }
+}
+
+fn warmup_text(w: Option<&WarmupSummary>) -> String {
+    let Some(w) = w else {
+        return "–".into();
+    };
+    let total: u32 = w.counts.values().sum();
+    match w.class {
+        Some(c) => format!("{} ({total} of {total})", class_words(c)),
+        None => {
+            let parts = WarmupClass::ALL
+                .iter()
+                .filter_map(|c| {
+                    let n = w.counts.get(c).copied().unwrap_or(0);
+                    (n > 0).then(|| format!("{n} {}", class_words(*c)))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let good = if w.good {
+                "good inconsistent"
+            } else {
+                "inconsistent"
+            };
+            format!("{good}: {parts}")
+        }
+    }
+}
+
+fn outcome_detail(o: &Outcome) -> String {
+    match o {
+        Outcome::Ok => "ok".into(),
+        Outcome::Crashed { exit_code, signal } => match (exit_code, signal) {
+            (_, Some(s)) => format!("killed by signal {s}"),
+            (Some(c), None) => format!("exit code {c}"),
+            (None, None) => "crashed".into(),
+        },
+        Outcome::TimedOut { after_s } => format!("timed out after {} s", sig3(*after_s)),
+        Outcome::WrongChecksum { expected, got } => {
+            format!("wrong checksum: expected {expected}, got {got}")
+        }
+        Outcome::BadOutput { reason } => format!("bad output: {reason}"),
+        Outcome::OutOfMemory => "out of memory (container limit)".into(),
+        Outcome::Unsupported { reason } => format!("unsupported: {reason}"),
+        Outcome::SpawnFailed { reason } => format!("could not start: {reason}"),
+    }
+}
+
+fn compat_text(s: &Summary, interp: &str, workload: &str, size: SizeName) -> (String, String) {
+    let e = s
+        .compatibility
+        .iter()
+        .find(|c| c.interp == interp && c.workload == workload && c.size == size);
+    match e.map(|e| &e.status) {
+        Some(CompatStatus::Supported) => ("supported".into(), "runs".into()),
+        Some(CompatStatus::Failed {
+            outcome,
+            failed,
+            ok,
+        }) => (
+            "failed".into(),
+            format!(
+                "{failed} of {} process executions failed: {}",
+                failed + ok,
+                outcome_detail(outcome)
+            ),
+        ),
+        Some(CompatStatus::Unsupported { reason }) => ("unsupported".into(), reason.clone()),
+        None => ("missing".into(), "not measured".into()),
+    }
+}
+
+fn cell<'a>(
+    s: &'a Summary,
+    interp: &str,
+    workload: &str,
+    size: SizeName,
+) -> Option<&'a CellSummary> {
+    s.cells
+        .iter()
+        .find(|c| c.key.interp == interp && c.key.workload == workload && c.key.size == size)
+}
+
+fn workload_href(root: &str, name: &str) -> String {
+    format!("{root}workloads/{}.html", charts::slug(name))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page data
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct InterpHead {
+    id: String,
+    label: String,
+    color: String,
+}
+
+#[derive(Serialize)]
+struct CellRow {
+    workload: String,
+    workload_href: String,
+    interp: String,
+    status: String,
+    status_text: String,
+    warm: Option<Num>,
+    cold: Option<Num>,
+    warmup: String,
+    warm_ratio: Option<Ratio>,
+    cold_ratio: Option<Ratio>,
+    memory: Option<Num>,
+    processes: String,
+}
+
+#[derive(Serialize)]
+struct CompatCell {
+    status: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct CompatRow {
+    workload: String,
+    href: String,
+    cells: Vec<CompatCell>,
+}
+
+#[derive(Serialize)]
+struct GeoRow {
+    interp: String,
+    metric: String,
+    ratio: Ratio,
+    workloads: String,
+}
+
+#[derive(Serialize)]
+struct CrossRow {
+    workload: String,
+    href: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct WarnRow {
+    about: String,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct ResultsData {
+    size: String,
+    baseline: String,
+    interps: Vec<InterpHead>,
+    overview_warm: Option<Figure>,
+    overview_cold: Option<Figure>,
+    rows: Vec<CellRow>,
+    compat: Vec<CompatRow>,
+    geomeans: Vec<GeoRow>,
+    crossovers: Vec<CrossRow>,
+    warnings: Vec<WarnRow>,
+    workloads: Vec<Nav>,
+}
+
+#[derive(Serialize)]
+struct InterpRow {
+    interp: String,
+    status: String,
+    status_text: String,
+    warm: Option<Num>,
+    cold: Option<Num>,
+    first: Option<Num>,
+    startup: Option<Num>,
+    all_iterations: Option<Num>,
+    memory: Option<Num>,
+    warmup: String,
+    steady_after: String,
+    processes: String,
+    iterations: String,
+    warm_ratio: Option<Ratio>,
+    cold_ratio: Option<Ratio>,
+}
+
+#[derive(Serialize)]
+struct FailureRow {
+    interp: String,
+    label: String,
+    count: String,
+    detail: String,
+    stderr: String,
+}
+
+#[derive(Serialize)]
+struct WorkloadData {
+    name: String,
+    description: String,
+    category: String,
+    n: String,
+    size: String,
+    baseline: String,
+    charts: WorkloadCharts,
+    rows: Vec<InterpRow>,
+    crossovers: Vec<CrossRow>,
+    failures: Vec<FailureRow>,
+    warnings: Vec<WarnRow>,
+    command: Option<String>,
+}
+
+#[derive(Serialize)]
+struct StartupRow {
+    interp: String,
+    wall: Option<Num>,
+    memory: Option<Num>,
+    ratio: Option<Ratio>,
+    processes: String,
+}
+
+#[derive(Serialize)]
+struct StartupData {
+    size: String,
+    baseline: String,
+    chart: Option<Figure>,
+    memory_chart: Option<Figure>,
+    rows: Vec<StartupRow>,
+    command: Option<String>,
+}
+
+#[derive(Serialize)]
+struct MethodRow {
+    what: String,
+    method: String,
+}
+
+#[derive(Serialize)]
+struct MethodologyData {
+    confidence: String,
+    seed: String,
+    resamples: String,
+    target_ci: String,
+    baseline: String,
+    methods: Vec<MethodRow>,
+    processes: String,
+    iterations: String,
+    startup_processes: String,
+}
+
+#[derive(Serialize)]
+struct Download {
+    href: String,
+    name: String,
+    bytes: String,
+    sha256: String,
+}
+
+#[derive(Serialize)]
+struct RunRow {
+    run_id: String,
+    started_at: String,
+    git_rev: String,
+    git_dirty: bool,
+    backend: String,
+    params: String,
+    command: String,
+}
+
+#[derive(Serialize)]
+struct PackageRow {
+    name: String,
+    version: String,
+}
+
+#[derive(Serialize)]
+struct ImageRow {
+    id: String,
+    content_digest: String,
+    inputs_hash: String,
+    packages: Vec<PackageRow>,
+}
+
+#[derive(Serialize)]
+struct InterpInfoRow {
+    id: String,
+    label: String,
+    family: String,
+    version: String,
+    python: String,
+    sys_version: String,
+    executable: String,
+    flags: String,
+    caveat: Option<String>,
+    image: Option<ImageRow>,
+}
+
+#[derive(Serialize)]
+struct MachineRow {
+    what: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct CommandRow {
+    label: String,
+    command: String,
+}
+
+#[derive(Serialize)]
+struct ReproduceData {
+    runs: Vec<RunRow>,
+    interps: Vec<InterpInfoRow>,
+    machine: Vec<MachineRow>,
+    downloads: Vec<Download>,
+    commands: Vec<CommandRow>,
+}
+
+#[derive(Serialize)]
+struct ArticleData {
+    html: String,
+}
+
+#[derive(Serialize)]
+struct SitemapUrl {
+    loc: String,
+    lastmod: String,
+}
+
+#[derive(Serialize)]
+struct Ctx<'a, D: Serialize> {
+    page: &'a Page,
+    data: &'a D,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn bench_command(r: &whichpy_wire::summary::RunInfo) -> String {
+    let p = &r.params;
+    let mut cmd = format!("cargo xtask bench --backend {}", r.backend);
+    if p.size == SizeName::Quick {
+        cmd.push_str(" --quick");
+    }
+    for i in &p.interps {
+        cmd.push_str(&format!(" --interp {i}"));
+    }
+    for w in &p.workloads {
+        cmd.push_str(&format!(" --workload {w}"));
+    }
+    cmd.push_str(&format!(
+        " --processes {} --iterations {} --startup-processes {}",
+        p.processes, p.iterations, p.startup_processes
+    ));
+    if let Some(t) = p.target_ci {
+        cmd.push_str(&format!(" --target-ci {}%", sig3(t * 100.0)));
+    }
+    cmd
+}
+
+/// The command render's view gives for a workload (its footnote), if any.
+fn workload_command(rendered: &Rendered, workload: &str) -> Option<String> {
+    let label = format!("bench-{}", workload.replace('_', "-"));
+    rendered
+        .view
+        .footnotes
+        .iter()
+        .find(|f| f.label == label)
+        .map(|f| f.command.clone())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+// ---------------------------------------------------------------------------------------------
+
+pub(crate) fn render_pages(
+    input: &Input,
+    rendered: &Rendered,
+    charts_: &Charts,
+    render: &Renderer,
+    site: &mut Site,
+) -> Result<(), Error> {
+    let s = input.summary;
+    let size = charts_.size;
+    let m = &s.environment.machine;
+    let last_run = s.environment.runs.last();
+    let layout = Layout {
+        input,
+        base: base_url(&input.content.site.canonical_url),
+        og: charts_.og.clone(),
+        footer: Footer {
+            data_date: s.environment.data_date.get(..10).unwrap_or("").to_string(),
+            git_rev: last_run
+                .map(|r| r.git_rev.chars().take(12).collect())
+                .unwrap_or_default(),
+            git_dirty: last_run.is_some_and(|r| r.git_dirty),
+            machine: format!("{}, {} cores", m.cpu_model, m.cores),
+            fingerprint: m.fingerprint.clone(),
+        },
+    };
+    let interps = charts::interpreters(s);
+    let baseline = interps
+        .iter()
+        .find(|i| i.id == s.analysis.baseline)
+        .map(|i| i.label.clone())
+        .unwrap_or_else(|| s.analysis.baseline.clone());
+    let workloads = charts::iteration_workloads(s, size);
+    let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
+        let html = render(template, &data.ctx(page))?;
+        site.add(page.path.clone(), html);
+        Ok::<(), Error>(())
+    };
+
+    // The article.
+    {
+        let mut page = layout.page("index.html", &rendered.title, rendered.description.clone());
+        page.head_html = rendered.files.get(whichpy_render::outputs::HEAD).cloned();
+        let md = rendered
+            .files
+            .get(whichpy_render::outputs::ARTICLE)
+            .cloned()
+            .unwrap_or_default();
+        let data = ArticleData {
+            html: whichpy_render::markdown_to_html(&md),
+        };
+        emit(site, &page, "article.html.j2", &data)?;
+    }
+
+    // Results.
+    {
+        let root = "";
+        let mut rows = Vec::new();
+        for w in &workloads {
+            for i in &interps {
+                let c = cell(s, &i.id, w, size);
+                let (status, status_text) = compat_text(s, &i.id, w, size);
+                if c.is_none() && status == "missing" {
+                    continue;
+                }
+                rows.push(CellRow {
+                    workload: w.clone(),
+                    workload_href: workload_href(root, w),
+                    interp: i.label.clone(),
+                    status,
+                    status_text,
+                    warm: time_num(c.and_then(|c| c.warm_ns.as_ref())),
+                    cold: time_num(c.and_then(|c| c.cold_ns.as_ref())),
+                    warmup: warmup_text(c.and_then(|c| c.warmup.as_ref())),
+                    warm_ratio: comparison_ratio(comparison(s, &i.id, w, size, Metric::Warm)),
+                    cold_ratio: comparison_ratio(comparison(s, &i.id, w, size, Metric::Cold)),
+                    memory: c.and_then(memory_num),
+                    processes: c
+                        .map(|c| format!("{} ok, {} failed", c.processes_ok, c.processes_failed))
+                        .unwrap_or_else(|| "none run".into()),
+                });
+            }
+        }
+        let mut compat_workloads: Vec<String> =
+            s.workloads.iter().map(|w| w.name.clone()).collect();
+        for c in &s.compatibility {
+            if c.size == size && !compat_workloads.contains(&c.workload) {
+                compat_workloads.push(c.workload.clone());
+            }
+        }
+        let compat = compat_workloads
+            .iter()
+            .filter(|w| {
+                s.compatibility
+                    .iter()
+                    .any(|c| &c.workload == *w && c.size == size)
+            })
+            .map(|w| CompatRow {
+                workload: w.clone(),
+                href: if workloads.contains(w) {
+                    workload_href(root, w)
+                } else {
+                    format!("{root}startup.html")
+                },
+                cells: interps
+                    .iter()
+                    .map(|i| {
+                        let (status, text) = compat_text(s, &i.id, w, size);
+                        CompatCell { status, text }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let geomeans = s
+            .geomeans
+            .iter()
+            .filter(|g| g.size == size)
+            .map(|g| GeoRow {
+                interp: interps
+                    .iter()
+                    .find(|i| i.id == g.interp)
+                    .map(|i| i.label.clone())
+                    .unwrap_or_else(|| g.interp.clone()),
+                metric: g.metric.as_str().into(),
+                ratio: ratio(g.ratio, g.ci.low, g.ci.high, g.verdict),
+                workloads: g.workloads.join(", "),
+            })
+            .collect();
+        let data = ResultsData {
+            size: size.to_string(),
+            baseline: baseline.clone(),
+            interps: interps
+                .iter()
+                .map(|i| InterpHead {
+                    id: i.id.clone(),
+                    label: i.label.clone(),
+                    color: charts::color_hex(i.index),
+                })
+                .collect(),
+            overview_warm: charts_.overview_warm.clone(),
+            overview_cold: charts_.overview_cold.clone(),
+            rows,
+            compat,
+            geomeans,
+            crossovers: crossovers(s, size, &interps, root, None),
+            warnings: warnings(s, None),
+            workloads: workloads
+                .iter()
+                .map(|w| Nav {
+                    href: workload_href(root, w),
+                    label: w.clone(),
+                    current: false,
+                })
+                .collect(),
+        };
+        let page = layout.page(
+            "results.html",
+            "Results: every measured cell, with intervals",
+            format!(
+                "Every cell whichpy measured on {}: warm and cold times with 95% intervals, \
+                 warm-up classes, memory, ratios to {baseline} and the compatibility matrix.",
+                layout.footer.machine
+            ),
+        );
+        emit(site, &page, "results.html.j2", &data)?;
+    }
+
+    // One page per workload.
+    for w in &workloads {
+        let path = format!("workloads/{}.html", charts::slug(w));
+        let root = "../";
+        let meta = s.workloads.iter().find(|m| &m.name == w);
+        let rows = interps
+            .iter()
+            .filter_map(|i| {
+                let c = cell(s, &i.id, w, size);
+                let (status, status_text) = compat_text(s, &i.id, w, size);
+                if c.is_none() && status == "missing" {
+                    return None;
+                }
+                Some(InterpRow {
+                    interp: i.label.clone(),
+                    status,
+                    status_text,
+                    warm: time_num(c.and_then(|c| c.warm_ns.as_ref())),
+                    cold: time_num(c.and_then(|c| c.cold_ns.as_ref())),
+                    first: time_num(c.and_then(|c| c.first_iteration_ns.as_ref())),
+                    startup: time_num(c.and_then(|c| c.startup_ns.as_ref())),
+                    all_iterations: time_num(c.and_then(|c| c.iteration_mean_ns.as_ref())),
+                    memory: c.and_then(memory_num),
+                    warmup: warmup_text(c.and_then(|c| c.warmup.as_ref())),
+                    steady_after: c
+                        .and_then(|c| c.warmup.as_ref())
+                        .and_then(|w| w.iterations_before_steady.as_ref())
+                        .map(|e| format!("{} iterations", sig3(e.mean)))
+                        .unwrap_or_else(|| "–".into()),
+                    processes: c
+                        .map(|c| format!("{} ok, {} failed", c.processes_ok, c.processes_failed))
+                        .unwrap_or_else(|| "none run".into()),
+                    iterations: c.map(|c| int(c.iterations as u64)).unwrap_or_default(),
+                    warm_ratio: comparison_ratio(comparison(s, &i.id, w, size, Metric::Warm)),
+                    cold_ratio: comparison_ratio(comparison(s, &i.id, w, size, Metric::Cold)),
+                })
+            })
+            .collect();
+        let failures = interps
+            .iter()
+            .filter_map(|i| cell(s, &i.id, w, size).map(|c| (i, c)))
+            .flat_map(|(i, c)| {
+                c.failures.iter().map(move |f| FailureRow {
+                    interp: i.label.clone(),
+                    label: f.label.clone(),
+                    count: int(f.count as u64),
+                    detail: outcome_detail(&f.example),
+                    stderr: f.stderr_tail.clone(),
+                })
+            })
+            .collect();
+        let data = WorkloadData {
+            name: w.clone(),
+            description: meta.map(|m| m.description.clone()).unwrap_or_default(),
+            category: meta.map(|m| m.category.clone()).unwrap_or_default(),
+            n: meta.map(|m| int(m.sizes.get(size).n)).unwrap_or_default(),
+            size: size.to_string(),
+            baseline: baseline.clone(),
+            charts: charts_.workloads.get(w).cloned().unwrap_or_default(),
+            rows,
+            crossovers: crossovers(s, size, &interps, root, Some(w)),
+            failures,
+            warnings: warnings(s, Some(w)),
+            command: workload_command(rendered, w),
+        };
+        let page = layout.page(
+            &path,
+            &format!("{w}: warm-up, cold and warm times, memory"),
+            format!(
+                "The {w} workload on CPython, PyPy and MicroPython: per-iteration warm-up curves, \
+                 cold and warm times with 95% intervals, and peak memory, as measured by whichpy."
+            ),
+        );
+        emit(site, &page, "workload.html.j2", &data)?;
+    }
+
+    // Startup.
+    {
+        let startup_cells: Vec<&CellSummary> = s
+            .cells
+            .iter()
+            .filter(|c| c.kind == WorkloadKind::Startup && c.key.size == size)
+            .collect();
+        let rows = interps
+            .iter()
+            .filter_map(|i| {
+                let c = startup_cells.iter().find(|c| c.key.interp == i.id)?;
+                Some(StartupRow {
+                    interp: i.label.clone(),
+                    wall: time_num(c.wall_ns.as_ref()),
+                    memory: memory_num(c),
+                    ratio: comparison_ratio(comparison(
+                        s,
+                        &i.id,
+                        &c.key.workload,
+                        size,
+                        Metric::Startup,
+                    )),
+                    processes: format!("{} ok, {} failed", c.processes_ok, c.processes_failed),
+                })
+            })
+            .collect();
+        let data = StartupData {
+            size: size.to_string(),
+            baseline: baseline.clone(),
+            chart: charts_.startup.clone(),
+            memory_chart: charts_.startup_memory.clone(),
+            rows,
+            command: startup_cells
+                .first()
+                .and_then(|c| workload_command(rendered, &c.key.workload)),
+        };
+        let page = layout.page(
+            "startup.html",
+            "Startup: how long an empty program takes",
+            "How long CPython, PyPy and MicroPython take to start and run an empty program, \
+             measured over many fresh processes, with 95% intervals and peak memory."
+                .into(),
+        );
+        emit(site, &page, "startup.html.j2", &data)?;
+    }
+
+    // Methodology.
+    {
+        let a = &s.analysis;
+        let p = last_run.map(|r| &r.params);
+        let data = MethodologyData {
+            confidence: format!("{}%", sig3(a.confidence * 100.0)),
+            seed: a.seed.to_string(),
+            resamples: int(a.bootstrap_resamples as u64),
+            target_ci: format!("±{}%", sig3(a.target_ci * 100.0)),
+            baseline: baseline.clone(),
+            methods: a
+                .methods
+                .iter()
+                .map(|(what, method)| MethodRow {
+                    what: what.clone(),
+                    method: method.clone(),
+                })
+                .collect(),
+            processes: p.map(|p| int(p.processes as u64)).unwrap_or_default(),
+            iterations: p.map(|p| int(p.iterations as u64)).unwrap_or_default(),
+            startup_processes: p
+                .map(|p| int(p.startup_processes as u64))
+                .unwrap_or_default(),
+        };
+        let page = layout.page(
+            "methodology.html",
+            "Methodology: how every figure was measured",
+            "How whichpy measures CPython, PyPy and MicroPython: process executions and \
+             in-process iterations, warm-up classes, Student's t and bootstrap intervals."
+                .into(),
+        );
+        emit(site, &page, "methodology.html.j2", &data)?;
+    }
+
+    // Reproduce.
+    {
+        let mut downloads = vec![Download {
+            href: "data/summary.json".into(),
+            name: "summary.json".into(),
+            bytes: int(input.summary_json.len() as u64),
+            sha256: sha256_hex(input.summary_json),
+        }];
+        for (name, bytes) in input.raw {
+            downloads.push(Download {
+                href: format!("data/raw/{name}"),
+                name: name.clone(),
+                bytes: int(bytes.len() as u64),
+                sha256: sha256_hex(bytes),
+            });
+        }
+        let runs: Vec<RunRow> = s
+            .environment
+            .runs
+            .iter()
+            .map(|r| RunRow {
+                run_id: r.run_id.clone(),
+                started_at: r.started_at.clone(),
+                git_rev: r.git_rev.clone(),
+                git_dirty: r.git_dirty,
+                backend: r.backend.to_string(),
+                params: format!(
+                    "{} size, {} processes × {} iterations, {} startup processes, timeout {} s",
+                    r.params.size,
+                    r.params.processes,
+                    r.params.iterations,
+                    r.params.startup_processes,
+                    sig3(r.params.timeout_s)
+                ),
+                command: bench_command(r),
+            })
+            .collect();
+        let mut commands = vec![CommandRow {
+            label: "Check the machine and install what is missing".into(),
+            command: "cargo xtask doctor --install".into(),
+        }];
+        for r in &runs {
+            commands.push(CommandRow {
+                label: format!("Measure again as run {} did", r.run_id),
+                command: r.command.clone(),
+            });
+        }
+        commands.push(CommandRow {
+            label: "Analyse the raw files into results/summary.json".into(),
+            command: "cargo xtask analyse".into(),
+        });
+        commands.push(CommandRow {
+            label: "Render the article and this site into dist/".into(),
+            command: "cargo xtask publish".into(),
+        });
+        let interp_rows = s
+            .environment
+            .interpreters
+            .iter()
+            .map(|i| InterpInfoRow {
+                id: i.id.clone(),
+                label: i.label.clone(),
+                family: i.family.to_string(),
+                version: i.implementation.version.clone(),
+                python: i.implementation.python.clone(),
+                sys_version: i.implementation.sys_version.clone(),
+                executable: i.executable.clone(),
+                flags: i.flags.join(" "),
+                caveat: i.caveat.clone(),
+                image: i.image.as_ref().map(|im| ImageRow {
+                    id: im.id.clone(),
+                    content_digest: im.content_digest.clone(),
+                    inputs_hash: im.inputs_hash.clone(),
+                    packages: im
+                        .packages
+                        .iter()
+                        .map(|p| PackageRow {
+                            name: p.name.clone(),
+                            version: p.version.clone(),
+                        })
+                        .collect(),
+                }),
+            })
+            .collect();
+        let machine = vec![
+            MachineRow {
+                what: "CPU".into(),
+                value: m.cpu_model.clone(),
+            },
+            MachineRow {
+                what: "Cores".into(),
+                value: m.cores.to_string(),
+            },
+            MachineRow {
+                what: "Memory".into(),
+                value: format!("{} GiB", sig3(m.memory_kib as f64 / 1024.0 / 1024.0)),
+            },
+            MachineRow {
+                what: "Operating system".into(),
+                value: m.os.clone(),
+            },
+            MachineRow {
+                what: "Kernel".into(),
+                value: m.kernel.clone(),
+            },
+            MachineRow {
+                what: "Frequency governor".into(),
+                value: m.governor.clone().unwrap_or_else(|| "not readable".into()),
+            },
+            MachineRow {
+                what: "Fingerprint".into(),
+                value: m.fingerprint.clone(),
+            },
+        ];
+        let data = ReproduceData {
+            runs,
+            interps: interp_rows,
+            machine,
+            downloads,
+            commands,
+        };
+        let page = layout.page(
+            "reproduce.html",
+            "Reproduce: commands, images, machine and raw data",
+            "Everything needed to reproduce whichpy's figures: the commands, interpreter images \
+             and package manifests, the machine fingerprint, and the raw and summary data."
+                .into(),
+        );
+        emit(site, &page, "reproduce.html.j2", &data)?;
+    }
+
+    // 404, sitemap, robots.
+    {
+        let mut page = layout.page(
+            "404.html",
+            "Page not found",
+            "This page does not exist; the article, results and reproduction pages are linked below."
+                .into(),
+        );
+        page.inline_css = Some(
+            crate::ASSETS
+                .iter()
+                .find(|(n, _)| *n == "site.css")
+                .map(|(_, css)| css.to_string())
+                .unwrap_or_default(),
+        );
+        emit(site, &page, "404.html.j2", &())?;
+    }
+    let lastmod = layout.footer.data_date.clone();
+    let mut urls: Vec<SitemapUrl> = site
+        .pages()
+        .filter(|p| *p != "404.html")
+        .map(|p| SitemapUrl {
+            loc: if p == "index.html" {
+                input.content.site.canonical_url.clone()
+            } else {
+                format!("{}{p}", layout.base)
+            },
+            lastmod: lastmod.clone(),
+        })
+        .collect();
+    urls.sort_by(|a, b| a.loc.cmp(&b.loc));
+    let ctx = serde_json::json!({ "urls": urls, "base": layout.base });
+    site.add("sitemap.xml", render("sitemap.xml.j2", &ctx)?);
+    site.add("robots.txt", render("robots.txt.j2", &ctx)?);
+    Ok(())
+}
+
+/// A page's data, made into the template context with the layout's `page`.
+trait ErasedData {
+    fn ctx(&self, page: &Page) -> serde_json::Value;
+}
+
+impl<D: Serialize> ErasedData for D {
+    fn ctx(&self, page: &Page) -> serde_json::Value {
+        context(&Ctx { page, data: self })
+    }
+}
+
+fn crossovers(
+    s: &Summary,
+    size: SizeName,
+    interps: &[charts::Interp],
+    root: &str,
+    only: Option<&str>,
+) -> Vec<CrossRow> {
+    let label = |id: &str| {
+        interps
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| i.label.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    s.crossovers
+        .iter()
+        .filter(|c| c.size == size && only.is_none_or(|w| w == c.workload))
+        .map(|c| {
+            let (over, other) = match c.direction {
+                CrossDirection::InterpOvertakes => (label(&c.interp), label(&c.baseline)),
+                CrossDirection::BaselineOvertakes => (label(&c.baseline), label(&c.interp)),
+            };
+            let u = TimeUnit::for_ns(c.time_ns);
+            CrossRow {
+                workload: c.workload.clone(),
+                href: workload_href(root, &c.workload),
+                text: format!(
+                    "{over} is slower at first and catches up with {other} after {} iterations \
+                     ({} {} in total, startup included){}",
+                    int(c.iterations),
+                    sig3(u.scale(c.time_ns)),
+                    u.symbol(),
+                    if c.extrapolated {
+                        "; extrapolated from the warm means, beyond the measured iterations"
+                    } else {
+                        ""
+                    }
+                ),
+            }
+        })
+        .collect()
+}
+
+fn warnings(s: &Summary, only: Option<&str>) -> Vec<WarnRow> {
+    s.warnings
+        .iter()
+        .filter(|w| match only {
+            Some(name) => w.cell.as_ref().is_some_and(|c| c.workload == name),
+            None => true,
+        })
+        .map(|w| WarnRow {
+            about: w
+                .cell
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "the whole summary".into()),
+            message: w.message.clone(),
+        })
+        .collect()
+}

@@ -1,0 +1,146 @@
+//! `cargo xtask site`: `results/summary.json` → `dist/site/`, through `whichpy-site`.
+//!
+//! This command only reads the inputs (the summary, `content/`, the raw files the summary
+//! pooled) and writes the files; building the site is pure and deterministic.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use whichpy_render::Content;
+use xshell::Shell;
+
+use crate::project::{self, RAW_DIR, SUMMARY};
+use crate::render::{load_summary, CONTENT, DIST};
+
+/// Where the site goes by default.
+pub const SITE_DIR: &str = "dist/site";
+
+/// Build the static site (article, results, workloads, startup, methodology, reproduce) into dist/site/
+#[derive(Clone, Debug, clap::Args)]
+#[command(
+    after_help = "The site is self-contained: open dist/site/index.html, or serve the folder with any static file server.\n\
+The same summary gives byte-identical files."
+)]
+pub struct SiteCmd {
+    /// Summary to build from
+    #[arg(long, default_value = SUMMARY)]
+    pub summary: PathBuf,
+    /// Folder of templates and editorial data (the article's)
+    #[arg(long, default_value = CONTENT)]
+    pub content: PathBuf,
+    /// Folder of the raw files offered for download (those the summary pooled)
+    #[arg(long, default_value = RAW_DIR)]
+    pub raw: PathBuf,
+    /// Output folder (replaced if it holds a site built before)
+    #[arg(long, default_value = SITE_DIR)]
+    pub out: PathBuf,
+}
+
+/// Everything a site is built from, read from disk.
+pub struct SiteInputs {
+    pub summary: whichpy_wire::summary::Summary,
+    pub summary_json: Vec<u8>,
+    pub content: Content,
+    pub raw: Vec<(String, Vec<u8>)>,
+    pub diagrams: Vec<(String, Vec<u8>)>,
+}
+
+impl SiteInputs {
+    pub fn read(summary: &Path, content: &Path, raw_dir: &Path) -> anyhow::Result<SiteInputs> {
+        let summary_json =
+            std::fs::read(summary).with_context(|| format!("reading {}", summary.display()))?;
+        let parsed = load_summary(summary)?;
+        let content = Content::load(content)?;
+        // The raw files of the runs the summary pooled, in run order.
+        let mut raw = Vec::new();
+        for run in &parsed.environment.runs {
+            let name = format!("{}.jsonl", run.run_id);
+            let path = raw_dir.join(&name);
+            match std::fs::read(&path) {
+                Ok(bytes) => raw.push((name, bytes)),
+                Err(e) => eprintln!(
+                    "warning: {}: {e}; the site will not offer this run's raw file",
+                    path.display()
+                ),
+            }
+        }
+        let mut diagrams = Vec::new();
+        let images = content.dir.join("images");
+        if images.is_dir() {
+            let mut paths: Vec<PathBuf> = std::fs::read_dir(&images)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            paths.sort();
+            for p in paths {
+                let name = p
+                    .file_name()
+                    .expect("a file name")
+                    .to_string_lossy()
+                    .into_owned();
+                diagrams.push((name, std::fs::read(&p)?));
+            }
+        }
+        Ok(SiteInputs {
+            summary: parsed,
+            summary_json,
+            content,
+            raw,
+            diagrams,
+        })
+    }
+
+    pub fn build(&self) -> anyhow::Result<whichpy_site::Site> {
+        Ok(whichpy_site::build(&whichpy_site::Input {
+            summary: &self.summary,
+            content: &self.content,
+            summary_json: &self.summary_json,
+            raw: &self.raw,
+            diagrams: &self.diagrams,
+        })?)
+    }
+}
+
+impl SiteCmd {
+    pub fn run(self, _sh: &Shell) -> anyhow::Result<()> {
+        let inputs = SiteInputs::read(&self.summary, &self.content, &self.raw)?;
+        let site = inputs.build()?;
+        whichpy_site::write(&site, &self.out)?;
+        eprintln!(
+            "site: {} pages, {} files in {}/",
+            site.pages().count(),
+            site.files.len(),
+            self.out.display()
+        );
+        Ok(())
+    }
+}
+
+/// The site step of `cargo xtask publish`: build `dist/site/`, and put the article's generated
+/// images beside `dist/article.md` (in its images folder) for the checks that follow.
+pub fn publish_site(dist: &Path) -> anyhow::Result<()> {
+    let root = project::root();
+    let inputs = SiteInputs::read(
+        &root.join(SUMMARY),
+        &root.join(CONTENT),
+        &root.join(RAW_DIR),
+    )?;
+    let site = inputs.build()?;
+    let out = dist.join("site");
+    whichpy_site::write(&site, &out)?;
+    let prefix = format!("{}/", inputs.content.site.images_dir.trim_end_matches('/'));
+    for (path, bytes) in site.files.iter().filter(|(p, _)| p.starts_with(&prefix)) {
+        let to = dist.join(path);
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&to, bytes).with_context(|| format!("writing {}", to.display()))?;
+    }
+    eprintln!(
+        "site: {} pages, {} files in {}/",
+        site.pages().count(),
+        site.files.len(),
+        Path::new(DIST).join("site").display()
+    );
+    Ok(())
+}
