@@ -64,6 +64,11 @@ impl DockerBackend {
     /// the images.
     pub fn connect(sh: &xshell::Shell, root: &Path) -> anyhow::Result<DockerBackend> {
         let engine = Engine::connect()?;
+        match engine.sweep_orphans() {
+            Ok(0) => {}
+            Ok(n) => eprintln!("removed {n} container(s) left behind by an interrupted run"),
+            Err(e) => eprintln!("warning: {e:#}"),
+        }
         let runner = crate::project::build_runner(sh, root)?;
         let inputs = Inputs::for_repo(root, runner)?;
         Ok(DockerBackend::new(engine, DockerConfig::new(inputs)))

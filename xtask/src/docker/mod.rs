@@ -380,6 +380,22 @@ impl Engine {
         }
     }
 
+    /// Remove containers left by a whichpy process that no longer exists (a run killed by a
+    /// second Ctrl-C, say). Containers of live processes (a concurrent run) are left alone.
+    pub fn sweep_orphans(&self) -> anyhow::Result<usize> {
+        let mut removed = 0;
+        for c in self.list_labelled_containers(None)? {
+            let Some(pid) = c.labels.get(LABEL_PID).and_then(|p| p.parse::<i32>().ok()) else {
+                continue;
+            };
+            if !process_alive(pid) {
+                self.remove_container(&c.id)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Run a container to completion in the sandbox, handing each stdout line to `on_line` as
     /// soon as the container prints it. The container is removed before this returns, on
     /// every path. When `cancel` is set, the container is killed and the run ends with
@@ -581,6 +597,13 @@ impl Drop for ContainerGuard<'_> {
             }
         }
     }
+}
+
+fn process_alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    pid > 0
+        && (unsafe { libc::kill(pid, 0) } == 0
+            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
 }
 
 fn short(id: &str) -> &str {
