@@ -215,11 +215,13 @@ fn target_ci_adds_process_executions_until_the_budget() {
     let tmp = tempfile::tempdir().unwrap();
     let out = xtask()
         .args(["bench", "--backend", "native", "--interp", "cpython-host", "--quick", "--workload", "int_arith"])
-        .args(["--processes", "3", "--iterations", "3", "--target-ci", "99%", "--out"])
+        .args(["--processes", "5", "--iterations", "5", "--target-ci", "99%", "--out"])
         .arg(tmp.path())
         .output()
         .unwrap();
-    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("(reached)"), "{stderr}");
     let (path, _) = lines(tmp.path()).unwrap();
-    assert_eq!(RawFile::read(&path).unwrap().records.len(), 3);
+    assert_eq!(RawFile::read(&path).unwrap().records.len(), 5, "{stderr}");
 }
