@@ -5,7 +5,8 @@
 //! 1. parse with [`parser_options`] (tables, footnotes, heading attributes, strikethrough);
 //! 2. give every heading without an explicit `{#id}` an id made by [`slugify`] from its text,
 //!    made unique in the document by `-1`, `-2`... suffixes, like mdBook;
-//! 3. write HTML with `pulldown_cmark::html::push_html`.
+//! 3. write HTML with `pulldown_cmark::html::push_html`, raw HTML written as text (it can only
+//!    come from the data).
 //!
 //! [`Doc::parse`] reads the same events into blocks (headings, paragraphs, list items, table
 //! cells, code, footnote definitions), images, links and anchors, so the audit counts words and
@@ -55,7 +56,9 @@ impl IdCounter {
 
 /// Markdown to HTML, with an id on every heading.
 pub fn markdown_to_html(md: &str) -> String {
-    let events: Vec<Event> = Parser::new_ext(md, parser_options()).collect();
+    let events: Vec<Event> = Parser::new_ext(md, parser_options())
+        .map(raw_html_as_text)
+        .collect();
     let mut ids = IdCounter::default();
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut i = 0;
@@ -91,6 +94,15 @@ pub fn markdown_to_html(md: &str) -> String {
     let mut html = String::with_capacity(md.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
     html
+}
+
+/// whichpy's Markdown is generated, and its templates write no raw HTML: any that appears came
+/// from the data (a workload name, an interpreter label) and is shown as text, never as markup.
+fn raw_html_as_text(e: Event<'_>) -> Event<'_> {
+    match e {
+        Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+        e => e,
+    }
 }
 
 /// The visible text of inline events (code spans included, images' alt text left out).
@@ -491,6 +503,16 @@ mod tests {
         assert!(html.contains(r#"<h2 id="faq">FAQ</h2>"#), "{html}");
         assert!(html.contains(r#"<h2 id="faq-1">FAQ</h2>"#), "{html}");
         assert!(html.contains(r#"<h2 id="here">Custom</h2>"#), "{html}");
+    }
+
+    #[test]
+    fn raw_html_from_the_data_stays_text() {
+        let md = "## nbody<script>alert(1)</script>\n\nPyPy </script><script>x</script> ran.\n\n<div>block</div>\n";
+        let html = markdown_to_html(md);
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<div>"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(html.contains("&lt;/script&gt;&lt;script&gt;x"), "{html}");
     }
 
     #[test]

@@ -160,6 +160,25 @@ fn placeholder(im: &ImageView) -> Result<charts::Chart, Error> {
     })?)
 }
 
+/// A planned image's path, checked to stay inside the site: relative, no `..`, no empty or
+/// `.` component. (Its file name comes from a template over the data.)
+fn safe_path(im: &ImageView) -> Result<String, Error> {
+    let p = im.path.as_str();
+    let ok = !p.is_empty()
+        && !p.starts_with('/')
+        && !p.contains('\\')
+        && p.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
+    if ok {
+        Ok(p.to_string())
+    } else {
+        Err(Error::Image(format!(
+            "image `{}`: its path `{p}` leaves the site folder; make the file name in \
+             content/images.toml a plain name (the `slug` filter makes one)",
+            im.id
+        )))
+    }
+}
+
 pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Result<Charts, Error> {
     let summary = input.summary;
     let size = charts::primary_size(summary);
@@ -168,10 +187,11 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
     // The article's planned images.
     let mut og = None;
     for im in &rendered.images {
+        let path = safe_path(im)?;
         let png = im.file.ends_with(".png");
         if im.id == "og" {
-            site.add(im.path.clone(), charts::og_image(summary, headline)?);
-            og = Some((im.path.clone(), im.alt.clone()));
+            site.add(path.clone(), charts::og_image(summary, headline)?);
+            og = Some((path, im.alt.clone()));
             continue;
         }
         if !im.source.contains("generated") {
@@ -186,7 +206,7 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
                         im.id, im.source, im.file
                     ))
                 })?;
-            site.add(im.path.clone(), bytes);
+            site.add(path, bytes);
             continue;
         }
         let chart = match planned_chart(summary, rendered, im, size)? {
@@ -198,7 +218,7 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
         } else {
             chart.svg.into_bytes()
         };
-        site.add(im.path.clone(), bytes);
+        site.add(path, bytes);
     }
     let og = match og {
         Some(og) => og,

@@ -55,6 +55,8 @@ struct Page {
     /// The article's head from render (title, description, canonical, Open Graph, Twitter,
     /// JSON-LD); other pages get theirs from the layout.
     head_html: Option<String>,
+    /// Add Twitter card tags to `head_html` (render's head has none).
+    twitter: bool,
     /// Inline the stylesheet (the 404 page, which may be served at any depth).
     inline_css: Option<String>,
 }
@@ -102,6 +104,7 @@ impl Layout<'_> {
                 .collect(),
             footer: self.footer.clone(),
             head_html: None,
+            twitter: false,
             inline_css: None,
         }
     }
@@ -635,6 +638,11 @@ pub(crate) fn render_pages(
     {
         let mut page = layout.page("index.html", &rendered.title, rendered.description.clone());
         page.head_html = rendered.files.get(whichpy_render::outputs::HEAD).cloned();
+        page.twitter = !page
+            .head_html
+            .as_deref()
+            .unwrap_or("")
+            .contains("twitter:card");
         let md = rendered
             .files
             .get(whichpy_render::outputs::ARTICLE)

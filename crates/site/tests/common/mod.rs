@@ -1,0 +1,69 @@
+//! Helpers shared by the site's tests: the fixture summary, a site built from it, the static
+//! file server and the DevTools client.
+#![allow(dead_code)]
+
+pub mod cdp;
+pub mod serve;
+
+#[path = "../../../charts/tests/common/fixture.rs"]
+pub mod fixture;
+
+use std::path::{Path, PathBuf};
+
+use whichpy_render::Content;
+use whichpy_wire::summary::Summary;
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn content() -> Content {
+    Content::load(&repo().join("content")).expect("content/ loads")
+}
+
+fn diagrams(content: &Content) -> Vec<(String, Vec<u8>)> {
+    let dir = content.dir.join("images");
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths.into_iter().filter(|p| p.is_file()) {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            out.push((name, std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
+/// The site of a summary, with the real `content/`, the summary itself and one raw file.
+pub fn build(summary: &Summary) -> whichpy_site::Site {
+    let content = content();
+    let summary_json = serde_json::to_vec_pretty(summary).unwrap();
+    let raw = vec![(
+        "20261123T100000Z-native.jsonl".to_string(),
+        b"{\"type\":\"run\"}\n".to_vec(),
+    )];
+    whichpy_site::build(&whichpy_site::Input {
+        summary,
+        content: &content,
+        summary_json: &summary_json,
+        raw: &raw,
+        diagrams: &diagrams(&content),
+    })
+    .expect("the site builds")
+}
+
+/// The fixture's site written to a fresh temporary folder.
+pub fn write_temp(site: &whichpy_site::Site) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    whichpy_site::write(site, &out).unwrap();
+    dir
+}
+
+pub fn injected_summary() -> Summary {
+    fixture::build(&fixture::Fixture {
+        workload: format!("nbody{}", fixture::INJECTION),
+        pypy_label: format!("PyPy {}", fixture::INJECTION),
+    })
+}
