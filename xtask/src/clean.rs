@@ -12,7 +12,8 @@ a killed process left behind. Root file system tarballs in .cache/rootfs/ are ke
 folder to rebuild them."
 )]
 pub struct Clean {
-    /// Also remove the interpreter images and their imported root file systems
+    /// Also remove the interpreter images, their imported root file systems and their
+    /// /usr volumes
     #[arg(long)]
     pub images: bool,
 }
@@ -50,11 +51,19 @@ impl Clean {
                 images_removed += 1;
             }
         }
+        let mut volumes_removed = 0;
+        if self.images {
+            for v in engine.list_labelled_volumes()? {
+                engine.remove_volume(&v)?;
+                println!("removed volume {v}");
+                volumes_removed += 1;
+            }
+        }
         println!(
             "{} container(s){} removed",
             containers.len(),
             if self.images {
-                format!(" and {images_removed} image(s)")
+                format!(", {images_removed} image(s) and {volumes_removed} volume(s)")
             } else {
                 String::new()
             }

@@ -105,6 +105,9 @@ impl DockerBackend {
         if built.reused {
             eprintln!("  image {} reused (inputs unchanged)", built.name);
         }
+        for (volume, _) in usr_volumes(&built) {
+            self.engine.ensure_volume(&volume, "usr")?;
+        }
         self.images.insert(key, built.clone());
         Ok(built)
     }
@@ -118,10 +121,11 @@ impl DockerBackend {
     ) -> anyhow::Result<(String, RunEnd)> {
         let image = self.image(interp)?;
         let req = RunRequest {
-            image: image.name,
+            image: image.name.clone(),
             cmd,
             role: "probe".into(),
             sandbox: self.config.sandbox.clone(),
+            volumes: usr_volumes(&image),
         };
         let mut out = String::new();
         let end = self
@@ -219,6 +223,7 @@ impl Backend for DockerBackend {
             cmd,
             role: "cell".into(),
             sandbox: self.config.sandbox.clone(),
+            volumes: usr_volumes(&image),
         };
         let mut records = 0u32;
         let end = self.engine.run(&req, cancel, &mut |line| {
@@ -243,6 +248,31 @@ impl Backend for DockerBackend {
         }
         Ok(())
     }
+}
+
+/// Volumes that hold copies of an image's `/usr/bin` and `/usr/lib` (the interpreters and
+/// their libraries; the root file systems are merged-/usr, so `/bin` and `/lib` point there),
+/// mounted read-only over them.
+///
+/// Why: with a FUSE storage driver (fuse-overlayfs, as on the machines this was built on),
+/// every file lookup in the image goes through a user-space daemon; an interpreter's startup
+/// does hundreds, which made startup 2-3 times slower than native and very noisy under load.
+/// A volume is a plain host directory. Volumes are keyed by the root file system's digest,
+/// so every image built on the same packages shares them, and the engine fills them from the
+/// image the first time a container mounts them. (`/usr/sbin` stays in the image: the
+/// engine's init is mounted there.)
+pub fn usr_volumes(image: &Built) -> Vec<(String, String)> {
+    let hex = image
+        .info
+        .content_digest
+        .trim_start_matches("sha256:")
+        .get(..16)
+        .unwrap_or("unknown")
+        .to_owned();
+    ["bin", "lib"]
+        .iter()
+        .map(|d| (format!("whichpy-usr{d}-{hex}"), format!("/usr/{d}")))
+        .collect()
 }
 
 /// The CPUs this process may run on, as a cpuset list (`0-1`), so containers are pinned to

@@ -92,6 +92,8 @@ pub struct RunRequest {
     /// Value of the [`LABEL`] label (`cell`, `identify`, `probe`).
     pub role: String,
     pub sandbox: Sandbox,
+    /// Named volumes mounted read-only: (volume, path in the container).
+    pub volumes: Vec<(String, String)>,
 }
 
 /// How a container ended.
@@ -313,6 +315,51 @@ impl Engine {
         }
     }
 
+    /// Create a named volume unless it exists. An empty volume mounted where the image has
+    /// files is filled with them by the engine when the first container starts.
+    pub fn ensure_volume(&self, name: &str, role: &str) -> anyhow::Result<()> {
+        let request = bollard::models::VolumeCreateRequest {
+            name: Some(name.to_owned()),
+            labels: Some(HashMap::from([(LABEL.to_owned(), role.to_owned())])),
+            ..Default::default()
+        };
+        self.rt
+            .block_on(self.docker.create_volume(request))
+            .with_context(|| format!("creating volume {name}"))?;
+        Ok(())
+    }
+
+    /// Names of the volumes that carry the [`LABEL`] label.
+    pub fn list_labelled_volumes(&self) -> anyhow::Result<Vec<String>> {
+        let filters = HashMap::from([("label".to_owned(), vec![LABEL.to_owned()])]);
+        let options = bollard::query_parameters::ListVolumesOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let list = self
+            .rt
+            .block_on(self.docker.list_volumes(Some(options)))
+            .context("listing whichpy's volumes")?;
+        Ok(list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v.name)
+            .collect())
+    }
+
+    pub fn remove_volume(&self, name: &str) -> anyhow::Result<()> {
+        match self.rt.block_on(
+            self.docker
+                .remove_volume(name, None::<bollard::query_parameters::RemoveVolumeOptions>),
+        ) {
+            Ok(()) => Ok(()),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("removing volume {name}")),
+        }
+    }
+
     /// Containers (running or not) that carry the [`LABEL`] label, optionally also `extra`
     /// (`key=value`).
     pub fn list_labelled_containers(&self, extra: Option<&str>) -> anyhow::Result<Vec<Labelled>> {
@@ -438,6 +485,12 @@ impl Engine {
             cpuset_cpus: Some(sb.cpuset.clone()),
             // A tiny init as PID 1 reaps orphans and forwards signals to bench-runner.
             init: Some(true),
+            binds: Some(
+                req.volumes
+                    .iter()
+                    .map(|(v, path)| format!("{v}:{path}:ro"))
+                    .collect(),
+            ),
             ..Default::default()
         };
         let body = ContainerCreateBody {
