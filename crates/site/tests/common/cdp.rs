@@ -123,11 +123,15 @@ impl Browser {
         };
         let addr = format!("127.0.0.1:{port}");
         let stream = TcpStream::connect(&addr).expect("connect to chromium");
+        // A generous timeout for the handshake; then short reads, so waits can poll.
         stream
-            .set_read_timeout(Some(Duration::from_millis(200)))
+            .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
         let (ws, _) = tungstenite::client(format!("ws://{addr}{path}"), stream)
             .expect("websocket handshake with chromium");
+        ws.get_ref()
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
         let mut b = Browser {
             child,
             _profile: profile,
@@ -242,6 +246,12 @@ impl Browser {
         load
     }
 
+    /// Collect what happened since the last look (after `eval` triggered more loading).
+    pub fn settle(&mut self, load: &mut PageLoad) {
+        self.pump(Duration::from_millis(300), Duration::from_secs(5));
+        self.drain(load);
+    }
+
     fn drain(&mut self, load: &mut PageLoad) {
         let mut urls = std::collections::BTreeMap::new();
         while let Some(v) = self.events.pop_front() {
@@ -314,21 +324,24 @@ impl Browser {
 
     /// A PNG of the whole page at the current width (at most `max_height` pixels tall).
     pub fn screenshot(&mut self, max_height: u32) -> Vec<u8> {
+        self.screenshot_at(0.0, max_height)
+    }
+
+    /// A PNG of the page from `y` down, at most `max_height` pixels tall.
+    pub fn screenshot_at(&mut self, y: f64, max_height: u32) -> Vec<u8> {
         use base64::Engine;
         let m = self.call("Page.getLayoutMetrics", json!({}));
         let size = &m["cssContentSize"];
         let w = size["width"].as_f64().unwrap_or(1280.0).ceil();
-        let h = size["height"]
-            .as_f64()
-            .unwrap_or(800.0)
-            .ceil()
-            .min(max_height as f64);
+        let total = size["height"].as_f64().unwrap_or(800.0).ceil();
+        let y = y.max(0.0).min((total - 1.0).max(0.0)).floor();
+        let h = (total - y).min(max_height as f64);
         let r = self.call(
             "Page.captureScreenshot",
             json!({
                 "format": "png",
                 "captureBeyondViewport": true,
-                "clip": { "x": 0, "y": 0, "width": w, "height": h, "scale": 1 },
+                "clip": { "x": 0, "y": y, "width": w, "height": h, "scale": 1 },
             }),
         );
         base64::engine::general_purpose::STANDARD

@@ -1,0 +1,392 @@
+//! The site in a real browser: Debian's `chromium`, headless, driven over the DevTools
+//! protocol, over every page of a site built from the fixture summary and served on 127.0.0.1.
+//!
+//! Asserts: no console error, no uncaught exception, no failed request and no request to
+//! another origin; the article's JSON-LD parses with Article and FAQPage and their required
+//! properties; every internal link and fragment resolves and every image loads; the sortable
+//! table sorts. Saves the article at phone (390 px) and desktop (1280 px) widths to
+//! `target/screenshots/`. A second site, whose workload name and interpreter label carry
+//! `<script>` markup, must open no dialog and log no error.
+//!
+//! Without chromium the test says `SKIPPED` on stderr and passes.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use common::cdp::{find_chromium, Browser, PageLoad};
+use common::{fixture, serve};
+use serde_json::Value;
+
+/// Load every lazy image now, and wait for all of them.
+const LOAD_IMAGES: &str = r#"Promise.all(Array.from(document.images).map(i => {
+  i.loading = 'eager';
+  return i.complete ? true : new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); });
+})).then(() => document.images.length)"#;
+
+/// What a page holds, read in the browser.
+const PAGE_FACTS: &str = r#"(() => ({
+  links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+  images: Array.from(document.images).map(i => ({ src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0, alt: i.getAttribute('alt') })),
+  ids: Array.from(document.querySelectorAll('[id]')).map(e => e.id),
+  jsonld: Array.from(document.querySelectorAll('script[type="application/ld+json"]')).map(s => s.textContent),
+  h1: document.querySelectorAll('h1').length,
+  tablesWithoutTh: Array.from(document.querySelectorAll('table')).filter(t => !t.querySelector('th')).length,
+  width: document.documentElement.scrollWidth,
+}))()"#;
+
+fn screenshots_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn html_pages(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "html") {
+                out.push(
+                    p.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn assert_clean(page: &str, load: &PageLoad, origin: &str) {
+    assert!(
+        load.console_errors.is_empty(),
+        "{page}: console errors {:?}",
+        load.console_errors
+    );
+    assert!(
+        load.exceptions.is_empty(),
+        "{page}: exceptions {:?}",
+        load.exceptions
+    );
+    assert!(
+        load.log_errors.is_empty(),
+        "{page}: browser log errors {:?}",
+        load.log_errors
+    );
+    assert!(
+        load.dialogs.is_empty(),
+        "{page}: dialogs opened {:?}",
+        load.dialogs
+    );
+    let failed: Vec<_> = load
+        .failed_requests
+        .iter()
+        // The 404 page is served with status 404 on purpose.
+        .filter(|(url, why)| !(url.ends_with("/404.html") && why == "HTTP 404"))
+        .collect();
+    assert!(failed.is_empty(), "{page}: failed requests {failed:?}");
+    for url in &load.requested {
+        assert!(
+            url.starts_with(origin) || url.starts_with("data:") || url.starts_with("about:"),
+            "{page}: a request left the page: {url}"
+        );
+    }
+}
+
+/// Check the article's JSON-LD: one block, an `@graph` with Article and FAQPage.
+fn check_jsonld(blocks: &[Value]) {
+    assert_eq!(blocks.len(), 1, "one JSON-LD block: {blocks:?}");
+    let text = blocks[0].as_str().unwrap();
+    let v: Value = serde_json::from_str(text).expect("the JSON-LD parses");
+    let graph = v["@graph"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| vec![v.clone()]);
+    let of = |t: &str| {
+        graph
+            .iter()
+            .find(|n| n["@type"] == t)
+            .unwrap_or_else(|| panic!("no {t} in the JSON-LD: {v}"))
+            .clone()
+    };
+    let article = of("Article");
+    for key in [
+        "headline",
+        "description",
+        "datePublished",
+        "dateModified",
+        "image",
+    ] {
+        assert!(
+            !article[key].is_null() && article[key] != "",
+            "Article.{key} missing: {article}"
+        );
+    }
+    assert!(
+        article["author"]["name"].is_string(),
+        "Article.author.name: {article}"
+    );
+    let faq = of("FAQPage");
+    let questions = faq["mainEntity"].as_array().expect("FAQPage.mainEntity");
+    assert!(!questions.is_empty());
+    for q in questions {
+        assert_eq!(q["@type"], "Question", "{q}");
+        assert!(q["name"].as_str().is_some_and(|s| !s.is_empty()), "{q}");
+        assert_eq!(q["acceptedAnswer"]["@type"], "Answer", "{q}");
+        assert!(
+            q["acceptedAnswer"]["text"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty()),
+            "{q}"
+        );
+    }
+}
+
+/// Visit every page of the site in `root`; return the facts of each page.
+fn crawl(browser: &mut Browser, root: &Path) -> (String, BTreeMap<String, Value>) {
+    let server = serve::serve(root);
+    let origin = server.origin.clone();
+    let mut facts = BTreeMap::new();
+    for page in html_pages(root) {
+        let mut load = browser.open(&format!("{origin}/{page}"));
+        browser.eval(LOAD_IMAGES);
+        browser.settle(&mut load);
+        assert_clean(&page, &load, &origin);
+        let f = browser.eval(PAGE_FACTS);
+        assert_eq!(f["h1"], 1, "{page}: one H1");
+        assert_eq!(
+            f["tablesWithoutTh"], 0,
+            "{page}: every table has header cells"
+        );
+        for img in f["images"].as_array().unwrap() {
+            assert_eq!(img["ok"], true, "{page}: image did not load: {img}");
+            assert!(
+                img["alt"].as_str().is_some_and(|a| !a.is_empty()),
+                "{page}: no alt: {img}"
+            );
+        }
+        facts.insert(page, f);
+    }
+    // The server saw nothing fail either (the browser asks for the favicon on its own).
+    let log = server.log.lock().unwrap().clone();
+    let bad: Vec<_> = log
+        .iter()
+        .filter(|(p, s)| *s != 200 && p != "/404.html")
+        .collect();
+    assert!(bad.is_empty(), "server answered errors: {bad:?}");
+    (origin, facts)
+}
+
+fn check_links(root: &Path, origin: &str, facts: &BTreeMap<String, Value>) {
+    let ids: BTreeMap<&str, BTreeSet<&str>> = facts
+        .iter()
+        .map(|(p, f)| {
+            let ids = f["ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            (p.as_str(), ids)
+        })
+        .collect();
+    let mut checked = 0;
+    for (page, f) in facts {
+        for link in f["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+        {
+            let Some(rest) = link.strip_prefix(origin) else {
+                assert!(
+                    link.starts_with("https://")
+                        || link.starts_with("http://")
+                        || link.starts_with("mailto:"),
+                    "{page}: odd link {link}"
+                );
+                continue;
+            };
+            let (path, fragment) = match rest.split_once('#') {
+                Some((p, f)) => (p, Some(f)),
+                None => (rest, None),
+            };
+            let file = serve::resolve(root, path)
+                .unwrap_or_else(|| panic!("{page}: link {link} resolves to no file"));
+            if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
+                let target = file
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                if let Some(target_ids) = ids.get(target.as_str()) {
+                    let fragment = percent_decode(fragment);
+                    assert!(
+                        target_ids.contains(fragment.as_str()),
+                        "{page}: link {link}: no element with id `{fragment}` in {target}"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} internal links checked");
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn every_page_in_chromium() {
+    let Some(chromium) = find_chromium() else {
+        eprintln!(
+            "SKIPPED: chromium is not installed, so the site was not checked in a browser \
+             (install it with `apt-get install -y chromium` or `cargo xtask doctor --install`)"
+        );
+        return;
+    };
+    let site = common::build(&fixture::summary());
+    let dir = common::write_temp(&site);
+    let root = dir.path().join("site");
+    let mut browser = Browser::launch(&chromium);
+    let (origin, facts) = crawl(&mut browser, &root);
+    assert!(facts.len() >= 9, "pages visited: {:?}", facts.keys());
+    check_links(&root, &origin, &facts);
+
+    // JSON-LD on the article, and none elsewhere.
+    check_jsonld(facts["index.html"]["jsonld"].as_array().unwrap());
+
+    // The sortable table sorts (and the script logs no error doing it).
+    browser.open(&format!("{origin}/results.html"));
+    let sorted = browser.eval(
+        r#"(() => {
+          const t = document.querySelector('table[data-sortable]');
+          const b = t.querySelector('thead button.sort');
+          b.click();
+          const first = t.tHead.rows[0].cells[0].getAttribute('aria-sort');
+          b.click();
+          return [first, t.tHead.rows[0].cells[0].getAttribute('aria-sort')];
+        })()"#,
+    );
+    assert_eq!(sorted, serde_json::json!(["ascending", "descending"]));
+
+    // Screenshots of the article, phone and desktop, for a person (and CI artifacts).
+    let shots = screenshots_dir();
+    for (name, width, mobile) in [
+        ("article-phone-390.png", 390, true),
+        ("article-desktop-1280.png", 1280, false),
+    ] {
+        browser.set_width(width, 900, mobile);
+        let mut load = browser.open(&format!("{origin}/index.html"));
+        browser.eval(LOAD_IMAGES);
+        browser.settle(&mut load);
+        assert_clean("index.html", &load, &origin);
+        let w = browser.eval(PAGE_FACTS)["width"].as_u64().unwrap();
+        assert!(
+            w <= width as u64,
+            "index.html is {w} px wide at {width} px: it scrolls sideways"
+        );
+        let png = browser.screenshot(12_000);
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        std::fs::write(shots.join(name), png).unwrap();
+        let top = browser.screenshot(1_600);
+        std::fs::write(shots.join(name.replace(".png", "-top.png")), top).unwrap();
+        // Two more views a person looks at: the first chart, and the decision matrix.
+        for (part, selector) in [
+            (
+                "chart",
+                "article img[src$='.svg']:not([src*='interpreters'])",
+            ),
+            ("table", "article table"),
+        ] {
+            let y = browser.eval(&format!(
+                "(() => {{ const e = document.querySelector(\"{selector}\"); \
+                 return e ? e.getBoundingClientRect().top + window.scrollY - 120 : -1; }})()"
+            ));
+            if let Some(y) = y.as_f64().filter(|y| *y >= 0.0) {
+                let png = browser.screenshot_at(y, 1_400);
+                std::fs::write(
+                    shots.join(name.replace(".png", &format!("-{part}.png"))),
+                    png,
+                )
+                .unwrap();
+            }
+        }
+    }
+    browser.set_width(390, 900, true);
+    for page in ["results.html", "workloads/nbody.html"] {
+        let mut load = browser.open(&format!("{origin}/{page}"));
+        browser.eval(LOAD_IMAGES);
+        browser.settle(&mut load);
+        assert_clean(page, &load, &origin);
+        let w = browser.eval(PAGE_FACTS)["width"].as_u64().unwrap();
+        assert!(
+            w <= 390,
+            "{page} is {w} px wide at 390 px: it scrolls sideways"
+        );
+        let name = format!("{}-phone-390", page.replace(['/', '.'], "-"));
+        std::fs::write(shots.join(format!("{name}.png")), browser.screenshot(6_000)).unwrap();
+        let y = browser.eval(
+            "(() => { const t = document.querySelectorAll('table'); const e = t[t.length > 1 ? 1 : 0]; \
+             return e ? e.getBoundingClientRect().top + window.scrollY - 200 : 0; })()",
+        );
+        let png = browser.screenshot_at(y.as_f64().unwrap_or(0.0), 1_400);
+        std::fs::write(shots.join(format!("{name}-table.png")), png).unwrap();
+    }
+    eprintln!("screenshots in {}", shots.display());
+}
+
+#[test]
+fn injected_markup_stays_text_in_chromium() {
+    let Some(chromium) = find_chromium() else {
+        eprintln!(
+            "SKIPPED: chromium is not installed; the injection test ran without a browser only"
+        );
+        return;
+    };
+    let site = common::build(&common::injected_summary());
+    let dir = common::write_temp(&site);
+    let root = dir.path().join("site");
+    let mut browser = Browser::launch(&chromium);
+    // `crawl` fails on any dialog (alert), console error or exception.
+    let (_, facts) = crawl(&mut browser, &root);
+    let blocks = facts["index.html"]["jsonld"].as_array().unwrap().clone();
+    check_jsonld(&blocks);
+    // The label is text on the page.
+    let server = serve::serve(&root);
+    browser.open(&format!("{}/results.html", server.origin));
+    let text = browser.eval("document.body.innerText");
+    assert!(
+        text.as_str().unwrap().contains("<script>alert(1)</script>"),
+        "the injected label shows as text"
+    );
+    let scripts = browser.eval(
+        "document.querySelectorAll('script:not([type]), script[type=\"text/javascript\"]').length",
+    );
+    assert_eq!(scripts, 1, "only the site's own script element");
+}
