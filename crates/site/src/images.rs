@@ -88,7 +88,12 @@ fn matrix(rendered: &Rendered) -> charts::Matrix {
                     .iter()
                     .map(|c| charts::MatrixCell {
                         verdict: Some(c.fit.clone()),
-                        items: c.tests.clone(),
+                        // The tests are Markdown (code spans); the image shows their text.
+                        items: c
+                            .tests
+                            .iter()
+                            .map(|t| whichpy_render::markdown::plain_text(t))
+                            .collect(),
                     })
                     .collect(),
             })
