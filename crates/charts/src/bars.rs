@@ -248,7 +248,7 @@ pub fn times(summary: &Summary, workload: &str, size: SizeName) -> Result<Option
                 .iter()
                 .zip(&cells)
                 .map(|(i, c)| {
-                    est_bar(i, c.and_then(|c| get(c)), unit, || {
+                    est_bar(i, c.and_then(get), unit, || {
                         missing_note(summary, &i.id, workload, size)
                     })
                 })
@@ -257,7 +257,7 @@ pub fn times(summary: &Summary, workload: &str, size: SizeName) -> Result<Option
                 &interps
                     .iter()
                     .zip(&cells)
-                    .map(|(i, c)| (i.label.clone(), c.and_then(|c| get(c))))
+                    .map(|(i, c)| (i.label.clone(), c.and_then(get)))
                     .collect::<Vec<_>>(),
             );
             (

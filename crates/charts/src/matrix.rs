@@ -33,6 +33,9 @@ pub struct MatrixCell {
     pub items: Vec<String>,
 }
 
+/// The wrapped lines of one cell.
+type CellLines = Vec<(LineKind, String)>;
+
 /// How a line of a cell is drawn.
 #[derive(Clone, Copy, PartialEq)]
 enum LineKind {
@@ -86,7 +89,7 @@ pub fn decision_matrix(m: &Matrix) -> Result<Chart> {
     let chars = ((col_w - 2 * PAD - 12) as f64 / CHAR_PX) as usize;
     let label_chars = ((LABEL_COL - 2 * PAD) as f64 / (CHAR_PX + 1.0)) as usize;
     // Lines of each cell: items as bullets, wrapped.
-    let rows: Vec<(Vec<String>, Vec<Vec<(LineKind, String)>>)> =
+    let rows: Vec<(Vec<String>, Vec<CellLines>)> =
         m.rows
             .iter()
             .map(|r| {

@@ -265,10 +265,8 @@ impl Browser {
                 "Runtime.exceptionThrown" => {
                     load.exceptions.push(p["exceptionDetails"].to_string())
                 }
-                "Log.entryAdded" => {
-                    if p["entry"]["level"] == "error" {
-                        load.log_errors.push(p["entry"].to_string());
-                    }
+                "Log.entryAdded" if p["entry"]["level"] == "error" => {
+                    load.log_errors.push(p["entry"].to_string());
                 }
                 "Network.requestWillBeSent" => {
                     let url = p["request"]["url"].as_str().unwrap_or("").to_string();
