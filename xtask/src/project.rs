@@ -8,10 +8,13 @@ use xshell::{cmd, Shell};
 
 /// The repository root (the workspace that contains xtask).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_owned()
+    // `cargo run` (and so `cargo xtask`) sets CARGO_MANIFEST_DIR at run time: prefer it, so a
+    // binary built from another checkout sharing CARGO_TARGET_DIR still works on this one.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .filter(|d| d.join("Cargo.toml").is_file() && d.ends_with("xtask"))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest.parent().expect("xtask lives in the workspace").to_owned()
 }
 
 pub const HARNESS: &str = "bench-runner/harness/harness.py";
