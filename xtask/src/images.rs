@@ -100,7 +100,13 @@ impl ImageKey {
 
     /// `whichpy-trixie-python3.13`.
     pub fn repo(&self) -> String {
-        format!("whichpy-{}-{}", self.suite, self.packages[0]).to_lowercase()
+        // Docker repository names allow [a-z0-9._-]; Debian names may also hold `+`.
+        format!("whichpy-{}-{}", self.suite, self.packages[0])
+            .to_lowercase()
+            .replace(
+                |c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)),
+                "-",
+            )
     }
 }
 
