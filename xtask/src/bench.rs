@@ -502,14 +502,26 @@ fn execute(
                 if cancel.load(Ordering::SeqCst) {
                     break;
                 }
+                // Ask for what the current spread says is missing, at most ADAPTIVE_BATCH at a
+                // time: one container (or runner) per batch, and a fresh estimate after each.
+                let needed = whichpy_stats::describe::processes_needed(cell_metrics, target)
+                    .unwrap_or(next + 1);
+                let step = needed
+                    .saturating_sub(next)
+                    .clamp(1, ADAPTIVE_BATCH)
+                    .min(max - next);
                 spec.first_process = next;
-                spec.processes = 1;
-                pb.inc_length(1);
+                spec.processes = step;
+                pb.inc_length(step as u64);
+                let before = cell_metrics.len();
                 result = batch(&spec, backend, cell_metrics);
                 if result.is_err() {
                     break;
                 }
-                next += 1;
+                next += step;
+                if cell_metrics.len() == before {
+                    break; // the batch produced no successful sample: more would not either
+                }
             }
         }
         if let Err(e) = result {
@@ -544,6 +556,9 @@ fn execute(
     eprintln!("next: cargo xtask analyse");
     Ok(())
 }
+
+/// Adaptive runs add at most this many process executions before re-estimating.
+const ADAPTIVE_BATCH: u32 = 8;
 
 /// Print above the progress bar, or plainly when there is no terminal to draw it on.
 fn say(pb: &ProgressBar, msg: impl AsRef<str>) {

@@ -109,7 +109,9 @@ pub fn processes_needed(process_means: &[f64], target: f64) -> Option<u32> {
     }
     let mut n = process_means.len().max(2) as f64;
     for _ in 0..MAX_NEEDED_ITERATIONS {
-        let t = t_quantile(CONFIDENCE, n - 1.0);
+        // Beyond NEEDED_MAX_DF degrees of freedom t is the normal quantile to 4 digits, and
+        // statrs' inverse CDF gets very slow for huge df (minutes at df = 1e8).
+        let t = t_quantile(CONFIDENCE, (n - 1.0).min(NEEDED_MAX_DF));
         let next = ((t * cv / target).powi(2)).ceil().max(2.0);
         if next == n {
             break;
@@ -118,6 +120,9 @@ pub fn processes_needed(process_means: &[f64], target: f64) -> Option<u32> {
     }
     Some(n.min(u32::MAX as f64) as u32)
 }
+
+/// Degrees of freedom above which [`processes_needed`] uses t at this value instead.
+const NEEDED_MAX_DF: f64 = 10_000.0;
 
 /// Fixed-point steps for [`processes_needed`]; it converges in a few.
 const MAX_NEEDED_ITERATIONS: usize = 50;
@@ -240,5 +245,15 @@ mod tests {
         let n = processes_needed(&xs, 0.01).unwrap();
         // cv = 0.0316; (1.96 * 0.0316 / 0.01)^2 ~ 38.4, a bit more with t.
         assert!((39..=45).contains(&n), "{n}");
+    }
+}
+
+#[cfg(test)]
+mod needed_tests {
+    #[test]
+    fn processes_needed_is_quick_for_unreachable_targets() {
+        // A target far below the noise asks for ~10^8 processes; it must answer at once.
+        let n = super::processes_needed(&[1.0, 1.1, 0.9, 1.05], 1e-5).unwrap();
+        assert!(n > 10_000_000, "{n}");
     }
 }
