@@ -3,10 +3,10 @@
 pub mod analyse;
 pub mod backend;
 pub mod bench;
-pub mod check;
 pub mod catalogue;
-pub mod compare;
+pub mod check;
 pub mod clean;
+pub mod compare;
 pub mod docker;
 pub mod doctor;
 pub mod export;

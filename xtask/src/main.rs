@@ -1,7 +1,10 @@
 //! `cargo xtask`: whichpy's commands. This file only parses flags and dispatches.
 
 use clap::{Parser, Subcommand};
-use xtask::{analyse, bench, check, clean, compare, doctor, export, images, lock, project, publish, render, site, suite};
+use xtask::{
+    analyse, bench, check, clean, compare, doctor, export, images, lock, project, publish, render,
+    site, suite,
+};
 
 #[derive(Parser)]
 #[command(

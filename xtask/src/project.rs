@@ -14,7 +14,10 @@ pub fn root() -> PathBuf {
         .map(PathBuf::from)
         .filter(|d| d.join("Cargo.toml").is_file() && d.ends_with("xtask"))
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    manifest.parent().expect("xtask lives in the workspace").to_owned()
+    manifest
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
 }
 
 pub const HARNESS: &str = "bench-runner/harness/harness.py";

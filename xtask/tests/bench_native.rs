@@ -198,24 +198,66 @@ fn target_ci_adds_process_executions_until_the_budget() {
     let tmp = tempfile::tempdir().unwrap();
     // An unreachable target: the cell grows from 3 to --max-processes and says why it stopped.
     let out = xtask()
-        .args(["bench", "--backend", "native", "--interp", "cpython-host", "--quick", "--workload", "int_arith"])
-        .args(["--processes", "3", "--iterations", "3", "--target-ci", "0.001%", "--max-processes", "5", "--out"])
+        .args([
+            "bench",
+            "--backend",
+            "native",
+            "--interp",
+            "cpython-host",
+            "--quick",
+            "--workload",
+            "int_arith",
+        ])
+        .args([
+            "--processes",
+            "3",
+            "--iterations",
+            "3",
+            "--target-ci",
+            "0.001%",
+            "--max-processes",
+            "5",
+            "--out",
+        ])
         .arg(tmp.path())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("after 5 process executions") && stderr.contains("process budget spent"), "{stderr}");
+    assert!(
+        stderr.contains("after 5 process executions") && stderr.contains("process budget spent"),
+        "{stderr}"
+    );
     let (path, _) = lines(tmp.path()).unwrap();
     let file = RawFile::read(&path).unwrap();
-    assert_eq!(file.records.iter().map(|r| r.process).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4]);
+    assert_eq!(
+        file.records.iter().map(|r| r.process).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3, 4]
+    );
     assert_eq!(file.meta.params.target_ci, Some(0.00001));
 
     // A target any data meets: no execution beyond the fixed count.
     let tmp = tempfile::tempdir().unwrap();
     let out = xtask()
-        .args(["bench", "--backend", "native", "--interp", "cpython-host", "--quick", "--workload", "int_arith"])
-        .args(["--processes", "5", "--iterations", "5", "--target-ci", "99%", "--out"])
+        .args([
+            "bench",
+            "--backend",
+            "native",
+            "--interp",
+            "cpython-host",
+            "--quick",
+            "--workload",
+            "int_arith",
+        ])
+        .args([
+            "--processes",
+            "5",
+            "--iterations",
+            "5",
+            "--target-ci",
+            "99%",
+            "--out",
+        ])
         .arg(tmp.path())
         .output()
         .unwrap();

@@ -511,7 +511,10 @@ mod tests {
         let html = markdown_to_html(md);
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<div>"), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
         assert!(html.contains("&lt;/script&gt;&lt;script&gt;x"), "{html}");
     }
 
