@@ -156,7 +156,7 @@ fn planned_chart(
 
 /// A chart that has no data (e.g. no startup cell) is still an image the article links to:
 /// it says so in words rather than leaving a broken link.
-fn placeholder(im: &ImageView) -> Result<charts::Chart, Error> {
+fn no_data_chart(im: &ImageView) -> Result<charts::Chart, Error> {
     Ok(charts::decision_matrix(&charts::Matrix {
         title: format!("{}: no data yet", im.title),
         corner: "".into(),
@@ -216,7 +216,7 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
         }
         let chart = match planned_chart(summary, rendered, im, size)? {
             Some(c) => c,
-            None => placeholder(im)?,
+            None => no_data_chart(im)?,
         };
         let bytes = if png {
             charts::svg_to_png(&chart.svg)?
