@@ -8,7 +8,7 @@ use crate::docker::{Engine, LABEL};
 #[derive(Clone, Debug, clap::Args)]
 #[command(
     after_help = "Containers are removed after each cell on every path; this is for what \
-a killed process left behind. Root file system tarballs in .cache/rootfs/ are kept: delete that \
+a killed process left behind. Root file system tarballs in ~/.cache/whichpy/rootfs/ are kept: delete that \
 folder to rebuild them."
 )]
 pub struct Clean {

@@ -4,7 +4,7 @@
 //! 1. **Root file system.** `mmdebstrap` writes a tarball of a minimal Debian (`essential`
 //!    variant) with the pinned interpreter packages (`containers/interpreters.lock`). It is
 //!    reproducible (`SOURCE_DATE_EPOCH`, no resolv.conf or hostname) and kept under
-//!    `.cache/rootfs/<hash of its inputs>/`, with its sha256 and its package manifest
+//!    `~/.cache/whichpy/rootfs/<hash of its inputs>/` (see `rootfs_cache`), with its sha256 and its package manifest
 //!    (`dpkg-query`), so a later Debian point release that drops a pinned version does not
 //!    break a machine that built it once.
 //! 2. **Import.** The tarball becomes the image `whichpy-rootfs:<suite>-<hash>`.
@@ -35,6 +35,23 @@ use crate::project::{self, HARNESS, WORKLOADS};
 
 pub const DOCKERFILE: &str = "containers/Dockerfile";
 pub const ROOTFS_CACHE: &str = ".cache/rootfs";
+
+/// Where root file system tarballs are kept: `$WHICHPY_CACHE/rootfs`, else
+/// `$XDG_CACHE_HOME/whichpy/rootfs` or `~/.cache/whichpy/rootfs`, shared by every checkout on
+/// the machine (a fresh clone, CI) so a Debian point release cannot break a machine that built
+/// the pins once; `ROOTFS_CACHE` in the project when no home is known.
+pub fn rootfs_cache(root: &Path) -> PathBuf {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    env("WHICHPY_CACHE")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("whichpy")))
+        .or_else(|| env("HOME").map(|h| h.join(".cache/whichpy")))
+        .map(|d| d.join("rootfs"))
+        .unwrap_or_else(|| root.join(ROOTFS_CACHE))
+}
 /// Timestamp of every file in a rootfs tarball (2025-01-01): any constant makes it reproducible.
 const SOURCE_DATE_EPOCH: &str = "1735689600";
 /// Bump when the way a rootfs is made changes (options, hooks), so cached tarballs are not reused.
@@ -76,7 +93,7 @@ impl Inputs {
             harness: root.join(HARNESS),
             workloads: root.join(WORKLOADS),
             dockerfile: root.join(DOCKERFILE),
-            rootfs_cache: root.join(ROOTFS_CACHE),
+            rootfs_cache: rootfs_cache(root),
             lock: Lock::load(root)?,
         })
     }
@@ -471,7 +488,7 @@ fn which(program: &str) -> Option<PathBuf> {
     cargo xtask images                          # the default set (trixie: CPython, PyPy, MicroPython)\n  \
     cargo xtask images --interp variants --interp history\n\n\
 Needs a Docker engine and mmdebstrap (apt-get install -y mmdebstrap). Pins come from \
-containers/interpreters.lock; root file systems are kept in .cache/rootfs/.")]
+containers/interpreters.lock; root file systems are kept in ~/.cache/whichpy/rootfs/.")]
 pub struct Images {
     /// Interpreter ids or sets (default, variants, history); repeatable [default: default]
     #[arg(long = "interp", value_name = "ID|SET")]

@@ -46,7 +46,7 @@ fn env(test: &str) -> Option<Env> {
         }
     };
     let root = root();
-    if !root.join(images::ROOTFS_CACHE).is_dir() && which("mmdebstrap").is_none() {
+    if !images::rootfs_cache(&root).is_dir() && which("mmdebstrap").is_none() {
         skipped(
             test,
             "mmdebstrap is missing (apt-get install -y mmdebstrap)",
