@@ -125,7 +125,10 @@ fn inline_text(events: &[Event]) -> String {
 /// references, footnote definitions and images disappear, blocks are separated by a space.
 /// For JSON-LD answers and meta tags.
 pub fn plain_text(md: &str) -> String {
-    let doc = Doc::parse(md);
+    // A footnote reference whose definition lives elsewhere (an FAQ answer cites the article's
+    // footnotes) would otherwise stay as literal `[^label]` text.
+    let md = strip_footnote_refs(md);
+    let doc = Doc::parse(&md);
     let parts: Vec<&str> = doc
         .blocks
         .iter()
@@ -134,6 +137,43 @@ pub fn plain_text(md: &str) -> String {
         .filter(|t| !t.is_empty())
         .collect();
     parts.join(" ")
+}
+
+/// `text[^label] more` → `text more`: drops footnote references (`[^` + label without spaces + `]`).
+fn strip_footnote_refs(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    let mut rest = md;
+    while let Some(i) = rest.find("[^") {
+        let after = &rest[i + 2..];
+        match after.find(']') {
+            // `[^label]:` starts a definition: keep it.
+            Some(j)
+                if j > 0
+                    && !after[..j].contains(char::is_whitespace)
+                    && !after[j + 1..].starts_with(':') =>
+            {
+                out.push_str(&rest[..i]);
+                rest = &after[j + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..i + 2]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod footnote_ref_tests {
+    #[test]
+    fn plain_text_drops_footnote_references() {
+        assert_eq!(
+            super::plain_text("PyPy was 11.5× faster[^bench-nbody], really [^ not a ref]."),
+            "PyPy was 11.5× faster, really [^ not a ref]."
+        );
+    }
 }
 
 /// What kind of block a piece of text sits in.
