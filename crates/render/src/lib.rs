@@ -41,7 +41,8 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn template(name: &str, e: minijinja::Error) -> Error {
+    /// A template error with its whole chain of causes (minijinja nests the useful part).
+    pub fn template(name: &str, e: minijinja::Error) -> Error {
         let mut message = e.to_string();
         let mut source = std::error::Error::source(&e);
         while let Some(s) = source {

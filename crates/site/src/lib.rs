@@ -63,8 +63,6 @@ pub const MARKER: &str = ".whichpy-site";
 pub enum Error {
     #[error(transparent)]
     Render(#[from] whichpy_render::Error),
-    #[error("template {name}: {message}")]
-    Template { name: String, message: String },
     #[error(transparent)]
     Chart(#[from] whichpy_charts::Error),
     #[error("image plan: {0}")]
@@ -122,26 +120,12 @@ pub fn build(input: &Input) -> Result<Site, Error> {
     let mut env = whichpy_render::env::environment(&templates_dir());
     for (name, source) in TEMPLATES {
         env.add_template(name, source)
-            .map_err(|e| Error::Template {
-                name: name.to_string(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| whichpy_render::Error::template(name, e))?;
     }
     let render = |name: &str, ctx: &serde_json::Value| -> Result<String, Error> {
         env.get_template(name)
             .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(ctx))))
-            .map_err(|e| {
-                let mut message = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(s) = source {
-                    message.push_str(&format!(": {s}"));
-                    source = s.source();
-                }
-                Error::Template {
-                    name: name.to_string(),
-                    message,
-                }
-            })
+            .map_err(|e| Error::Render(whichpy_render::Error::template(name, e)))
     };
     let mut site = Site::default();
     let charts = images::draw(input, &rendered, &mut site)?;

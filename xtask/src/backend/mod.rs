@@ -33,6 +33,34 @@ pub trait Backend {
     ) -> anyhow::Result<()>;
 }
 
+/// What a backend records about an interpreter it prepared, after checking that the
+/// interpreter is the family the catalogue says (`where_` names it in the error).
+pub fn interp_info(
+    interp: &Interpreter,
+    executable: String,
+    implementation: whichpy_wire::ImplInfo,
+    image: Option<whichpy_wire::ImageInfo>,
+    where_: &str,
+) -> anyhow::Result<InterpInfo> {
+    if implementation.name != interp.family.as_str() {
+        anyhow::bail!(
+            "{where_} says it is {}, but the catalogue says {}",
+            implementation.name,
+            interp.family
+        );
+    }
+    Ok(InterpInfo {
+        id: interp.id.clone(),
+        family: interp.family,
+        label: interp.label.clone(),
+        executable,
+        flags: interp.flags.clone(),
+        implementation,
+        caveat: interp.caveat.clone(),
+        image,
+    })
+}
+
 /// Read bench-runner's stdout: each line must be an `exec` record.
 pub fn read_records(
     source: &str,

@@ -41,23 +41,7 @@ impl Backend for Native {
     fn prepare(&mut self, interp: &Interpreter) -> anyhow::Result<InterpInfo> {
         let exe = self.executable(interp);
         let implementation = bench_runner::identify(&exe, &interp.flags, &self.root.join(HARNESS))?;
-        if implementation.name != interp.family.as_str() {
-            bail!(
-                "{exe} says it is {}, but the catalogue says {}",
-                implementation.name,
-                interp.family
-            );
-        }
-        Ok(InterpInfo {
-            id: interp.id.clone(),
-            family: interp.family,
-            label: interp.label.clone(),
-            executable: exe,
-            flags: interp.flags.clone(),
-            implementation,
-            caveat: interp.caveat.clone(),
-            image: None,
-        })
+        super::interp_info(interp, exe.clone(), implementation, None, &exe)
     }
 
     fn runner_paths(&self) -> (PathBuf, PathBuf) {

@@ -168,25 +168,14 @@ impl Backend for DockerBackend {
         let implementation: ImplInfo = serde_json::from_str(out.trim()).with_context(|| {
             format!("bench-runner identify printed something else than JSON: {out}")
         })?;
-        if implementation.name != interp.family.as_str() {
-            bail!(
-                "{} in {} says it is {}, but the catalogue says {}",
-                interp.executable,
-                image.name,
-                implementation.name,
-                interp.family
-            );
-        }
-        Ok(InterpInfo {
-            id: interp.id.clone(),
-            family: interp.family,
-            label: interp.label.clone(),
-            executable: interp.executable.clone(),
-            flags: interp.flags.clone(),
+        let where_ = format!("{} in {}", interp.executable, image.name);
+        crate::backend::interp_info(
+            interp,
+            interp.executable.clone(),
             implementation,
-            caveat: interp.caveat.clone(),
-            image: Some(image.info),
-        })
+            Some(image.info),
+            &where_,
+        )
     }
 
     fn runner_paths(&self) -> (PathBuf, PathBuf) {
