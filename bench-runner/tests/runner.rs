@@ -1,6 +1,7 @@
 //! bench-runner against real interpreters, with fixture workloads that misbehave on purpose.
 //! Each failure must become a record, and the cell must go on to its next process execution.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -65,7 +66,11 @@ fn interpreters() -> Vec<(Family, String)> {
         if let Ok(true) = ok {
             found.push((family, exe));
         } else {
-            eprintln!("SKIPPED: {family} not found at `{exe}` (install it with `cargo xtask doctor --install`)");
+            // Straight to fd 2: the test harness captures eprintln! of passing tests.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: {family} not found at `{exe}` (install it with `cargo xtask doctor --install`)"
+            );
         }
     }
     found

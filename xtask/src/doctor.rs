@@ -82,6 +82,20 @@ fn checks(sh: &Shell, root: &Path) -> anyhow::Result<Vec<Check>> {
             required: true,
         },
         Check {
+            what: "pyperf in .cache/stats-venv (the test that pyperf reads our export)".into(),
+            found: version_of(
+                sh,
+                ".cache/stats-venv/bin/python",
+                &["-c", "import pyperf; print('pyperf', pyperf.__version__)"],
+            ),
+            apt: vec![],
+            other: Some(
+                "python3 -m venv .cache/stats-venv && .cache/stats-venv/bin/pip install pyperf"
+                    .into(),
+            ),
+            required: true,
+        },
+        Check {
             what: "hyperfine (reference timings for startup)".into(),
             found: version_of(sh, "hyperfine", &["--version"]),
             apt: vec!["hyperfine".into()],

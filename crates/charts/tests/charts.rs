@@ -1,6 +1,7 @@
 //! Every chart from the fixture summary: accessible, well-formed, deterministic; the og:image
 //! is a 1200×630 PNG. The charts are also written to `target/charts-preview/` for a look.
 
+use std::io::Write;
 #[path = "common/fixture.rs"]
 mod fixture;
 
@@ -195,7 +196,7 @@ fn names_and_labels_stay_text() {
 fn the_real_summary_draws() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results/summary.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIPPED: no results/summary.json");
+        let _ = writeln!(std::io::stderr(), "SKIPPED: no results/summary.json");
         return;
     };
     let summary: Summary = serde_json::from_str(&text).unwrap();

@@ -10,6 +10,7 @@
 //!
 //! Without chromium the test says `SKIPPED` on stderr and passes.
 
+use std::io::Write;
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -264,7 +265,8 @@ fn percent_decode(s: &str) -> String {
 #[test]
 fn every_page_in_chromium() {
     let Some(chromium) = find_chromium() else {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED: chromium is not installed, so the site was not checked in a browser \
              (install it with `apt-get install -y chromium` or `cargo xtask doctor --install`)"
         );
@@ -364,7 +366,8 @@ fn every_page_in_chromium() {
 #[test]
 fn injected_markup_stays_text_in_chromium() {
     let Some(chromium) = find_chromium() else {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED: chromium is not installed; the injection test ran without a browser only"
         );
         return;

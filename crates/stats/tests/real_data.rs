@@ -1,5 +1,6 @@
 //! Invariants on the real raw files in results/raw, when there are any.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use whichpy_stats::{summarise, Options};
@@ -18,7 +19,8 @@ fn real_runs_summarise_consistently() {
     files.retain(|p| p.extension().is_some_and(|e| e == "jsonl"));
     files.sort();
     if files.is_empty() {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "\n!!! SKIPPED real_runs_summarise_consistently: no {}/*.jsonl\n",
             dir.display()
         );
