@@ -26,7 +26,7 @@ fn lines(dir: &Path) -> Option<(std::path::PathBuf, String)> {
 fn interrupt_then_resume_loses_nothing_and_duplicates_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("raw");
-    let mut child = xtask()
+    let child = xtask()
         .args([
             "bench",
             "--backend",

@@ -6,7 +6,6 @@
 //! repository has one, and the fixture summary otherwise (and always).
 
 #[path = "../../charts/tests/common/fixture.rs"]
-#[allow(dead_code)]
 mod fixture_path_shim;
 
 use std::path::{Path, PathBuf};
