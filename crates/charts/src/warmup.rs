@@ -10,6 +10,7 @@
 //! [`ProcessSummary`]: whichpy_wire::summary::ProcessSummary
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use whichpy_wire::summary::{CellSummary, Summary, WarmupClass};
@@ -147,21 +148,19 @@ pub fn warmup(summary: &Summary, cell: &CellSummary) -> Result<Option<Chart>> {
     .map(Some)
 }
 
-fn draw<Y>(
-    root: &DrawingArea<SVGBackend, Shift>,
+/// The axes every warm-up chart shares: iteration index across, time per iteration up.
+fn iteration_axes<'a, 'b, Y>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
     caption: &str,
-    cell: &CellSummary,
-    unit: TimeUnit,
+    n: usize,
     y: Y,
+    unit: TimeUnit,
     log: bool,
-    color: RGBColor,
-) -> Result<()>
+) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, Y::CoordDescType>>>
 where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    let profile = cell.profile.as_ref().expect("checked by the caller");
-    let n = profile.mean_ns.len();
     let mut chart = ChartBuilder::on(root)
         .caption(caption, text(17, &INK))
         .margin(12)
@@ -188,6 +187,25 @@ where
         .max_light_lines(0)
         .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
         .draw()?;
+    Ok(chart)
+}
+
+fn draw<Y>(
+    root: &DrawingArea<SVGBackend, Shift>,
+    caption: &str,
+    cell: &CellSummary,
+    unit: TimeUnit,
+    y: Y,
+    log: bool,
+    color: RGBColor,
+) -> Result<()>
+where
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let profile = cell.profile.as_ref().expect("checked by the caller");
+    let n = profile.mean_ns.len();
+    let mut chart = iteration_axes(root, caption, n, y, unit, log)?;
 
     let x = |i: usize| (i + 1) as f64;
     let band: Vec<(f64, f64)> = (0..n)
@@ -347,32 +365,7 @@ where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    let mut chart = ChartBuilder::on(root)
-        .caption(caption, text(17, &INK))
-        .margin(12)
-        .margin_right(24)
-        .x_label_area_size(46)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0.5f64..n as f64 + 0.5, y)?;
-    let y_desc = format!(
-        "Time per iteration ({}{})",
-        unit.name,
-        if log { ", log scale" } else { "" }
-    );
-    chart
-        .configure_mesh()
-        .x_desc("Iteration (in one process)")
-        .y_desc(y_desc.as_str())
-        .x_labels(n.min(10))
-        .y_labels(12)
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| tick(*v))
-        .label_style(text(13, &INK))
-        .axis_desc_style(text(14, &INK))
-        .axis_style(MUTED)
-        .max_light_lines(0)
-        .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
-        .draw()?;
+    let mut chart = iteration_axes(root, caption, n, y, unit, log)?;
     for (interp, cell) in series {
         let p = cell.profile.as_ref().expect("filtered");
         let m = p.mean_ns.len();
