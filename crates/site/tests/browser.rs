@@ -228,7 +228,7 @@ fn check_links(root: &Path, origin: &str, facts: &BTreeMap<String, Value>) {
                     .to_string_lossy()
                     .replace('\\', "/");
                 if let Some(target_ids) = ids.get(target.as_str()) {
-                    let fragment = percent_decode(fragment);
+                    let fragment = serve::percent_decode(fragment);
                     assert!(
                         target_ids.contains(fragment.as_str()),
                         "{page}: link {link}: no element with id `{fragment}` in {target}"
@@ -239,27 +239,6 @@ fn check_links(root: &Path, origin: &str, facts: &BTreeMap<String, Value>) {
         }
     }
     assert!(checked > 50, "only {checked} internal links checked");
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[test]
