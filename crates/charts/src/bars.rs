@@ -210,10 +210,10 @@ fn describe_estimates(items: &[(String, Option<&Estimate>)]) -> String {
         .join("; ")
 }
 
-/// Cold time (first iteration plus startup) and warm time (steady-state iteration) of one
-/// workload per interpreter, each with its 95% interval: two panels, one above the other.
-pub fn times(summary: &Summary, workload: &str, size: SizeName) -> Result<Option<Chart>> {
-    let interps: Vec<Interp> = interpreters(summary)
+/// The interpreters a workload's chart shows: those with a cell, and those the compatibility
+/// matrix names (a chart says "not run: <reason>" for them).
+fn interpreters_of(summary: &Summary, workload: &str, size: SizeName) -> Vec<Interp> {
+    interpreters(summary)
         .into_iter()
         .filter(|i| {
             cell(summary, &i.id, workload, size).is_some()
@@ -222,7 +222,13 @@ pub fn times(summary: &Summary, workload: &str, size: SizeName) -> Result<Option
                     .iter()
                     .any(|c| c.interp == i.id && c.workload == workload && c.size == size)
         })
-        .collect();
+        .collect()
+}
+
+/// Cold time (first iteration plus startup) and warm time (steady-state iteration) of one
+/// workload per interpreter, each with its 95% interval: two panels, one above the other.
+pub fn times(summary: &Summary, workload: &str, size: SizeName) -> Result<Option<Chart>> {
+    let interps = interpreters_of(summary, workload, size);
     let cells: Vec<_> = interps
         .iter()
         .map(|i| cell(summary, &i.id, workload, size))
@@ -308,16 +314,7 @@ pub fn memory(summary: &Summary, workload: &str, size: SizeName) -> Result<Optio
 
 /// One memory panel and the words that describe it, or `None` without any figure.
 fn memory_panel(summary: &Summary, workload: &str, size: SizeName) -> Option<(Panel, String)> {
-    let interps: Vec<Interp> = interpreters(summary)
-        .into_iter()
-        .filter(|i| {
-            cell(summary, &i.id, workload, size).is_some()
-                || summary
-                    .compatibility
-                    .iter()
-                    .any(|c| c.interp == i.id && c.workload == workload && c.size == size)
-        })
-        .collect();
+    let interps = interpreters_of(summary, workload, size);
     let mems: Vec<_> = interps
         .iter()
         .map(|i| cell(summary, &i.id, workload, size).and_then(|c| c.memory.as_ref()))
