@@ -9,6 +9,25 @@ use std::time::{Duration, Instant};
 
 use whichpy_wire::{Outcome, RawFile};
 
+/// `cargo xtask bench --backend native --interp cpython-host --quick --workload W ARGS --out DIR`.
+fn bench_host(out: &Path, workload: &str, args: &[&str]) -> std::process::Output {
+    xtask()
+        .args([
+            "bench",
+            "--backend",
+            "native",
+            "--interp",
+            "cpython-host",
+            "--quick",
+        ])
+        .args(["--workload", workload])
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 fn xtask() -> Command {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
 }
@@ -157,21 +176,7 @@ fn missing_interpreter_is_reported_not_fatal() {
 #[test]
 fn malformed_results_file_is_rejected_with_file_line_and_field() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = xtask()
-        .args([
-            "bench",
-            "--backend",
-            "native",
-            "--interp",
-            "cpython-host",
-            "--quick",
-            "--workload",
-            "startup",
-        ])
-        .args(["--startup-processes", "2", "--out"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
+    let out = bench_host(tmp.path(), "startup", &["--startup-processes", "2"]);
     assert!(out.status.success());
     let (path, text) = lines(tmp.path()).unwrap();
     std::fs::write(
@@ -197,18 +202,10 @@ fn malformed_results_file_is_rejected_with_file_line_and_field() {
 fn target_ci_adds_process_executions_until_the_budget() {
     let tmp = tempfile::tempdir().unwrap();
     // An unreachable target: the cell grows from 3 to --max-processes and says why it stopped.
-    let out = xtask()
-        .args([
-            "bench",
-            "--backend",
-            "native",
-            "--interp",
-            "cpython-host",
-            "--quick",
-            "--workload",
-            "int_arith",
-        ])
-        .args([
+    let out = bench_host(
+        tmp.path(),
+        "int_arith",
+        &[
             "--processes",
             "3",
             "--iterations",
@@ -217,11 +214,8 @@ fn target_ci_adds_process_executions_until_the_budget() {
             "0.001%",
             "--max-processes",
             "5",
-            "--out",
-        ])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
+        ],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -238,29 +232,18 @@ fn target_ci_adds_process_executions_until_the_budget() {
 
     // A target any data meets: no execution beyond the fixed count.
     let tmp = tempfile::tempdir().unwrap();
-    let out = xtask()
-        .args([
-            "bench",
-            "--backend",
-            "native",
-            "--interp",
-            "cpython-host",
-            "--quick",
-            "--workload",
-            "int_arith",
-        ])
-        .args([
+    let out = bench_host(
+        tmp.path(),
+        "int_arith",
+        &[
             "--processes",
             "5",
             "--iterations",
             "5",
             "--target-ci",
             "99%",
-            "--out",
-        ])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
+        ],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("(reached)"), "{stderr}");
