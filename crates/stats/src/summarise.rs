@@ -9,7 +9,7 @@
 //!    mean startup (its startup cell).
 //! 4. Per cell: Student's t intervals across process executions, memory, warm-up consistency,
 //!    iteration profile, warnings.
-//! 5. Per workload: ratios against the baseline with two-level bootstrap intervals and verdicts;
+//! 5. Per workload: ratios against the baseline with log-scale t intervals ([`crate::ratio`]) and verdicts;
 //!    per interpreter the geometric mean; crossovers where cold and warm verdicts disagree.
 //! 6. The compatibility matrix and the environment.
 
@@ -21,13 +21,14 @@ use whichpy_wire::{
     WorkloadKind,
 };
 
+use crate::bootstrap::verdict;
 use crate::bootstrap::TwoLevel;
-use crate::bootstrap::{geomean_replicates, percentile_interval, ratio_replicates, verdict};
 use crate::crossover::{crossover, Curve};
 use crate::describe::{
     estimate, mean, median, modified_z_scores, processes_needed, relative_half_width, std_dev,
     CONFIDENCE, OUTLIER_Z,
 };
+use crate::ratio::{self, LogRatio};
 use crate::warmup::classify;
 use crate::warnings::{warning, CV_LIMIT, SHORT_ITERATION_NS};
 use crate::Options;
@@ -190,10 +191,9 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
     });
     let mut comparisons = Vec::new();
     // Replicates of each ratio, for the geometric means: (interp, size, metric) -> workload -> reps.
-    let mut ratio_reps: BTreeMap<(String, SizeName, Metric), BTreeMap<String, Vec<f64>>> =
+    let mut ratio_logs: BTreeMap<(String, SizeName, Metric), BTreeMap<String, LogRatio>> =
         BTreeMap::new();
     let mut crossovers = Vec::new();
-    let mut base_reps: BTreeMap<(CellKey, Metric), Vec<f64>> = BTreeMap::new();
     for (key, d) in &data {
         if key.interp == baseline {
             continue;
@@ -229,21 +229,13 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
             if num.is_empty() || den.is_empty() {
                 continue;
             }
-            let label =
-                |k: &CellKey| format!("{}/{}/{}/{}", k.interp, k.workload, k.size, metric.as_str());
-            // The baseline's replicates serve every interpreter: computed once.
-            let den_reps = base_reps
-                .entry((base_key.clone(), metric))
-                .or_insert_with(|| {
-                    den.replicates(opts.seed, &label(&base_key), opts.bootstrap_resamples)
-                });
-            let reps = ratio_replicates(
-                &num.replicates(opts.seed, &label(key), opts.bootstrap_resamples),
-                den_reps,
-            );
-            let Some(ci) = percentile_interval(&reps) else {
+            let (Some(n), Some(dd)) = (ratio::mean_se(num), ratio::mean_se(den)) else {
                 continue;
             };
+            let Some(lr) = ratio::log_ratio(&n, &dd) else {
+                continue;
+            };
+            let ci = ratio::interval(&lr);
             let v = verdict(ci);
             verdicts.insert(metric, v);
             comparisons.push(Comparison {
@@ -252,15 +244,15 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
                 workload: key.workload.clone(),
                 size: key.size,
                 metric,
-                ratio: num.estimate() / den.estimate(),
+                ratio: lr.log.exp(),
                 ci,
                 verdict: v,
             });
             if metric != Metric::Startup {
-                ratio_reps
+                ratio_logs
                     .entry((key.interp.clone(), key.size, metric))
                     .or_default()
-                    .insert(key.workload.clone(), reps);
+                    .insert(key.workload.clone(), lr);
             }
         }
         // A crossover only where both verdicts are significant and disagree.
@@ -297,17 +289,18 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         .sort_by(|a, b| (&a.workload, a.size, &a.interp).cmp(&(&b.workload, b.size, &b.interp)));
 
     let mut geomeans = Vec::new();
-    for ((interp, size, metric), per_workload) in &ratio_reps {
+    for ((interp, size, metric), per_workload) in &ratio_logs {
         let workloads: Vec<String> = per_workload.keys().cloned().collect();
-        let reps: Vec<Vec<f64>> = per_workload.values().cloned().collect();
+        let parts: Vec<LogRatio> = per_workload.values().copied().collect();
         let points: Vec<f64> = comparisons
             .iter()
             .filter(|c| &c.interp == interp && c.size == *size && c.metric == *metric)
             .map(|c| c.ratio)
             .collect();
-        let Some(ci) = percentile_interval(&geomean_replicates(&reps)) else {
+        let Some(g) = ratio::log_geomean(&parts) else {
             continue;
         };
+        let ci = ratio::interval(&g);
         geomeans.push(GeoMean {
             interp: interp.clone(),
             baseline: baseline.clone(),
@@ -367,11 +360,11 @@ fn methods() -> BTreeMap<String, String> {
         ),
         (
             "ratio",
-            "two-level percentile bootstrap, processes then iterations (Kalibera & Jones 2013)",
+            "delta method on the log ratio of process-level means, Student t with Welch-Satterthwaite df (processes as the unit, Kalibera & Jones 2013)",
         ),
         (
             "geomean",
-            "bootstrap of the geometric mean of ratios, same replicate across workloads",
+            "mean of independent log ratios, variances added, Welch-Satterthwaite df",
         ),
         (
             "verdict",
