@@ -3,7 +3,11 @@
 # The same file runs unchanged on CPython >= 3.9, PyPy 3 and MicroPython >= 1.22, so it only
 # uses what all three have. bench-runner starts it; people rarely need to.
 #
-#   harness.py WORKLOADS_DIR NAME N ITERATIONS   run NAME: setup(N), then ITERATIONS x run()
+#   harness.py WORKLOADS_DIR NAME N ITERATIONS [LOOPS [PILOT_NS]]
+#                                                run NAME: setup(N), then ITERATIONS x run();
+#                                                each timed iteration calls run() LOOPS times;
+#                                                with PILOT_NS, stop once that many ns of
+#                                                iterations have run (at least 20 iterations)
 #   harness.py --identify                        print what this interpreter is
 #   harness.py --describe WORKLOADS_DIR          print the suite (every workload's META) as JSON
 #
@@ -79,7 +83,10 @@ def describe(workloads_dir):
     print(_json().dumps({"schema": 1, "workloads": suite}, indent=2, sort_keys=True))
 
 
-def run(workloads_dir, name, n, iterations):
+PILOT_MIN_ITERATIONS = 20
+
+
+def run(workloads_dir, name, n, iterations, loops=1, pilot_ns=0):
     identify()
     clock_name, resolution, now, ticks_diff = _clock()
     print(PREFIX, "clock", clock_name, resolution)
@@ -89,20 +96,25 @@ def run(workloads_dir, name, n, iterations):
     work = mod.run
     first = None
     others = []
+    spent = 0
     for i in range(iterations):
         t0 = now()
-        result = work(state)
+        for _ in range(loops):
+            result = work(state)
         t1 = now()
         if ticks_diff is None:
             ns = t1 - t0
         else:
             ns = ticks_diff(t1, t0) * 1000
         print(PREFIX, "iter", i, ns)
+        spent += ns
         text = str(result)
         if i == 0:
             first = text
         elif text != first:
             others.append(text)
+        if pilot_ns and spent >= pilot_ns and i + 1 >= PILOT_MIN_ITERATIONS:
+            break
     print(PREFIX, "result", first)
     for text in others:
         print(PREFIX, "result", text)
@@ -117,10 +129,11 @@ def main(argv):
         identify()
     elif len(argv) == 3 and argv[1] == "--describe":
         describe(argv[2])
-    elif len(argv) == 5:
-        run(argv[1], argv[2], int(argv[3]), int(argv[4]))
+    elif 5 <= len(argv) <= 7:
+        extra = [int(a) for a in argv[5:]]
+        run(argv[1], argv[2], int(argv[3]), int(argv[4]), *extra)
     else:
-        print("usage: harness.py WORKLOADS_DIR NAME N ITERATIONS | --identify | --describe WORKLOADS_DIR")
+        print("usage: harness.py WORKLOADS_DIR NAME N ITERATIONS [LOOPS [PILOT_NS]] | --identify | --describe WORKLOADS_DIR")
         sys.exit(2)
 
 

@@ -100,6 +100,8 @@ fn spec(
         processes,
         first_process: 0,
         iterations,
+        loops: 1,
+        pilot_s: None,
         timeout_s,
         harness: harness(),
         workloads_dir: fixtures(),

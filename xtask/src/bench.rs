@@ -78,6 +78,16 @@ pub struct Bench {
     /// Adaptive runs: machine time one cell may take, seconds
     #[arg(long, default_value_t = 300.0, value_name = "SECS")]
     pub cell_budget: f64,
+    /// Planned run: the machine time the whole run may take (`15m`, `900s`, `1h`). A pilot
+    /// per cell measures its costs and noise; the planner then chooses each cell's process
+    /// executions and iterations so that the worst 95% half-width is as small as the budget
+    /// allows, and runs them in seeded, shuffled rounds.
+    /// [default: 15m for a full run without --processes/--iterations/--target-ci]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub budget: Option<f64>,
+    /// Planned runs: seed of the shuffled order of batches [default: from the start time]
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Finish an interrupted run: the latest one, or the given run id or file
     #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "latest")]
     pub resume: Option<String>,
@@ -117,6 +127,10 @@ impl Bench {
         let mut backend = crate::backend::connect(sh, &root, kind)?;
 
         let mut metrics = BTreeMap::new();
+        let prior: Vec<ExecRecord> = resumed
+            .as_ref()
+            .map(|f| f.records.clone())
+            .unwrap_or_default();
         let (meta, path, done) = match resumed {
             Some(file) => {
                 eprintln!(
@@ -143,6 +157,10 @@ impl Bench {
                 (meta, path, BTreeMap::new())
             }
         };
+        if meta.params.budget_s.is_some() {
+            let cells = planned_cells(&catalogue, &suite, &meta.params)?;
+            return execute_planned(backend.as_mut(), &meta, cells, &prior, &path);
+        }
         let plan = plan(&catalogue, &suite, &meta.params, &done)?;
         execute(backend.as_mut(), &meta, &plan, &path, metrics)
     }
@@ -214,6 +232,21 @@ impl Bench {
         }
         let (git_rev, git_dirty) = project::git_revision(sh);
         let now = jiff::Timestamp::now();
+        let budget = self.planned_budget();
+        if self.quick {
+            let counts = match budget {
+                Some(b) => format!("a {b:.0} s budget"),
+                None => format!(
+                    "{} processes × {} iterations",
+                    self.processes.unwrap_or(3),
+                    self.iterations.unwrap_or(10)
+                ),
+            };
+            eprintln!(
+                "note: --quick is a smoke run (small sizes, {counts}): its intervals are wide, \
+                 and it is not what the article publishes (that is `cargo xtask bench --budget 15m`)"
+            );
+        }
         let run_id = format!("{}-{}", now.strftime("%Y%m%dT%H%M%SZ"), backend.kind());
         Ok(RunMeta {
             schema: SCHEMA,
@@ -232,18 +265,69 @@ impl Bench {
                 } else {
                     50
                 }),
-                timeout_s: self
-                    .timeout
-                    .unwrap_or(if self.quick { 120.0 } else { 600.0 }),
+                timeout_s: self.timeout.unwrap_or(if self.quick || budget.is_some() {
+                    120.0
+                } else {
+                    600.0
+                }),
                 interps: interpreters.iter().map(|i| i.id.clone()).collect(),
                 workloads,
                 target_ci: self.target_ci,
                 max_processes: self.target_ci.map(|_| self.max_processes),
                 cell_budget_s: self.target_ci.map(|_| self.cell_budget),
+                budget_s: budget,
+                seed: budget.map(|_| self.seed.unwrap_or(now.as_second() as u64)),
+                pilot_s: budget.map(|_| crate::planner::PILOT_SECONDS),
             },
             interpreters,
         })
     }
+}
+
+impl Bench {
+    /// The budget of a planned run: `--budget`, or 15 minutes for a full run that names no
+    /// fixed counts.
+    fn planned_budget(&self) -> Option<f64> {
+        if self.budget.is_some() {
+            return self.budget;
+        }
+        let fixed = self.quick
+            || self.processes.is_some()
+            || self.iterations.is_some()
+            || self.target_ci.is_some();
+        (!fixed).then_some(DEFAULT_BUDGET_S)
+    }
+}
+
+/// The budget of a full run when none is given: 15 minutes.
+pub const DEFAULT_BUDGET_S: f64 = 900.0;
+
+/// `15m`, `900s`, `900`, `1h30m` → seconds.
+pub fn parse_duration(s: &str) -> Result<f64, String> {
+    let err = || format!("`{s}` is not a duration like 15m, 900s or 1h");
+    let mut total = 0.0;
+    let mut num = String::new();
+    for ch in s.trim().chars() {
+        if ch.is_ascii_digit() || ch == '.' {
+            num.push(ch);
+            continue;
+        }
+        let unit = match ch {
+            's' => 1.0,
+            'm' => 60.0,
+            'h' => 3600.0,
+            _ => return Err(err()),
+        };
+        total += num.parse::<f64>().map_err(|_| err())? * unit;
+        num.clear();
+    }
+    if !num.is_empty() {
+        total += num.parse::<f64>().map_err(|_| err())?;
+    }
+    if !(total >= 10.0) {
+        return Err(format!("`{s}`: a budget must be at least 10 s"));
+    }
+    Ok(total)
 }
 
 /// `2%` or `0.02` → 0.02.
@@ -367,6 +451,110 @@ pub fn plan(
     Ok(cells)
 }
 
+/// Every cell of a planned run, workload-major (the scheduler shuffles them).
+fn planned_cells(
+    catalogue: &Catalogue,
+    suite: &Suite,
+    params: &RunParams,
+) -> anyhow::Result<Vec<(Interpreter, WorkloadMeta)>> {
+    let mut cells = Vec::new();
+    for name in &params.workloads {
+        let workload = suite
+            .get(name)
+            .with_context(|| format!("workload `{name}` of this run is no longer in the suite"))?;
+        for id in &params.interps {
+            let interp = catalogue
+                .get(id)
+                .with_context(|| format!("interpreter `{id}` is not in the catalogue"))?;
+            cells.push((interp.clone(), workload.clone()));
+        }
+    }
+    Ok(cells)
+}
+
+/// Ctrl-C stops the run at the next record; a second one exits at once.
+fn install_cancel() -> anyhow::Result<Arc<AtomicBool>> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let c = cancel.clone();
+    ctrlc::set_handler(move || {
+        if c.swap(true, Ordering::SeqCst) {
+            eprintln!("\nsecond interrupt: exiting now; finished records are on disk");
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: stopping; every finished record is already on disk");
+    })
+    .context("installing the Ctrl-C handler")?;
+    Ok(cancel)
+}
+
+/// A planned run (`--budget`): pilot, plan, rounds; see `schedule`.
+fn execute_planned(
+    backend: &mut dyn Backend,
+    meta: &RunMeta,
+    cells: Vec<(Interpreter, WorkloadMeta)>,
+    prior: &[ExecRecord],
+    path: &Path,
+) -> anyhow::Result<()> {
+    let cancel = install_cancel()?;
+    let mut file = OpenOptions::new()
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    let pb = ProgressBar::new(meta.params.budget_s.unwrap_or(900.0) as u64);
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} s of the budget  {wide_msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    pb.enable_steady_tick(std::time::Duration::from_millis(250));
+    eprintln!(
+        "planned run: budget {:.0} s, {} cells, seed {}",
+        meta.params.budget_s.unwrap_or(0.0),
+        cells.len(),
+        meta.params.seed.unwrap_or(0)
+    );
+    let mut write = |rec: &ExecRecord| -> anyhow::Result<()> {
+        // One write per line on an O_APPEND file: a reader never sees half a record.
+        file.write_all(to_jsonl(&RawLine::Exec(rec.clone())).as_bytes())?;
+        file.flush()?;
+        Ok(())
+    };
+    let report = crate::schedule::run(backend, meta, cells, prior, &mut write, &cancel, &pb)?;
+    pb.finish_and_clear();
+    file.sync_all()?;
+    eprintln!(
+        "{} records written to {} in {} rounds after the pilot ({} failed process executions recorded)",
+        report.written,
+        path.display(),
+        report.rounds,
+        report.failures
+    );
+    finish(meta, &cancel, &report.infra_errors)
+}
+
+/// The closing lines of a run: how to resume it, or what to do next.
+fn finish(meta: &RunMeta, cancel: &AtomicBool, infra_errors: &[String]) -> anyhow::Result<()> {
+    if cancel.load(Ordering::SeqCst) {
+        eprintln!(
+            "interrupted; finish this run with: cargo xtask bench --resume {}",
+            meta.run_id
+        );
+        std::process::exit(130);
+    }
+    if !infra_errors.is_empty() {
+        bail!(
+            "{} cells did not finish ({}); rerun them with: cargo xtask bench --resume {}",
+            infra_errors.len(),
+            infra_errors.join("; "),
+            meta.run_id
+        );
+    }
+    eprintln!("next: cargo xtask analyse");
+    Ok(())
+}
+
 /// Run the plan, appending each record to `path` as it arrives.
 fn execute(
     backend: &mut dyn Backend,
@@ -375,18 +563,7 @@ fn execute(
     path: &Path,
     mut metrics: BTreeMap<CellKey, Vec<f64>>,
 ) -> anyhow::Result<()> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = cancel.clone();
-        ctrlc::set_handler(move || {
-            if cancel.swap(true, Ordering::SeqCst) {
-                eprintln!("\nsecond interrupt: exiting now; finished records are on disk");
-                std::process::exit(130);
-            }
-            eprintln!("\ninterrupted: stopping; every finished record is already on disk");
-        })
-        .context("installing the Ctrl-C handler")?;
-    }
+    let cancel = install_cancel()?;
     let mut file = OpenOptions::new()
         .append(true)
         .open(path)
@@ -422,6 +599,8 @@ fn execute(
             processes: cell.processes,
             first_process: cell.first_process,
             iterations: meta.params.iterations,
+            loops: 1,
+            pilot_s: None,
             timeout_s: meta.params.timeout_s,
             harness: harness.clone(),
             workloads_dir: workloads_dir.clone(),
@@ -538,23 +717,7 @@ fn execute(
         "{written} records written to {} ({failures} failed process executions recorded)",
         path.display()
     );
-    if cancel.load(Ordering::SeqCst) {
-        eprintln!(
-            "interrupted; finish this run with: cargo xtask bench --resume {}",
-            meta.run_id
-        );
-        std::process::exit(130);
-    }
-    if !infra_errors.is_empty() {
-        bail!(
-            "{} cells did not finish ({}); rerun them with: cargo xtask bench --resume {}",
-            infra_errors.len(),
-            infra_errors.join("; "),
-            meta.run_id
-        );
-    }
-    eprintln!("next: cargo xtask analyse");
-    Ok(())
+    finish(meta, &cancel, &infra_errors)
 }
 
 /// Adaptive runs add at most this many process executions before re-estimating.
@@ -571,7 +734,7 @@ fn say(pb: &ProgressBar, msg: impl AsRef<str>) {
 
 /// The per-process figure an adaptive run tightens: the steady-state mean of an iteration
 /// cell (as `analyse` computes it), the wall time of a startup cell.
-fn adaptive_metric(rec: &ExecRecord) -> Option<f64> {
+pub(crate) fn adaptive_metric(rec: &ExecRecord) -> Option<f64> {
     if !rec.outcome.is_ok() {
         return None;
     }
@@ -583,7 +746,7 @@ fn adaptive_metric(rec: &ExecRecord) -> Option<f64> {
     Some(whichpy_stats::warmup::classify(&xs, resolution).steady_mean)
 }
 
-fn describe_failure(rec: &ExecRecord) -> String {
+pub(crate) fn describe_failure(rec: &ExecRecord) -> String {
     let detail = match &rec.outcome {
         Outcome::Crashed {
             exit_code: Some(c), ..

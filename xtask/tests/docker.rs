@@ -153,6 +153,8 @@ fn spec(
         processes,
         first_process: 0,
         iterations: 2,
+        loops: 1,
+        pilot_s: None,
         timeout_s: 60.0,
         harness,
         workloads_dir,

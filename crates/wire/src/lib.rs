@@ -179,14 +179,31 @@ pub struct CellSpec {
     /// Index of the first process execution (non-zero when `--resume` completes a cell).
     #[serde(default)]
     pub first_process: u32,
-    /// In-process iterations per process execution (ignored for startup cells).
+    /// In-process iterations per process execution (ignored for startup cells). With
+    /// `pilot_s`, the most iterations the pilot may run.
     pub iterations: u32,
+    /// Calls of the workload's `run` per timed iteration (the planner raises it so that no
+    /// iteration is too short to time well). Iteration times are recorded per call.
+    #[serde(default = "one")]
+    pub loops: u32,
+    /// Pilot runs: stop iterating once this many seconds of iterations have run (and at least
+    /// [`PILOT_MIN_ITERATIONS`]), so that a late JIT change shows up however short an
+    /// iteration is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pilot_s: Option<f64>,
     /// Wall-clock limit per process execution; the process group is killed after it.
     pub timeout_s: f64,
     /// Path of `harness.py` as bench-runner sees it.
     pub harness: PathBuf,
     /// Folder holding the workload files as bench-runner sees it.
     pub workloads_dir: PathBuf,
+}
+
+/// A pilot process execution runs at least this many iterations.
+pub const PILOT_MIN_ITERATIONS: u32 = 20;
+
+fn one() -> u32 {
+    1
 }
 
 impl CellSpec {
@@ -421,6 +438,15 @@ pub struct RunParams {
     /// Adaptive runs: machine time one cell may take, seconds.
     #[serde(default)]
     pub cell_budget_s: Option<f64>,
+    /// Planned runs (`--budget`): the machine time the whole run may take, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_s: Option<f64>,
+    /// Planned runs: the seed of the shuffled round-robin order of batches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Planned runs: the pilot's iteration time per cell, seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pilot_s: Option<f64>,
 }
 
 /// First line of every raw results file.

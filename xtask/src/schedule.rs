@@ -1,0 +1,398 @@
+//! The scheduler of `cargo xtask bench --budget`: runs the [`crate::planner`]'s plan in
+//! rounds of batches, in a seeded shuffled round-robin order, and re-plans after every round.
+//!
+//! Why rounds and a shuffle: noise on a shared machine is correlated in time (a neighbour's
+//! build lasts minutes). Running one cell after another would put a slow spell on one
+//! interpreter only, and it would not cancel in the ratios. Every round visits every open cell
+//! once, in an order drawn from the run's seed and the round number, so a slow spell hits the
+//! interpreters alike. The raw file keeps the records in the order they ran, and the run's
+//! metadata keeps the seed.
+//!
+//! Time: the budget covers the whole run from the moment the plan starts. A batch is started
+//! only when its predicted cost still fits; the predictions come from the pilot and then from
+//! the measured batches (container start included).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use indicatif::ProgressBar;
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+use whichpy_wire::{
+    CellKey, CellSpec, ExecRecord, InterpSpec, Outcome, RunMeta, WorkloadKind, WorkloadMeta,
+};
+
+use crate::backend::Backend;
+use crate::catalogue::Interpreter;
+use crate::planner::{self, CellModel, Pilot, Shape};
+
+/// Rounds after the pilot over which a deficit is spread (later rounds take what is left).
+pub const ROUNDS: u32 = 4;
+
+/// One cell of a planned run.
+struct Cell {
+    interp: Interpreter,
+    workload: WorkloadMeta,
+    key: CellKey,
+    /// Process-level metric of every successful process execution (steady mean or wall).
+    metrics: Vec<f64>,
+    /// Wall times of the successful non-pilot process executions, ns.
+    walls: Vec<f64>,
+    next_process: u32,
+    pilot: Option<Pilot>,
+    shape: Option<Shape>,
+    closed: Option<String>,
+}
+
+impl Cell {
+    fn kind(&self) -> WorkloadKind {
+        self.workload.kind
+    }
+    fn hw(&self) -> Option<f64> {
+        whichpy_stats::relative_half_width(&self.metrics)
+    }
+    fn cv(&self) -> Option<f64> {
+        let m = whichpy_stats::describe::mean(&self.metrics);
+        whichpy_stats::describe::std_dev(&self.metrics).map(|s| s / m.abs())
+    }
+    /// Machine time of one more process execution, seconds.
+    fn cost_s(&self) -> f64 {
+        if !self.walls.is_empty() {
+            return whichpy_stats::describe::mean(&self.walls) / 1e9;
+        }
+        match (&self.pilot, self.shape) {
+            (Some(p), Some(s)) => planner::process_cost_ns(p, s) / 1e9,
+            _ => 1.0,
+        }
+    }
+}
+
+/// What a planned run did, for the closing lines.
+pub struct Report {
+    pub written: u64,
+    pub failures: u64,
+    pub infra_errors: Vec<String>,
+    pub rounds: u32,
+}
+
+/// Run a planned run. `prior` holds the records of a resumed run; `write` appends one record
+/// to the raw file (and is the only way records leave this function).
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    backend: &mut dyn Backend,
+    meta: &RunMeta,
+    cells: Vec<(Interpreter, WorkloadMeta)>,
+    prior: &[ExecRecord],
+    write: &mut dyn FnMut(&ExecRecord) -> anyhow::Result<()>,
+    cancel: &AtomicBool,
+    pb: &ProgressBar,
+) -> anyhow::Result<Report> {
+    let start = Instant::now();
+    let budget = meta.params.budget_s.unwrap_or(900.0);
+    // A resumed run has spent about the wall time of what it recorded (plus container starts).
+    let spent_before: f64 = prior.iter().map(|r| r.wall_ns as f64 / 1e9).sum::<f64>() * 1.1;
+    let seed = meta.params.seed.unwrap_or(0);
+    let pilot_s = meta.params.pilot_s.unwrap_or(planner::PILOT_SECONDS);
+    let stop_at = meta.params.target_ci.unwrap_or(0.01);
+    let (harness, workloads_dir) = backend.runner_paths();
+
+    let mut cells: Vec<Cell> = cells
+        .into_iter()
+        .map(|(interp, workload)| {
+            let key = CellKey {
+                interp: interp.id.clone(),
+                workload: workload.name.clone(),
+                size: meta.params.size,
+            };
+            Cell {
+                interp,
+                workload,
+                key,
+                metrics: Vec::new(),
+                walls: Vec::new(),
+                next_process: 0,
+                pilot: None,
+                shape: None,
+                closed: None,
+            }
+        })
+        .collect();
+    let index: BTreeMap<CellKey, usize> = cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.key.clone(), i))
+        .collect();
+    let mut report = Report {
+        written: 0,
+        failures: 0,
+        infra_errors: Vec::new(),
+        rounds: 0,
+    };
+    // Resumed records count as if they had just run.
+    for r in prior {
+        if let Some(&i) = index.get(&r.key()) {
+            absorb(&mut cells[i], r);
+        }
+    }
+    for c in cells.iter_mut() {
+        fix_shape(c, 0.03);
+    }
+
+    let elapsed = |start: &Instant| spent_before + start.elapsed().as_secs_f64();
+    pb.set_length(budget.ceil() as u64);
+    let tick = |pb: &ProgressBar, start: &Instant| {
+        pb.set_position(elapsed(start).min(budget) as u64);
+    };
+    // Container (or runner) start, per batch, seconds: measured as batches run.
+    let mut overheads: Vec<f64> = Vec::new();
+    let overhead = |o: &[f64]| {
+        if o.is_empty() {
+            0.5
+        } else {
+            whichpy_stats::describe::median(o)
+        }
+    };
+
+    let mut round = 0u32;
+    loop {
+        if cancel.load(Ordering::SeqCst) {
+            break;
+        }
+        // Who runs this round, and how many.
+        let mut batches: Vec<(usize, u32)> = Vec::new();
+        let pilots: Vec<usize> = (0..cells.len())
+            .filter(|&i| cells[i].closed.is_none() && cells[i].next_process == 0)
+            .collect();
+        let phase;
+        if !pilots.is_empty() {
+            phase = "pilot".to_owned();
+            for i in pilots {
+                let n = match cells[i].kind() {
+                    WorkloadKind::Startup => planner::PILOT_STARTUP_PROCESSES,
+                    WorkloadKind::Iterations => 1,
+                };
+                batches.push((i, n));
+            }
+        } else {
+            round += 1;
+            phase = format!("round {round}");
+            let remaining = budget - elapsed(&start);
+            let open: Vec<usize> = (0..cells.len())
+                .filter(|&i| cells[i].closed.is_none())
+                .collect();
+            if open.is_empty() {
+                break;
+            }
+            let worst = open
+                .iter()
+                .map(|&i| cells[i].hw().unwrap_or(f64::INFINITY))
+                .fold(0.0, f64::max);
+            if worst <= stop_at {
+                say(
+                    pb,
+                    format!("every cell is within ±{:.1}%: done", stop_at * 100.0),
+                );
+                break;
+            }
+            let rounds_left = ROUNDS.saturating_sub(round - 1).max(1);
+            let reserve = overhead(&overheads) * open.len() as f64 * rounds_left as f64;
+            let models: Vec<CellModel> = cells
+                .iter()
+                .map(|c| CellModel {
+                    kind: c.kind(),
+                    have: c.metrics.len() as u32,
+                    cv: c.cv(),
+                    cost_s: c.cost_s(),
+                    open: c.closed.is_none(),
+                })
+                .collect();
+            let (targets, h) = planner::allocate(&models, (remaining - reserve).max(0.0));
+            let sizes = planner::round_sizes(&models, &targets, rounds_left);
+            for (i, &n) in sizes.iter().enumerate() {
+                if n > 0 {
+                    batches.push((i, n));
+                }
+            }
+            if batches.is_empty() {
+                break;
+            }
+            say(
+                pb,
+                format!(
+                    "[{:>4.0}s/{budget:.0}s] {phase}: {} cells, {} process executions, aiming at ±{:.2}%",
+                    elapsed(&start),
+                    batches.len(),
+                    batches.iter().map(|b| b.1).sum::<u32>(),
+                    h * 100.0
+                ),
+            );
+        }
+        // The seeded shuffled order of this round (Fisher–Yates on a ChaCha stream).
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (round as u64).wrapping_mul(0x9E37_79B9));
+        for k in (1..batches.len()).rev() {
+            let j = (rng.next_u64() % (k as u64 + 1)) as usize;
+            batches.swap(k, j);
+        }
+        let mut ran_any = false;
+        for (i, mut n) in batches {
+            if cancel.load(Ordering::SeqCst) {
+                break;
+            }
+            let c = &cells[i];
+            let remaining = budget - elapsed(&start);
+            let unit = c.cost_s();
+            let fits = ((remaining - overhead(&overheads)) / unit).floor();
+            if c.next_process > 0 && fits < n as f64 {
+                n = fits.max(0.0) as u32;
+            }
+            if n == 0 {
+                continue;
+            }
+            let pilot = c.next_process == 0;
+            let shape = c.shape.unwrap_or(Shape {
+                iterations: planner::PILOT_MAX_ITERATIONS,
+                loops: 1,
+            });
+            let spec = CellSpec {
+                interp: InterpSpec {
+                    id: c.interp.id.clone(),
+                    family: c.interp.family,
+                    executable: c.interp.executable.clone(),
+                    flags: c.interp.flags.clone(),
+                },
+                workload: c.workload.clone(),
+                size: meta.params.size,
+                processes: n,
+                first_process: c.next_process,
+                iterations: if pilot {
+                    planner::PILOT_MAX_ITERATIONS
+                } else {
+                    shape.iterations
+                },
+                loops: if pilot { 1 } else { shape.loops },
+                pilot_s: (pilot && c.kind() == WorkloadKind::Iterations).then_some(pilot_s),
+                timeout_s: meta.params.timeout_s,
+                harness: harness.clone(),
+                workloads_dir: workloads_dir.clone(),
+            };
+            pb.set_message(format!("{phase} {}", c.key));
+            let batch_start = Instant::now();
+            let mut walls = 0.0;
+            let mut got = Vec::new();
+            let interp = cells[i].interp.clone();
+            let result = backend.run_cell(&interp, &spec, cancel, &mut |rec| {
+                write(&rec)?;
+                walls += rec.wall_ns as f64 / 1e9;
+                got.push(rec);
+                Ok(())
+            });
+            let batch_s = batch_start.elapsed().as_secs_f64();
+            overheads.push((batch_s - walls).max(0.0));
+            ran_any = true;
+            let cell = &mut cells[i];
+            let before = cell.metrics.len();
+            for rec in &got {
+                report.written += 1;
+                match &rec.outcome {
+                    Outcome::Ok | Outcome::Unsupported { .. } => {}
+                    _ => {
+                        report.failures += 1;
+                        say(pb, crate::bench::describe_failure(rec));
+                    }
+                }
+                absorb(cell, rec);
+            }
+            if pilot {
+                fix_shape(cell, 0.03);
+                if let (Some(s), Some(p)) = (cell.shape, &cell.pilot) {
+                    say(
+                        pb,
+                        format!(
+                            "  pilot {}: {} iterations × {} loops per process (warm-up {} calls{}), ~{:.2} s a process",
+                            cell.key,
+                            s.iterations,
+                            s.loops,
+                            p.warmup_calls,
+                            if p.steady { "" } else { ", no steady state in the pilot" },
+                            planner::process_cost_ns(p, s) / 1e9
+                        ),
+                    );
+                }
+            } else if !pb.is_hidden() || !got.is_empty() {
+                let hw = cell
+                    .hw()
+                    .map_or("no interval".to_owned(), |h| format!("±{:.2}%", h * 100.0));
+                if pb.is_hidden() {
+                    eprintln!(
+                        "[{:>4.0}s/{budget:.0}s] {}: +{} → {} processes, {hw}",
+                        elapsed(&start),
+                        cell.key,
+                        got.len(),
+                        cell.metrics.len()
+                    );
+                }
+            }
+            if let Err(e) = result {
+                if cancel.load(Ordering::SeqCst) {
+                    break;
+                }
+                say(pb, format!("error in {}: {e:#}", cell.key));
+                report.infra_errors.push(cell.key.to_string());
+                cell.closed = Some(format!("{e:#}"));
+            } else if cell.metrics.len() == before && cell.closed.is_none() {
+                cell.closed = Some("no successful process execution in its last batch".into());
+            }
+            tick(pb, &start);
+        }
+        if !ran_any && round > 0 {
+            break;
+        }
+    }
+    report.rounds = round;
+    Ok(report)
+}
+
+/// Take one record into a cell's state.
+fn absorb(cell: &mut Cell, rec: &ExecRecord) {
+    cell.next_process = cell.next_process.max(rec.process.saturating_add(1));
+    match &rec.outcome {
+        Outcome::Unsupported { reason } => cell.closed = Some(reason.clone()),
+        Outcome::Ok => {
+            if let Some(m) = crate::bench::adaptive_metric(rec) {
+                cell.metrics.push(m);
+            }
+            if cell.pilot.is_none() && cell.workload.kind == WorkloadKind::Iterations {
+                cell.pilot = planner::pilot_of(rec);
+            } else {
+                cell.walls.push(rec.wall_ns as f64);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Fix a cell's iterations and loops once its pilot is in.
+fn fix_shape(cell: &mut Cell, cv_between: f64) {
+    if cell.shape.is_some() {
+        return;
+    }
+    cell.shape = match cell.workload.kind {
+        WorkloadKind::Startup => Some(Shape {
+            iterations: 0,
+            loops: 1,
+        }),
+        WorkloadKind::Iterations => cell
+            .pilot
+            .as_ref()
+            .map(|p| planner::choose_iterations(p, cv_between)),
+    };
+}
+
+fn say(pb: &ProgressBar, msg: impl AsRef<str>) {
+    if pb.is_hidden() {
+        eprintln!("{}", msg.as_ref());
+    } else {
+        pb.println(msg);
+    }
+}
