@@ -11,7 +11,7 @@ META = {
     "description": "Write n fixed-width records to a file in /tmp, read them back, seek to records, append.",
     "sizes": {
         "quick": {"n": 2000, "checksum": "2000,2166434687928,64000,2000,2959902,1999,64000,70400"},
-        "default": {"n": 30000, "checksum": "30000,32233566638673,960000,30000,464577566,29999,960000,1056000"},
+        "default": {"n": 3000, "checksum": "3000,3252082691532,96000,3000,5919413,2999,96000,105600"},
     },
 }
 

@@ -12,7 +12,7 @@ META = {
     "description": "SHA-256 a 64 KiB buffer n times in a chain with hashlib, then 20n short messages.",
     "sizes": {
         "quick": {"n": 200, "checksum": "df4fd3bbc65300510fc318fa06c2ccaa9bca3a2eef70efed002ca038312470c8:dd41a929724494d625d84db7c6abe6684e047e425766cf9d2683d5314d2e4547"},
-        "default": {"n": 4000, "checksum": "9e1c2b8eb1084f7edff3768bcae184bf498b26bde969ec7e34b0bdb3892831ab:d63ea4dc20a6ff44a9afec5265f83b1b6f18bd24cd89d2cd16d7962f2aa5f52d"},
+        "default": {"n": 300, "checksum": "3af5847c9c0c5db177d79b72ccd96ef1581f7c6fd2d2e068e5f4c1123d874ab2:b5dcce367efab6ee0a61d4453a477d58c505abf99edface0544d7ea31b186fac"},
     },
 }
 

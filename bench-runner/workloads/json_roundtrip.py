@@ -11,7 +11,7 @@ META = {
     "description": "Round-trip documents of 100 nested records through json.dumps and json.loads, n records in all.",
     "sizes": {
         "quick": {"n": 1000, "checksum": "157200,178540,577640,True"},
-        "default": {"n": 20000, "checksum": "3144000,3570800,11552800,True"},
+        "default": {"n": 1500, "checksum": "235800,267810,866460,True"},
     },
 }
 

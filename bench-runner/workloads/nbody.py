@@ -11,7 +11,7 @@ META = {
     "description": "Simulate the orbits of the Sun and the four giant planets for n time steps.",
     "sizes": {
         "quick": {"n": 2000, "checksum": "-169075164,-169071607"},
-        "default": {"n": 40000, "checksum": "-169075164,-169052405"},
+        "default": {"n": 3000, "checksum": "-169075164,-169042558"},
     },
 }
 

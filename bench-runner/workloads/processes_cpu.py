@@ -13,7 +13,7 @@ META = {
     "description": "Split n units of CPU-bound integer work over 2 forked processes and collect the results.",
     "sizes": {
         "quick": {"n": 2000, "checksum": "16372304,16404077"},
-        "default": {"n": 30000, "checksum": "245777420,245762512"},
+        "default": {"n": 3000, "checksum": "24583139,24565262"},
     },
     "unsupported": {
         "micropython": "MicroPython has no multiprocessing module and its os module has no fork, pipe or waitpid.",

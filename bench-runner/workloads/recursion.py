@@ -9,7 +9,7 @@ META = {
     "description": "Naive Fibonacci, Ackermann(2, k), towers of Hanoi and binary trees, scaled by n.",
     "sizes": {
         "quick": {"n": 18, "checksum": "2584,1536,16383,0/3643/1825/1818/0/3643/3636/1818/0,32764,196608"},
-        "default": {"n": 22, "checksum": "17711,26496,262143,0/58257/29133/29124/0/58257/58248/29124/0,524224,3145728"},
+        "default": {"n": 19, "checksum": "4181,3200,32767,0/3643/7287/7279/0/3643/3636/7279/0,65528,393216"},
     },
 }
 

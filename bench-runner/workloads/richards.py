@@ -11,7 +11,7 @@ META = {
     "description": "Run a Richards-style task scheduler with six tasks passing packets, n idle ticks.",
     "sizes": {
         "quick": {"n": 2000, "checksum": "4576,1829"},
-        "default": {"n": 30000, "checksum": "69876,27949"},
+        "default": {"n": 3000, "checksum": "6910,2763"},
     },
 }
 

@@ -12,8 +12,8 @@ META = {
     "category": "sorting",
     "description": "Sort records by several key functions, and ints and strings, with list.sort and sorted(); n records in rounds of 1000.",
     "sizes": {
-        "quick": {"n": 2000, "checksum": "498049670,500359152,508448126,500231580,16796518,1250810,86"},
-        "default": {"n": 50000, "checksum": "12451241750,12508978800,12711203150,12505789500,419912950,31270250,2150"},
+        "quick": {"n": 1000, "checksum": "249024835,250179576,254224063,250115790,8398259,625405,43"},
+        "default": {"n": 1000, "checksum": "249024835,250179576,254224063,250115790,8398259,625405,43"},
     },
 }
 

@@ -10,7 +10,7 @@ META = {
     "description": "Estimate the spectral norm of an n x n matrix with the power method.",
     "sizes": {
         "quick": {"n": 40, "checksum": "1274167288"},
-        "default": {"n": 170, "checksum": "1274223265"},
+        "default": {"n": 49, "checksum": "1274192053"},
     },
 }
 

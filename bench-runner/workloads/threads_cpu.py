@@ -17,7 +17,7 @@ META = {
     "description": "Split n units of CPU-bound integer work over 2 threads and wait for both.",
     "sizes": {
         "quick": {"n": 2000, "checksum": "16372304,16404077"},
-        "default": {"n": 30000, "checksum": "245777420,245762512"},
+        "default": {"n": 3000, "checksum": "24583139,24565262"},
     },
 }
 
