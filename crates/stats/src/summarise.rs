@@ -323,6 +323,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         .cloned()
         .collect();
 
+    let precision = precision(&cells);
     Summary {
         schema: SUMMARY_SCHEMA,
         analysis: AnalysisParams {
@@ -341,7 +342,43 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         crossovers,
         compatibility,
         warnings,
+        precision,
     }
+}
+
+/// The precision the cells reached (see [`Precision`]).
+fn precision(cells: &[CellSummary]) -> Option<Precision> {
+    let with: Vec<(&CellSummary, f64)> = cells
+        .iter()
+        .filter_map(|c| c.rel_half_width.map(|h| (c, h)))
+        .collect();
+    let (worst, worst_h) = with
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.key.cmp(&a.0.key)))?;
+    let hs: Vec<f64> = with.iter().map(|(_, h)| *h).collect();
+    let no_steady_state = cells
+        .iter()
+        .filter(|c| {
+            c.warmup.as_ref().is_some_and(|w| {
+                let total: u32 = w.counts.values().sum();
+                2 * w.counts[&WarmupClass::NoSteadyState] > total
+            })
+        })
+        .map(|c| c.key.clone())
+        .collect();
+    let procs: Vec<u32> = with.iter().map(|(c, _)| c.processes_ok).collect();
+    Some(Precision {
+        cells: with.len() as u32,
+        median_rel_half_width: median(&hs),
+        worst_rel_half_width: *worst_h,
+        worst_cell: worst.key.clone(),
+        within_2pct: hs.iter().filter(|&&h| h <= 0.02).count() as u32,
+        within_5pct: hs.iter().filter(|&&h| h <= 0.05).count() as u32,
+        no_steady_state,
+        processes: procs.iter().sum(),
+        processes_min: procs.iter().copied().min().unwrap_or(0),
+        processes_max: procs.iter().copied().max().unwrap_or(0),
+    })
 }
 
 fn methods() -> BTreeMap<String, String> {
@@ -500,6 +537,7 @@ fn summarise_cell(
         memory,
         profile: None,
         process_details: Vec::new(),
+        rel_half_width: None,
     };
     if ok.is_empty() {
         return (cell, None, warnings);
@@ -683,6 +721,7 @@ fn summarise_cell(
             }
         }
         if let Some(hw) = relative_half_width(&headline) {
+            cell.rel_half_width = Some(hw);
             if hw > opts.target_ci {
                 warnings.push(warning(
                     Some(key),

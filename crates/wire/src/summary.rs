@@ -51,6 +51,29 @@ pub struct Summary {
     pub compatibility: Vec<CompatEntry>,
     /// Quality warnings, in the spirit of `pyperf check`; each says what to do next.
     pub warnings: Vec<Warning>,
+    /// How precise the figures came out, over the cells that have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
+}
+
+/// The precision a run reached: the relative 95% half-width of each cell's headline figure
+/// (warm time of an iteration cell, wall time of a startup cell).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Precision {
+    /// Cells with an interval.
+    pub cells: u32,
+    pub median_rel_half_width: f64,
+    pub worst_rel_half_width: f64,
+    pub worst_cell: CellKey,
+    pub within_2pct: u32,
+    pub within_5pct: u32,
+    /// Cells whose process executions mostly reached no steady state: their warm figure is
+    /// the last window of a series still changing, and is marked so.
+    pub no_steady_state: Vec<CellKey>,
+    /// Process executions behind the figures, and the range per cell.
+    pub processes: u32,
+    pub processes_min: u32,
+    pub processes_max: u32,
 }
 
 /// The knobs of the analysis, copied so a reader knows how the numbers were made.
@@ -256,8 +279,8 @@ pub struct CellSummary {
     pub first_iteration_ns: Option<Estimate>,
     /// First iteration plus the interpreter's mean startup (the first iteration alone when no
     /// startup cell was measured: `startup_ns` is then `None`). The interval is over process
-    /// executions, with the startup mean as a constant; the cold ratios' bootstrap resamples
-    /// both.
+    /// executions, with the startup mean as a constant; the cold ratios' intervals count the
+    /// startup's own uncertainty too (`whichpy_stats::ratio`).
     pub cold_ns: Option<Estimate>,
     /// Steady-state mean of each process execution.
     pub warm_ns: Option<Estimate>,
@@ -268,6 +291,9 @@ pub struct CellSummary {
     pub profile: Option<IterationProfile>,
     /// Successful process executions, by run then process index.
     pub process_details: Vec<ProcessSummary>,
+    /// Relative 95% half-width of the headline figure (warm time, or wall time for startup).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rel_half_width: Option<f64>,
 }
 
 /// What a ratio compares.

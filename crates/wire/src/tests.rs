@@ -28,6 +28,9 @@ fn meta() -> RunMeta {
             target_ci: None,
             max_processes: None,
             cell_budget_s: None,
+            budget_s: None,
+            seed: None,
+            pilot_s: None,
         },
         interpreters: vec![],
     }
