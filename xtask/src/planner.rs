@@ -40,6 +40,11 @@ pub const MIN_ITERATION_NS: f64 = 1e6;
 pub const MIN_ITERATIONS: u32 = 10;
 /// Most iterations a planned process runs.
 pub const MAX_ITERATIONS: u32 = 3000;
+/// Most iteration time a planned process runs, seconds. A pilot on a busy machine can take a
+/// neighbour's burst for a warm-up; without a cap, one noisy pilot would plan processes many
+/// times longer than the cell needs. A real warm-up longer than this shows as "no steady
+/// state", which the article reports as such.
+pub const MAX_PROCESS_SECONDS: f64 = 1.5;
 /// Fewest process executions a cell ends with (t(4) = 2.78).
 pub const MIN_PROCESSES: u32 = 5;
 /// Most process executions a cell may get (startup cells: ×[`STARTUP_FACTOR`]).
@@ -126,8 +131,14 @@ pub fn choose_iterations(p: &Pilot, cv_between: f64) -> Shape {
         (ratio.ceil() as u32).max(whichpy_stats::warmup::MIN_STEADY_ITERATIONS as u32);
     // The steady state must be long enough for the classifier to accept it: it needs
     // STEADY_WINDOW_FRACTION of the series; plan it at half the series.
+    let by_time = if c_iter > 0.0 {
+        ((MAX_PROCESS_SECONDS * 1e9 / c_iter).floor() as u32).max(MIN_ITERATIONS)
+    } else {
+        MAX_ITERATIONS
+    };
     let iterations = (warm as u32 * 2 + 2)
         .max(warm as u32 + steady_needed)
+        .min(by_time)
         .clamp(MIN_ITERATIONS, MAX_ITERATIONS);
     Shape { iterations, loops }
 }
@@ -307,6 +318,17 @@ mod tests {
         let s = choose_iterations(&p, 0.03);
         assert_eq!(s.loops, 1);
         assert!(s.iterations >= 36, "{s:?}");
+    }
+
+    #[test]
+    fn a_long_apparent_warmup_is_capped_in_time() {
+        // A neighbour's burst in the pilot looks like a warm-up of 900 iterations of 10 ms.
+        let p = pilot(&noisy(&[(900, 13e6), (100, 10e6)]), 20e6);
+        let s = choose_iterations(&p, 0.03);
+        assert!(
+            s.iterations as f64 * 10e6 <= MAX_PROCESS_SECONDS * 1e9 * 1.01,
+            "{s:?}"
+        );
     }
 
     #[test]
