@@ -242,6 +242,7 @@ impl Bench {
                 cell_budget_s: self.target_ci.map(|_| self.cell_budget),
             },
             interpreters,
+            cpus: backend.cpus(),
         })
     }
 }
@@ -425,6 +426,7 @@ fn execute(
             timeout_s: meta.params.timeout_s,
             harness: harness.clone(),
             workloads_dir: workloads_dir.clone(),
+            loops: 1,
         };
         let key = spec.key();
         pb.set_message(key.to_string());

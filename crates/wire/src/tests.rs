@@ -30,6 +30,7 @@ fn meta() -> RunMeta {
             cell_budget_s: None,
         },
         interpreters: vec![],
+        cpus: None,
     }
 }
 
@@ -50,6 +51,8 @@ fn exec(status: Outcome) -> ExecRecord {
         clock: None,
         implementation: None,
         stderr_tail: String::new(),
+        loops: 1,
+        noise: None,
     }
 }
 
