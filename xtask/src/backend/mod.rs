@@ -134,21 +134,6 @@ pub fn read_records(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cell_gets_the_highest_core_when_there_are_two_or_more() {
-        assert_eq!(bench_cpus(&[0, 1]), vec![1]);
-        assert_eq!(bench_cpus(&[0, 2, 5]), vec![5]);
-        assert_eq!(bench_cpus(&[3]), vec![3]);
-        assert_eq!(bench_cpus(&[]), Vec::<usize>::new());
-        assert_eq!(cpuset_list(&[0, 1, 2, 4, 6, 7]), "0-2,4,6-7");
-        assert_eq!(cpuset_list(&[1]), "1");
-    }
-}
-
 /// Open the backend the user asked for. `auto` falls back to native, saying why.
 pub fn connect(
     sh: &xshell::Shell,
@@ -175,5 +160,20 @@ pub fn connect(
                 native(sh)
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_gets_the_highest_core_when_there_are_two_or_more() {
+        assert_eq!(bench_cpus(&[0, 1]), vec![1]);
+        assert_eq!(bench_cpus(&[0, 2, 5]), vec![5]);
+        assert_eq!(bench_cpus(&[3]), vec![3]);
+        assert_eq!(bench_cpus(&[]), Vec::<usize>::new());
+        assert_eq!(cpuset_list(&[0, 1, 2, 4, 6, 7]), "0-2,4,6-7");
+        assert_eq!(cpuset_list(&[1]), "1");
     }
 }
