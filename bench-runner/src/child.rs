@@ -102,7 +102,14 @@ fn set_nonblocking(fd: RawFd) {
     }
 }
 
+/// Tests set this to exercise the path for kernels without `pidfd_open` (before 5.3) or
+/// sandboxes that refuse it.
+pub static NO_PIDFD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn pidfd_open(pid: libc::pid_t) -> Option<OwnedFd> {
+    if NO_PIDFD.load(Ordering::SeqCst) {
+        return None;
+    }
     // SAFETY: pidfd_open(pid, 0) returns a new fd or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
@@ -282,6 +289,13 @@ pub fn spawn_and_wait(launch: &Launch) -> std::io::Result<Finished> {
                 continue;
             }
             return Err(e);
+        }
+        let sig = crate::INTERRUPTED.load(Ordering::SeqCst);
+        if sig != 0 {
+            // Interrupted (see `install_signal_handlers`): the group has had SIGKILL; the
+            // descendants that left it go too, then bench-runner exits as the signal asks.
+            reaper::kill_descendants(launch.marker, pid);
+            std::process::exit(128 + sig);
         }
         if exited.is_none() {
             let ready = !watch_pidfd || fds.last().is_some_and(|p| p.revents != 0);

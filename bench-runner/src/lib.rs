@@ -38,15 +38,24 @@ pub const STDERR_TAIL_BYTES: usize = 2000;
 /// Process group of the interpreter currently running, so a signal handler can kill it.
 pub(crate) static CURRENT_PGID: AtomicI32 = AtomicI32::new(0);
 
+/// The signal that interrupted bench-runner while a child ran (0: none).
+pub(crate) static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+
 /// On SIGINT/SIGTERM, kill the running interpreter's process group and exit. Records already
-/// printed are the caller's; the interrupted process execution is simply not reported.
+/// printed are the caller's; the interrupted process execution is simply not reported. While
+/// a child runs, the handler only kills its group and notes the signal: the wait loop then
+/// kills the rest of its descendants (a `setsid` one too, which no signal to the group
+/// reaches) before it exits, since finding them is not async-signal-safe.
 pub fn install_signal_handlers() {
     extern "C" fn on_signal(sig: libc::c_int) {
         let pgid = CURRENT_PGID.load(Ordering::SeqCst);
         if pgid > 0 {
-            // SAFETY: killpg and _exit are async-signal-safe.
+            INTERRUPTED.store(sig, Ordering::SeqCst);
+            // SAFETY: killpg is async-signal-safe.
             unsafe { libc::killpg(pgid, libc::SIGKILL) };
+            return;
         }
+        // SAFETY: _exit is async-signal-safe.
         unsafe { libc::_exit(128 + sig) };
     }
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {

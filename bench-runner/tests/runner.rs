@@ -483,3 +483,51 @@ fn describe_names_the_workload_and_field_when_meta_lacks_a_checksum() {
     );
     assert!(!err.contains("KeyError"), "{err}");
 }
+
+#[test]
+fn without_a_pidfd_the_wait4_polling_path_measures_and_times_out_alike() {
+    // Process-wide switch: the tests in this binary that run meanwhile take the same path,
+    // which they must survive too.
+    bench_runner::child::NO_PIDFD.store(true, std::sync::atomic::Ordering::SeqCst);
+    let ok = run(&spec(Family::Cpython, "python3", "ok_sum", 1, 3, 60.0));
+    let hang = run(&spec(Family::Cpython, "python3", "hang", 1, 1, 0.5));
+    let escape = run(&spec(Family::Cpython, "python3", "escape", 1, 1, 2.0));
+    bench_runner::child::NO_PIDFD.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(ok[0].outcome, Outcome::Ok, "{}", ok[0].stderr_tail);
+    assert!(ok[0].wall_ns > ok[0].iterations_ns.iter().sum::<u64>());
+    assert_eq!(hang[0].outcome, Outcome::TimedOut { after_s: 0.5 });
+    assert_eq!(escape[0].outcome, Outcome::TimedOut { after_s: 2.0 });
+}
+
+#[test]
+fn sigterm_to_bench_runner_kills_a_setsid_grandchild_too() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("grandchild.pid");
+    let s = spec(Family::Cpython, "python3", "escape", 1, 1, 60.0);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bench-runner"))
+        .args(["cell", &serde_json::to_string(&s).unwrap()])
+        .env("ESCAPE_PIDFILE", &pidfile)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !pidfile.exists() {
+        assert!(start.elapsed().as_secs() < 30, "the fixture never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let grandchild: u32 = std::fs::read_to_string(&pidfile).unwrap().parse().unwrap();
+    // SAFETY: a signal to the child we started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::into_raw(status) >> 8,
+        128 + 15
+    );
+    // Gone, or a zombie (then reaped by whoever inherited it): not sleeping on.
+    let state = std::fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
+    assert!(
+        state.is_empty() || state.contains(") Z "),
+        "the setsid grandchild {grandchild} outlived bench-runner: {state}"
+    );
+}
