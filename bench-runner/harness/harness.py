@@ -4,25 +4,89 @@
 # uses what all three have. bench-runner starts it; people rarely need to.
 #
 #   harness.py WORKLOADS_DIR NAME N ITERATIONS [LOOPS [PILOT_NS]]
-#                                                run NAME: setup(N), then ITERATIONS x run();
-#                                                each timed iteration calls run() LOOPS times;
-#                                                with PILOT_NS, stop once that many ns of
-#                                                iterations have run (at least 20 iterations)
-#   harness.py --identify                        print what this interpreter is
-#   harness.py --describe WORKLOADS_DIR          print the suite (every workload's META) as JSON
+#                                run NAME: setup(N), then ITERATIONS timed iterations, each of
+#                                which calls run(state) LOOPS times (default 1); with PILOT_NS
+#                                (a planner's pilot), stop once that many ns of iterations have
+#                                run, after at least PILOT_MIN_ITERATIONS
+#   harness.py --identify        print what this interpreter is
+#   harness.py --describe WORKLOADS_DIR   print the suite (every workload's META) as JSON
 #
-# Protocol (stdout). Lines that start with "@whichpy " belong to the harness; anything else a
-# workload prints is ignored by bench-runner.
-#   @whichpy impl {"name": ..., "version": ..., "python": ..., "sys_version": ...}
-#   @whichpy clock NAME RESOLUTION_NS
-#   @whichpy iter I NANOSECONDS                   one line per in-process iteration, in order
-#   @whichpy result CHECKSUM                      str() of run()'s return value; printed again
-#                                                 for any iteration whose result differed
-#   @whichpy done
+# Protocol. bench-runner sets WHICHPY_PROTOCOL="FD NONCE" in the environment: the harness
+# writes its lines to file descriptor FD (a pipe only bench-runner reads, fd 3), each one
+# carrying NONCE, a random token bench-runner draws for each process execution. The harness
+# reads the variable before it imports the workload and deletes it from the environment (so
+# neither the workload's os.environ nor its child processes see it), and marks FD not
+# inheritable where the interpreter can. A workload's stdout is not the protocol: what it
+# prints there is not parsed at all (bench-runner keeps only its last bytes), so a fake
+# transcript on fd 1 followed by os._exit(0) records "bad_output" (no protocol), never "ok".
+# On FD, a line that starts with "@whichpy " but carries another nonce is a forgery: the
+# record is "bad_output" (decided so: a workload that writes to our fd is never measured).
+# Without WHICHPY_PROTOCOL (someone running the harness by hand, or --identify) the lines go
+# to stdout without a nonce.
+#   @whichpy NONCE impl {"name": ..., "version": ..., "python": ..., "sys_version": ...}
+#   @whichpy NONCE clock NAME RESOLUTION_NS
+#   @whichpy NONCE iter I NANOSECONDS     one line per timed iteration, in order; the time
+#                                         of the whole block of LOOPS calls (bench-runner
+#                                         divides by LOOPS)
+#   @whichpy NONCE result JSON_STRING     str() of the last call's return value, as a JSON
+#                                         string (so newlines are kept and compared);
+#                                         printed again for any iteration whose result
+#                                         differed from the first
+#   @whichpy NONCE done
 import sys
 import time
 
 PREFIX = "@whichpy"
+PROTOCOL_ENV = "WHICHPY_PROTOCOL"
+
+# Where protocol lines go and the nonce they carry; set by _open_protocol().
+_emit = None
+
+
+def _take_protocol_env():
+    """Read WHICHPY_PROTOCOL and delete it from the environment: ("FD NONCE") or None."""
+    import os
+
+    environ = getattr(os, "environ", None)
+    if environ is not None:  # CPython, PyPy: pop() also unsets it in the C environment
+        return environ.pop(PROTOCOL_ENV, None)
+    value = os.getenv(PROTOCOL_ENV)  # MicroPython: no os.environ
+    if value is not None and hasattr(os, "unsetenv"):
+        os.unsetenv(PROTOCOL_ENV)
+    return value
+
+
+def _open_protocol():
+    """Set _emit: write one protocol line to the protocol fd (or stdout by hand)."""
+    global _emit
+    spec = _take_protocol_env()
+    if not spec:
+        def emit(*words):
+            print(PREFIX, *words)
+
+        _emit = emit
+        return
+    fd_text, nonce = spec.split(" ", 1)
+    fd = int(fd_text)
+    import os
+
+    if hasattr(os, "fdopen"):
+        out = os.fdopen(fd, "w")
+        flush = out.flush
+        if hasattr(os, "set_inheritable"):
+            os.set_inheritable(fd, False)  # a workload's subprocesses do not get it
+    else:
+        # MicroPython: no fdopen, but /dev/fd reopens the pipe. Its files are unbuffered, and
+        # its flush() is fsync(), which a pipe refuses (EINVAL): never call it.
+        out = open("/dev/fd/%d" % fd, "w")
+        flush = None
+
+    def emit(*words):
+        out.write(" ".join([PREFIX, nonce] + [str(w) for w in words]) + "\n")
+        if flush is not None:
+            flush()
+
+    _emit = emit
 
 
 def _ver(v):
@@ -54,7 +118,31 @@ def _json():
 
 
 def identify():
-    print(PREFIX, "impl", _json().dumps(_impl()))
+    if _emit is None:
+        _open_protocol()
+    _emit("impl", _json().dumps(_impl()))
+
+
+def _field(name, value, *path):
+    """value[path[0]][path[1]]..., or an error naming the workload and the missing field."""
+    where = "META"
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            raise SystemExit(
+                "workload %s (%s.py): %s has no %r; every workload's META needs "
+                "category, description and sizes.quick/default with n and checksum"
+                % (name, name, where, key)
+            )
+        value = value[key]
+        where = "%s[%r]" % (where, key)
+    return value
+
+
+def _size(name, meta, size):
+    return {
+        "n": _field(name, meta, "sizes", size, "n"),
+        "checksum": str(_field(name, meta, "sizes", size, "checksum")),
+    }
 
 
 def describe(workloads_dir):
@@ -67,15 +155,15 @@ def describe(workloads_dir):
         mod = __import__(name)
         meta = getattr(mod, "META", None)
         if meta is None:
-            raise SystemExit("%s.py has no META dict" % name)
+            raise SystemExit("workload %s (%s.py) has no META dict" % (name, name))
         entry = {
             "name": name,
-            "category": meta["category"],
-            "description": meta["description"],
+            "category": _field(name, meta, "category"),
+            "description": _field(name, meta, "description"),
             "kind": meta.get("kind", "iterations"),
             "sizes": {
-                "quick": {"n": meta["sizes"]["quick"]["n"], "checksum": str(meta["sizes"]["quick"]["checksum"])},
-                "default": {"n": meta["sizes"]["default"]["n"], "checksum": str(meta["sizes"]["default"]["checksum"])},
+                "quick": _size(name, meta, "quick"),
+                "default": _size(name, meta, "default"),
             },
             "unsupported": dict(sorted(meta.get("unsupported", {}).items())),
         }
@@ -86,27 +174,36 @@ def describe(workloads_dir):
 PILOT_MIN_ITERATIONS = 20
 
 
-def run(workloads_dir, name, n, iterations, loops=1, pilot_ns=0):
+def run(workloads_dir, name, n, iterations, loops, pilot_ns=0):
+    _open_protocol()
+    emit = _emit
     identify()
     clock_name, resolution, now, ticks_diff = _clock()
-    print(PREFIX, "clock", clock_name, resolution)
+    emit("clock", clock_name, resolution)
+    dumps = _json().dumps
     sys.path.insert(0, workloads_dir)
     mod = __import__(name)
     state = mod.setup(n)
     work = mod.run
     first = None
     others = []
+    calls = range(loops)
     spent = 0
     for i in range(iterations):
-        t0 = now()
-        for _ in range(loops):
+        if loops == 1:
+            t0 = now()
             result = work(state)
-        t1 = now()
+            t1 = now()
+        else:
+            t0 = now()
+            for _ in calls:
+                result = work(state)
+            t1 = now()
         if ticks_diff is None:
             ns = t1 - t0
         else:
             ns = ticks_diff(t1, t0) * 1000
-        print(PREFIX, "iter", i, ns)
+        emit("iter", i, ns)
         spent += ns
         text = str(result)
         if i == 0:
@@ -115,13 +212,16 @@ def run(workloads_dir, name, n, iterations, loops=1, pilot_ns=0):
             others.append(text)
         if pilot_ns and spent >= pilot_ns and i + 1 >= PILOT_MIN_ITERATIONS:
             break
-    print(PREFIX, "result", first)
+    emit("result", dumps(first))
     for text in others:
-        print(PREFIX, "result", text)
+        emit("result", dumps(text))
     teardown = getattr(mod, "teardown", None)
     if teardown is not None:
         teardown(state)
-    print(PREFIX, "done")
+    emit("done")
+
+
+USAGE = "usage: harness.py WORKLOADS_DIR NAME N ITERATIONS [LOOPS [PILOT_NS]] | --identify | --describe WORKLOADS_DIR"
 
 
 def main(argv):
@@ -129,11 +229,14 @@ def main(argv):
         identify()
     elif len(argv) == 3 and argv[1] == "--describe":
         describe(argv[2])
-    elif 5 <= len(argv) <= 7:
-        extra = [int(a) for a in argv[5:]]
-        run(argv[1], argv[2], int(argv[3]), int(argv[4]), *extra)
+    elif len(argv) in (5, 6, 7):
+        loops = int(argv[5]) if len(argv) >= 6 else 1
+        if loops < 1:
+            raise SystemExit("LOOPS must be at least 1, got %d" % loops)
+        pilot_ns = int(argv[6]) if len(argv) == 7 else 0
+        run(argv[1], argv[2], int(argv[3]), int(argv[4]), loops, pilot_ns)
     else:
-        print("usage: harness.py WORKLOADS_DIR NAME N ITERATIONS [LOOPS [PILOT_NS]] | --identify | --describe WORKLOADS_DIR")
+        print(USAGE)
         sys.exit(2)
 
 

@@ -4,39 +4,58 @@
 //! the timing, so that the cost of starting a container never enters a figure. For each process
 //! execution it:
 //! 1. spawns the interpreter in a process group of its own (the harness for iteration cells,
-//!    `-c pass` for startup cells);
-//! 2. takes wall time from a monotonic clock, and user/system CPU and peak RSS from `wait4`;
-//! 3. kills the whole process group when the timeout expires;
-//! 4. parses the harness protocol (see `harness.py`) and checks the checksum;
-//! 5. emits one [`ExecRecord`], whatever happened: a failure is a result, never dropped.
+//!    `-c pass` for startup cells), with the harness protocol on a pipe of its own and a
+//!    fresh nonce ([`protocol`]);
+//! 2. waits for it from one thread ([`child`]): wall time from a monotonic clock, user/system
+//!    CPU and peak RSS from `wait4`, all output read against the deadline, bounded in memory;
+//! 3. at the timeout kills the process group and every descendant, `setsid` ones included
+//!    ([`reaper`]: bench-runner is a child subreaper);
+//! 4. parses the protocol and checks the whole checksum;
+//! 5. records what else the machine did meanwhile ([`noise`]);
+//! 6. emits one [`ExecRecord`], whatever happened: a failure is a result, never dropped.
 
-use std::io::{BufRead, BufReader, Read};
-use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::time::Duration;
 
 use whichpy_wire::{CellSpec, ExecRecord, ImplInfo, Outcome, WorkloadKind, SCHEMA};
 
+pub mod child;
+pub mod noise;
 mod oom;
 pub mod protocol;
+pub mod reaper;
+
+/// The most bytes a workload may write to its stdout; beyond it the record is `bad_output`
+/// (bench-runner keeps only the last [`child::STDOUT_TAIL_BYTES`] of it in any case).
+pub const STDOUT_MAX_BYTES: u64 = 16 << 20;
+/// Protocol lines allowed beyond one per iteration (impl, clock, results, done).
+pub const PROTOCOL_SPARE_LINES: usize = 100;
 
 /// How much of stderr a record keeps.
 pub const STDERR_TAIL_BYTES: usize = 2000;
 
 /// Process group of the interpreter currently running, so a signal handler can kill it.
-static CURRENT_PGID: AtomicI32 = AtomicI32::new(0);
+pub(crate) static CURRENT_PGID: AtomicI32 = AtomicI32::new(0);
+
+/// The signal that interrupted bench-runner while a child ran (0: none).
+pub(crate) static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
 
 /// On SIGINT/SIGTERM, kill the running interpreter's process group and exit. Records already
-/// printed are the caller's; the interrupted process execution is simply not reported.
+/// printed are the caller's; the interrupted process execution is simply not reported. While
+/// a child runs, the handler only kills its group and notes the signal: the wait loop then
+/// kills the rest of its descendants (a `setsid` one too, which no signal to the group
+/// reaches) before it exits, since finding them is not async-signal-safe.
 pub fn install_signal_handlers() {
     extern "C" fn on_signal(sig: libc::c_int) {
         let pgid = CURRENT_PGID.load(Ordering::SeqCst);
         if pgid > 0 {
-            // SAFETY: killpg and _exit are async-signal-safe.
+            INTERRUPTED.store(sig, Ordering::SeqCst);
+            // SAFETY: killpg is async-signal-safe.
             unsafe { libc::killpg(pgid, libc::SIGKILL) };
+            return;
         }
+        // SAFETY: _exit is async-signal-safe.
         unsafe { libc::_exit(128 + sig) };
     }
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
@@ -83,6 +102,8 @@ fn blank_record(spec: &CellSpec, process: u32, outcome: Outcome) -> ExecRecord {
         clock: None,
         implementation: None,
         stderr_tail: String::new(),
+        loops: spec.loops.max(1),
+        noise: None,
     }
 }
 
@@ -110,22 +131,42 @@ pub fn command_line(spec: &CellSpec) -> Vec<String> {
     argv
 }
 
-/// Result of running a child to completion.
-struct Finished {
-    status: libc::c_int,
-    rusage: libc::rusage,
-    wall: Duration,
-    timed_out: bool,
-    stdout: String,
-    stderr: Vec<u8>,
+/// A fresh random token (hex) for one process execution's protocol lines.
+fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    // SAFETY: getrandom fills the buffer we own.
+    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if n != bytes.len() as isize {
+        // No getrandom: the time and pid still differ per execution.
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes = (t ^ ((std::process::id() as u128) << 64)).to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Run one process execution and turn what happened into a record.
 pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
     let argv = command_line(spec);
     let mut rec = blank_record(spec, process, Outcome::Ok);
     let oom_before = oom::kill_count();
-    let fin = match spawn_and_wait(&argv, Duration::from_secs_f64(spec.timeout_s)) {
+    let nonce = nonce();
+    let marker = format!(
+        "{}.{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::SeqCst)
+    );
+    let launch = child::Launch {
+        argv: &argv,
+        timeout: Duration::from_secs_f64(spec.timeout_s),
+        nonce: &nonce,
+        marker: &marker,
+    };
+    let cpu_before = noise::read();
+    let own_before = noise::own_cpu_ns();
+    let fin = match child::spawn_and_wait(&launch) {
         Ok(f) => f,
         Err(e) => {
             rec.outcome = Outcome::SpawnFailed {
@@ -138,14 +179,25 @@ pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
     rec.user_ns = timeval_ns(fin.rusage.ru_utime);
     rec.sys_ns = timeval_ns(fin.rusage.ru_stime);
     rec.max_rss_kib = fin.rusage.ru_maxrss.max(0) as u64;
-    rec.stderr_tail = tail(&fin.stderr, STDERR_TAIL_BYTES);
+    rec.stderr_tail = tail(&fin.stderr.bytes, STDERR_TAIL_BYTES);
+    if fin.stderr.bytes.is_empty() && !fin.stdout.bytes.is_empty() {
+        // MicroPython prints an uncaught exception's traceback to stdout, not stderr.
+        rec.stderr_tail = format!(
+            "(stderr was empty; stdout ends:)\n{}",
+            tail(&fin.stdout.bytes, STDERR_TAIL_BYTES)
+        );
+    }
+    if let (Some(before), Some(after)) = (cpu_before, noise::read()) {
+        let own = noise::own_cpu_ns().saturating_sub(own_before);
+        rec.noise = Some(noise::between(before, after, rec.user_ns + rec.sys_ns, own));
+    }
 
     let expected = &spec.workload.sizes.get(spec.size).checksum;
-    let parsed = protocol::parse(&fin.stdout);
+    let parsed = protocol::parse(&String::from_utf8_lossy(&fin.protocol.bytes), Some(&nonce));
     rec.implementation = parsed.implementation.clone();
     rec.clock = parsed.clock.clone();
     // Iteration times are recorded per call of `run`, whatever the loops.
-    let loops = spec.loops.max(1) as u64;
+    let loops = u64::from(rec.loops.max(1));
     rec.iterations_ns = parsed
         .iterations_ns
         .iter()
@@ -175,16 +227,50 @@ pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
     } else {
         match spec.workload.kind {
             WorkloadKind::Startup => Outcome::Ok,
-            WorkloadKind::Iterations => {
-                judge_output(&parsed, spec.iterations, spec.pilot_s.is_some(), expected)
-            }
+            WorkloadKind::Iterations => judge_output(
+                &parsed,
+                &fin,
+                spec.iterations,
+                spec.pilot_s.is_some(),
+                expected,
+            ),
         }
     };
     rec
 }
 
 /// Check a harness transcript of a process that exited 0.
-fn judge_output(p: &protocol::Transcript, iterations: u32, pilot: bool, expected: &str) -> Outcome {
+fn judge_output(
+    p: &protocol::Transcript,
+    fin: &child::Finished,
+    iterations: u32,
+    pilot: bool,
+    expected: &str,
+) -> Outcome {
+    if fin.stdout.total > STDOUT_MAX_BYTES {
+        return Outcome::BadOutput {
+            reason: format!(
+                "workload wrote {} MiB to stdout (at most {} MiB allowed); bench-runner keeps \
+                 only the harness protocol (on its own pipe) and the last {} bytes of stdout: {}",
+                fin.stdout.total >> 20,
+                STDOUT_MAX_BYTES >> 20,
+                child::STDOUT_TAIL_BYTES,
+                tail(&fin.stdout.bytes, 500).trim_end()
+            ),
+        };
+    }
+    let max_lines = iterations as usize + PROTOCOL_SPARE_LINES;
+    if fin.protocol.overflow || p.lines > max_lines {
+        return Outcome::BadOutput {
+            reason: format!(
+                "the protocol pipe carried {} bytes in {} lines; at most {} bytes and {max_lines} \
+                 lines (iterations + {PROTOCOL_SPARE_LINES}) are read",
+                fin.protocol.total,
+                p.lines,
+                child::PROTOCOL_MAX_BYTES
+            ),
+        };
+    }
     if let Some(reason) = &p.error {
         return Outcome::BadOutput {
             reason: reason.clone(),
@@ -192,7 +278,11 @@ fn judge_output(p: &protocol::Transcript, iterations: u32, pilot: bool, expected
     }
     if p.implementation.is_none() {
         return Outcome::BadOutput {
-            reason: "no `@whichpy impl` line".into(),
+            reason: format!(
+                "no `@whichpy impl` line on the protocol pipe (the harness did not start, or \
+                 the process exited before it wrote anything); stdout ends: {:?}",
+                tail(&fin.stdout.bytes, 300)
+            ),
         };
     }
     // A pilot stops on time: any count from the minimum up to `iterations`.
@@ -227,7 +317,7 @@ fn judge_output(p: &protocol::Transcript, iterations: u32, pilot: bool, expected
     }
 }
 
-fn timeval_ns(tv: libc::timeval) -> u64 {
+pub(crate) fn timeval_ns(tv: libc::timeval) -> u64 {
     (tv.tv_sec as u64) * 1_000_000_000 + (tv.tv_usec as u64) * 1_000
 }
 
@@ -243,94 +333,6 @@ pub fn tail(bytes: &[u8], max: usize) -> String {
     String::from_utf8_lossy(slice).into_owned()
 }
 
-fn spawn_and_wait(argv: &[String], timeout: Duration) -> std::io::Result<Finished> {
-    let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Reproducible hashing; no .pyc written next to the workloads (read-only in images).
-        .env("PYTHONHASHSEED", "0")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .process_group(0);
-    let start = Instant::now();
-    let mut child = cmd.spawn()?;
-    let pid = child.id() as libc::pid_t;
-    CURRENT_PGID.store(pid, Ordering::SeqCst);
-
-    let mut out = child.stdout.take().expect("piped");
-    let mut err = child.stderr.take().expect("piped");
-    let out_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = BufReader::new(&mut out).read_to_end(&mut s);
-        String::from_utf8_lossy(&s).into_owned()
-    });
-    let err_reader = std::thread::spawn(move || {
-        // Keep only a bounded tail of stderr, however much a workload writes.
-        let mut keep: Vec<u8> = Vec::new();
-        let mut r = BufReader::new(&mut err);
-        loop {
-            let buf = match r.fill_buf() {
-                Ok([]) | Err(_) => break,
-                Ok(b) => b,
-            };
-            keep.extend_from_slice(buf);
-            let n = buf.len();
-            r.consume(n);
-            if keep.len() > 4 * STDERR_TAIL_BYTES {
-                keep.drain(..keep.len() - STDERR_TAIL_BYTES);
-            }
-        }
-        keep
-    });
-
-    let timed_out = std::sync::Arc::new(AtomicBool::new(false));
-    let (done_tx, done_rx) = mpsc::channel::<()>();
-    let killer = {
-        let timed_out = timed_out.clone();
-        std::thread::spawn(move || {
-            if let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(timeout) {
-                timed_out.store(true, Ordering::SeqCst);
-                // SAFETY: plain syscall on a process group we created.
-                unsafe { libc::killpg(pid, libc::SIGKILL) };
-            }
-        })
-    };
-
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain old data.
-    let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: waiting for our own child; status and rusage are valid out-pointers.
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut rusage) };
-        if r == pid {
-            break;
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(e);
-        }
-    }
-    let wall = start.elapsed();
-    let _ = done_tx.send(());
-    let _ = killer.join();
-    // Anything the workload left behind in its group (daemon threads' helpers, orphans) goes too.
-    unsafe { libc::killpg(pid, libc::SIGKILL) };
-    CURRENT_PGID.store(0, Ordering::SeqCst);
-    // The child is reaped by wait4 already; tell std not to wait again.
-    std::mem::forget(child);
-    let stdout = out_reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
-    Ok(Finished {
-        status,
-        rusage,
-        wall,
-        timed_out: timed_out.load(Ordering::SeqCst),
-        stdout,
-        stderr,
-    })
-}
-
 /// Ask an interpreter what it is, through the harness's `--identify`.
 pub fn identify(
     executable: &str,
@@ -341,6 +343,7 @@ pub fn identify(
         .args(flags)
         .arg(harness)
         .arg("--identify")
+        .env_remove(protocol::PROTOCOL_ENV)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| anyhow::anyhow!("cannot start {executable}: {e}"))?;
@@ -352,7 +355,7 @@ pub fn identify(
         );
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    protocol::parse(&text).implementation.ok_or_else(|| {
+    protocol::parse(&text, None).implementation.ok_or_else(|| {
         anyhow::anyhow!(
             "{executable} printed no `@whichpy impl` line: {}",
             text.trim()

@@ -17,7 +17,8 @@ use whichpy_wire::{to_jsonl, CellSpec, RawLine};
     about,
     long_about = "Measures one benchmark cell (interpreter × workload × size).\n\n\
 It spawns each interpreter process itself, takes wall time from a monotonic clock and CPU time \
-and peak RSS from wait4, kills the process group at the timeout, checks the checksum, and \
+and peak RSS from wait4, kills the process group and every descendant at the timeout, reads \
+the harness protocol from a pipe of its own, checks the checksum, and \
 prints one JSON record per process execution on stdout as soon as it finishes. Failed \
 executions are printed too, with their stderr tail."
 )]
@@ -58,6 +59,9 @@ fn main() -> anyhow::Result<()> {
             let spec: CellSpec = serde_json::from_str(&text)
                 .context("the cell spec is not valid JSON for this bench-runner version")?;
             bench_runner::install_signal_handlers();
+            // Every child of this process is a process execution's, or an orphan of one.
+            bench_runner::reaper::set_owns_all_children(true);
+            bench_runner::reaper::become_subreaper();
             let cancel = AtomicBool::new(false);
             let stdout = std::io::stdout();
             bench_runner::run_cell(&spec, &cancel, |rec| {

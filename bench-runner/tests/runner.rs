@@ -147,7 +147,15 @@ fn harness_runs_on_every_available_interpreter() {
                 "perf_counter_ns"
             };
             assert_eq!(clock.name, expected_clock);
+            assert!(r.noise.is_some(), "{family}: /proc/stat is readable here");
         }
+        // LOOPS calls per timed iteration, on every interpreter (the protocol pipe and the
+        // nonce too: an `ok` record needs both).
+        let mut s = spec(family, &exe, "ok_sum", 1, 2, 60.0);
+        s.loops = 3;
+        let r = &run(&s)[0];
+        assert_eq!(r.outcome, Outcome::Ok, "{family}: {}", r.stderr_tail);
+        assert_eq!((r.loops, r.iterations_ns.len()), (3, 2), "{family}");
     }
 }
 
@@ -301,4 +309,226 @@ fn startup_cell_times_whole_processes_of_an_empty_program() {
             r.wall_ns
         );
     }
+}
+
+/// Run the bench-runner binary on a spec, as xtask does: its records, and the peak RSS of it
+/// and its descendants (`wait4`).
+fn run_binary(spec: &CellSpec) -> (Vec<ExecRecord>, u64, std::time::Duration) {
+    use std::process::{Command, Stdio};
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bench-runner"))
+        .args(["cell", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("bench-runner starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(spec).unwrap().as_bytes())
+        .unwrap();
+    let out = std::io::read_to_string(child.stdout.take().unwrap()).unwrap();
+    let mut status = 0;
+    // SAFETY: rusage is plain data; waiting for our own child.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut ru) }, pid);
+    std::mem::forget(child);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "status {status}"
+    );
+    let recs = out
+        .lines()
+        .map(|l| match serde_json::from_str(l).expect("an exec line") {
+            whichpy_wire::RawLine::Exec(r) => r,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    (recs, ru.ru_maxrss as u64, start.elapsed())
+}
+
+#[test]
+fn a_setsid_grandchild_holding_stdout_is_killed_at_the_timeout_and_recorded_timed_out() {
+    // Before: bench-runner waited for the pipes' EOF, so the cell took the grandchild's 90 s
+    // (forever, had it slept forever), and the record said `ok` with a wall time of 0.06 s.
+    let s = spec(Family::Cpython, "python3", "escape", 1, 1, 3.0);
+    let start = std::time::Instant::now();
+    let recs = run(&s);
+    assert_eq!(recs[0].outcome, Outcome::TimedOut { after_s: 3.0 });
+    assert!(
+        start.elapsed().as_secs_f64() < 30.0,
+        "the cell did not wait for the grandchild: {:?}",
+        start.elapsed()
+    );
+    // The binary, which owns all its children, does the same.
+    let (recs, _, took) = run_binary(&s);
+    assert_eq!(recs[0].outcome, Outcome::TimedOut { after_s: 3.0 });
+    assert!(took.as_secs_f64() < 30.0, "{took:?}");
+}
+
+#[test]
+fn a_grandchild_that_closes_the_pipes_and_lingers_is_killed_when_its_parent_exits() {
+    let recs = run(&spec(Family::Cpython, "python3", "linger", 1, 1, 60.0));
+    let r = &recs[0];
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.stderr_tail);
+    let pid: u32 = r
+        .stderr_tail
+        .trim()
+        .strip_prefix("linger pid ")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{}", r.stderr_tail));
+    // Killed and reaped: no such process (or, if it was not ours to reap, a zombie).
+    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    assert!(
+        state.is_empty() || state.contains(") Z "),
+        "pid {pid} lives on: {state}"
+    );
+}
+
+#[test]
+fn a_workload_that_writes_1_gib_to_stdout_is_bad_output_and_bench_runner_stays_small() {
+    // Before: bench-runner kept all of stdout (1.4 GiB got it OOM-killed, 0 records).
+    let (recs, max_rss_kib, _) =
+        run_binary(&spec(Family::Cpython, "python3", "chatty", 1, 1, 120.0));
+    match &recs[0].outcome {
+        Outcome::BadOutput { reason } => {
+            assert!(reason.contains("wrote 1024 MiB to stdout"), "{reason}");
+            assert!(reason.contains("chatty workload output"), "{reason}");
+        }
+        o => panic!("expected bad output, got {o:?}"),
+    }
+    assert!(
+        max_rss_kib < 64 * 1024,
+        "bench-runner (or its child) peaked at {max_rss_kib} KiB"
+    );
+}
+
+#[test]
+fn a_fake_transcript_on_stdout_is_not_ok() {
+    let recs = run(&spec(
+        Family::Cpython,
+        "python3",
+        "forge_stdout",
+        1,
+        2,
+        60.0,
+    ));
+    match &recs[0].outcome {
+        Outcome::BadOutput { reason } => {
+            assert!(reason.contains("expected 2 iteration"), "{reason}")
+        }
+        o => panic!("a forged transcript was accepted: {o:?}"),
+    }
+}
+
+#[test]
+fn a_fake_transcript_on_the_protocol_pipe_is_bad_output() {
+    let recs = run(&spec(Family::Cpython, "python3", "forge_fd", 1, 2, 60.0));
+    match &recs[0].outcome {
+        Outcome::BadOutput { reason } => assert!(reason.contains("wrong nonce"), "{reason}"),
+        o => panic!("a forged transcript was accepted: {o:?}"),
+    }
+}
+
+#[test]
+fn the_whole_result_is_compared_not_its_first_line() {
+    let recs = run(&spec(Family::Cpython, "python3", "multiline", 1, 1, 60.0));
+    assert_eq!(
+        recs[0].outcome,
+        Outcome::WrongChecksum {
+            expected: "42".into(),
+            got: "42\nand something else".into()
+        }
+    );
+}
+
+#[test]
+fn loops_calls_run_several_times_per_iteration_and_records_the_time_per_call() {
+    let mut s = spec(Family::Cpython, "python3", "sleepy", 1, 1, 60.0);
+    s.loops = 3;
+    let r = &run(&s)[0];
+    // The checksum is the last call's result: the third call returns 3 (the first, 1).
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.stderr_tail);
+    assert_eq!(r.loops, 3);
+    assert_eq!(r.checksum.as_deref(), Some("3"));
+    let per_call = r.iterations_ns[0];
+    assert!(per_call >= 20_000_000, "each call sleeps 20 ms: {per_call}");
+    assert!(
+        per_call * 3 <= r.wall_ns,
+        "iterations_ns is per call (3 calls fit in the wall time): {per_call} × 3 > {}",
+        r.wall_ns
+    );
+}
+
+#[test]
+fn describe_names_the_workload_and_field_when_meta_lacks_a_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("nochk.py"),
+        "META = {'category': 't', 'description': 'd', 'sizes': {'quick': {'n': 1}, 'default': {'n': 1, 'checksum': 1}}}\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(harness())
+        .arg("--describe")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("workload nochk (nochk.py): META['sizes']['quick'] has no 'checksum'"),
+        "{err}"
+    );
+    assert!(!err.contains("KeyError"), "{err}");
+}
+
+#[test]
+fn without_a_pidfd_the_wait4_polling_path_measures_and_times_out_alike() {
+    // Process-wide switch: the tests in this binary that run meanwhile take the same path,
+    // which they must survive too.
+    bench_runner::child::NO_PIDFD.store(true, std::sync::atomic::Ordering::SeqCst);
+    let ok = run(&spec(Family::Cpython, "python3", "ok_sum", 1, 3, 60.0));
+    let hang = run(&spec(Family::Cpython, "python3", "hang", 1, 1, 0.5));
+    let escape = run(&spec(Family::Cpython, "python3", "escape", 1, 1, 2.0));
+    bench_runner::child::NO_PIDFD.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(ok[0].outcome, Outcome::Ok, "{}", ok[0].stderr_tail);
+    assert!(ok[0].wall_ns > ok[0].iterations_ns.iter().sum::<u64>());
+    assert_eq!(hang[0].outcome, Outcome::TimedOut { after_s: 0.5 });
+    assert_eq!(escape[0].outcome, Outcome::TimedOut { after_s: 2.0 });
+}
+
+#[test]
+fn sigterm_to_bench_runner_kills_a_setsid_grandchild_too() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("grandchild.pid");
+    let s = spec(Family::Cpython, "python3", "escape", 1, 1, 60.0);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bench-runner"))
+        .args(["cell", &serde_json::to_string(&s).unwrap()])
+        .env("ESCAPE_PIDFILE", &pidfile)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !pidfile.exists() {
+        assert!(start.elapsed().as_secs() < 30, "the fixture never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let grandchild: u32 = std::fs::read_to_string(&pidfile).unwrap().parse().unwrap();
+    // SAFETY: a signal to the child we started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::into_raw(status) >> 8,
+        128 + 15
+    );
+    // Gone, or a zombie (then reaped by whoever inherited it): not sleeping on.
+    let state = std::fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
+    assert!(
+        state.is_empty() || state.contains(") Z "),
+        "the setsid grandchild {grandchild} outlived bench-runner: {state}"
+    );
 }

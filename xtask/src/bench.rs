@@ -280,6 +280,7 @@ impl Bench {
                 pilot_s: budget.map(|_| crate::planner::PILOT_SECONDS),
             },
             interpreters,
+            cpus: backend.cpus(),
         })
     }
 }

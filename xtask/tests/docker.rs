@@ -62,11 +62,13 @@ fn env(test: &str) -> Option<Env> {
             std::fs::copy(&p, workloads.path().join(p.file_name().unwrap())).unwrap();
         }
     }
-    std::fs::copy(
-        root.join("bench-runner/tests/fixtures/hog.py"),
-        workloads.path().join("hog.py"),
-    )
-    .unwrap();
+    for fixture in ["hog.py", "escape.py"] {
+        std::fs::copy(
+            root.join("bench-runner/tests/fixtures").join(fixture),
+            workloads.path().join(fixture),
+        )
+        .unwrap();
+    }
     let mut inputs = Inputs::for_repo(&root, runner).unwrap();
     inputs.workloads = workloads.path().to_owned();
     let mut config = DockerConfig::new(inputs);
@@ -170,6 +172,12 @@ for path in ["/probe", "/etc/probe", "/opt/whichpy/probe", "/usr/probe"]:
         print("wrote", path)
     except OSError as e:
         print("denied", path, e.errno)
+for path in ["/dev/shm/probe"]:
+    try:
+        open(path, "w").write("x")
+        print("wrote", path)
+    except OSError as e:
+        print("denied", path, e.errno)
 open("/tmp/probe", "w").write("x")
 print("tmp ok", open("/tmp/probe").read())
 print("interfaces", sorted(n for _, n in socket.if_nameindex()))
@@ -217,6 +225,8 @@ fn sandbox_has_no_network_no_writes_outside_tmp_and_no_root() {
         ); // EROFS
     }
     assert!(out.contains("tmp ok x"), "{out}");
+    // Before: the engine's default /dev/shm, a writable 64 MiB tmpfs.
+    assert!(out.contains("denied /dev/shm/probe 30"), "{out}"); // EROFS
     assert!(out.contains("interfaces ['lo']"), "{out}");
     assert!(out.contains("no route 101"), "{out}"); // ENETUNREACH
     assert!(out.contains("CapEff\t0000000000000000"), "{out}");
@@ -412,4 +422,95 @@ fn a_pin_debian_no_longer_serves_names_the_pin_and_the_refresh_command() {
     assert!(msg.contains("micropython=1.25.0+ds-0whichpy-gone"), "{msg}");
     assert!(msg.contains("cargo xtask lock --refresh"), "{msg}");
     assert_nothing_left(env.backend.engine());
+}
+
+#[test]
+fn a_setsid_grandchild_in_a_container_is_timed_out_and_the_cell_does_not_hang() {
+    let Some(mut env) =
+        env("a_setsid_grandchild_in_a_container_is_timed_out_and_the_cell_does_not_hang")
+    else {
+        return;
+    };
+    let cpython = env.cpython.clone();
+    let escape = workload("escape", WorkloadKind::Iterations, 90, "1");
+    let mut spec = spec(&env.backend, &cpython, escape, 1);
+    spec.iterations = 1;
+    spec.timeout_s = 3.0;
+    let start = Instant::now();
+    let mut records: Vec<ExecRecord> = Vec::new();
+    env.backend
+        .run_cell(&cpython, &spec, &AtomicBool::new(false), &mut |r| {
+            records.push(r);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].outcome, Outcome::TimedOut { after_s: 3.0 });
+    // Not a speed goal: the grandchild sleeps 90 s, and the cell did not wait for it.
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_nothing_left(env.backend.engine());
+}
+
+#[test]
+fn a_container_past_its_deadline_is_killed_with_an_error_naming_the_deadline() {
+    let Some(mut env) =
+        env("a_container_past_its_deadline_is_killed_with_an_error_naming_the_deadline")
+    else {
+        return;
+    };
+    let cpython = env.cpython.clone();
+    let image = env.backend.image(&cpython).unwrap();
+    let req = xtask::docker::RunRequest {
+        image: image.name.clone(),
+        cmd: vec!["/bin/sleep".into(), "600".into()],
+        role: "probe".into(),
+        sandbox: env.backend.config_mut().sandbox.clone(),
+        volumes: xtask::docker::usr_volumes(&image),
+        deadline: Some(Duration::from_secs(2)),
+    };
+    let start = Instant::now();
+    let err = env
+        .backend
+        .engine()
+        .run(&req, &AtomicBool::new(false), &mut |_| Ok(()))
+        .expect_err("the deadline passed");
+    let msg = format!("{err:#}");
+    assert!(msg.contains("past its deadline of 2 s"), "{msg}");
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_nothing_left(env.backend.engine());
+}
+
+#[test]
+fn a_cells_deadline_is_processes_times_timeout_plus_the_margin() {
+    let w = workload("startup", WorkloadKind::Startup, 0, "");
+    let spec = CellSpec {
+        interp: InterpSpec {
+            id: "x".into(),
+            family: Family::Cpython,
+            executable: "python3".into(),
+            flags: vec![],
+        },
+        workload: w,
+        size: SizeName::Quick,
+        processes: 50,
+        first_process: 0,
+        iterations: 1,
+        timeout_s: 10.0,
+        harness: "h".into(),
+        workloads_dir: "w".into(),
+        loops: 1,
+        pilot_s: None,
+    };
+    assert_eq!(
+        xtask::docker::cell_deadline(&spec),
+        Duration::from_secs(500) + xtask::docker::CELL_MARGIN
+    );
 }

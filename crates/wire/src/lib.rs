@@ -339,6 +339,25 @@ pub struct ExecRecord {
     /// Last lines of stderr (always kept for failures, kept short).
     #[serde(default)]
     pub stderr_tail: String,
+    /// Calls of `run(state)` per timed iteration; `iterations_ns` holds the time per call
+    /// (the block's time / loops, rounded). 1 in files written before loops existed.
+    #[serde(default = "one")]
+    pub loops: u32,
+    /// What else the machine did during this process execution (`/proc/stat` deltas);
+    /// `None` where `/proc/stat` is unreadable and in files written before it existed.
+    #[serde(default)]
+    pub noise: Option<Noise>,
+}
+
+/// The machine's CPU time during one process execution that was not ours, from `/proc/stat`
+/// (host-wide, also inside a container), at its resolution (`USER_HZ`, 10 ms usually).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Noise {
+    /// Non-idle CPU time of the whole machine (user, nice, system, irq, softirq) minus the
+    /// child's user+sys (from `wait4`) and bench-runner's own, floored at 0.
+    pub foreign_cpu_ns: u64,
+    /// Time the hypervisor ran something else while this VM's CPUs wanted to run.
+    pub steal_ns: u64,
 }
 
 impl ExecRecord {
@@ -462,6 +481,10 @@ pub struct RunMeta {
     pub machine: Machine,
     pub params: RunParams,
     pub interpreters: Vec<InterpInfo>,
+    /// The CPUs the interpreters were pinned to (`cpuset` syntax, e.g. `1`): the
+    /// highest-numbered allowed core when there are two or more. `None` in older files.
+    #[serde(default)]
+    pub cpus: Option<String>,
 }
 
 /// A raw results file, read back.

@@ -33,6 +33,7 @@ fn meta() -> RunMeta {
             pilot_s: None,
         },
         interpreters: vec![],
+        cpus: None,
     }
 }
 
@@ -53,6 +54,8 @@ fn exec(status: Outcome) -> ExecRecord {
         clock: None,
         implementation: None,
         stderr_tail: String::new(),
+        loops: 1,
+        noise: None,
     }
 }
 
@@ -124,4 +127,40 @@ fn unknown_schema_is_rejected() {
     m.schema = 99;
     let err = RawFile::parse(Path::new("x.jsonl"), &to_jsonl(&RawLine::Run(m))).unwrap_err();
     assert_eq!(err.field.as_deref(), Some("schema"));
+}
+
+#[test]
+fn files_written_before_loops_noise_and_cpus_still_parse() {
+    let strip = |line: String, keys: &[&str]| {
+        let mut v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        for k in keys {
+            assert!(v.as_object_mut().unwrap().remove(*k).is_some(), "{k}");
+        }
+        let mut s = v.to_string();
+        s.push('\n');
+        s
+    };
+    let mut text = strip(to_jsonl(&RawLine::Run(meta())), &["cpus"]);
+    text.push_str(&strip(
+        to_jsonl(&RawLine::Exec(exec(Outcome::Ok))),
+        &["loops", "noise"],
+    ));
+    let f = RawFile::parse(Path::new("old.jsonl"), &text).unwrap();
+    assert_eq!(f.meta.cpus, None);
+    assert_eq!((f.records[0].loops, f.records[0].noise), (1, None));
+}
+
+#[test]
+fn a_cell_spec_without_loops_means_one_call_per_iteration() {
+    let json = serde_json::json!({
+        "interp": {"id": "cpython-host", "family": "cpython", "executable": "python3"},
+        "workload": {
+            "name": "nbody", "category": "float", "description": "d", "kind": "iterations",
+            "sizes": {"quick": {"n": 1, "checksum": "1"}, "default": {"n": 2, "checksum": "2"}}
+        },
+        "size": "quick", "processes": 1, "iterations": 1, "timeout_s": 1.0,
+        "harness": "h.py", "workloads_dir": "w"
+    });
+    let spec: CellSpec = serde_json::from_value(json).unwrap();
+    assert_eq!(spec.loops, 1);
 }

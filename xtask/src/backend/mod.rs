@@ -21,6 +21,11 @@ pub trait Backend {
     /// Paths of `harness.py` and the workloads folder as bench-runner sees them.
     fn runner_paths(&self) -> (PathBuf, PathBuf);
 
+    /// The CPUs bench-runner and the interpreters are pinned to (`cpuset` syntax), recorded
+    /// in the run's metadata: native, this process's affinity for the child; docker, the
+    /// containers' cpuset.
+    fn cpus(&self) -> Option<String>;
+
     /// Run one cell. Each record is handed to `on_record` as soon as bench-runner prints it,
     /// so an interrupted cell keeps its finished process executions. Returns early, without
     /// error, when `cancel` is set.
@@ -31,6 +36,52 @@ pub trait Backend {
         cancel: &AtomicBool,
         on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
     ) -> anyhow::Result<()>;
+}
+
+/// The CPUs this process may run on (its affinity), in order; empty if unknown.
+pub fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: cpu_set_t is plain data; sched_getaffinity fills it for this process.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let ok =
+        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) }
+            == 0;
+    if !ok {
+        return Vec::new();
+    }
+    (0..libc::CPU_SETSIZE as usize)
+        .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+        .collect()
+}
+
+/// The cores a cell runs on: of `allowed`, the highest-numbered one when there are two or
+/// more (core 0 and the rest stay for the engine, xtask and the machine), else all of them.
+pub fn bench_cpus(allowed: &[usize]) -> Vec<usize> {
+    match allowed {
+        [] => Vec::new(),
+        [only] => vec![*only],
+        [.., last] => vec![*last],
+    }
+}
+
+/// A cpuset list (`0-1,3`) of sorted CPU numbers.
+pub fn cpuset_list(cpus: &[usize]) -> String {
+    let mut ranges: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < cpus.len() {
+        let start = cpus[i];
+        let mut end = start;
+        while i + 1 < cpus.len() && cpus[i + 1] == end + 1 {
+            i += 1;
+            end = cpus[i];
+        }
+        ranges.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    ranges.join(",")
 }
 
 /// What a backend records about an interpreter it prepared, after checking that the
@@ -109,5 +160,20 @@ pub fn connect(
                 native(sh)
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_gets_the_highest_core_when_there_are_two_or_more() {
+        assert_eq!(bench_cpus(&[0, 1]), vec![1]);
+        assert_eq!(bench_cpus(&[0, 2, 5]), vec![5]);
+        assert_eq!(bench_cpus(&[3]), vec![3]);
+        assert_eq!(bench_cpus(&[]), Vec::<usize>::new());
+        assert_eq!(cpuset_list(&[0, 1, 2, 4, 6, 7]), "0-2,4,6-7");
+        assert_eq!(cpuset_list(&[1]), "1");
     }
 }

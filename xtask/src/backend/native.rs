@@ -1,6 +1,7 @@
 //! `--backend native`: interpreters installed on this machine.
 
 use std::io::{BufReader, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +16,8 @@ use crate::project::{HARNESS, WORKLOADS};
 pub struct Native {
     root: PathBuf,
     runner: PathBuf,
+    /// Cores bench-runner (and so every interpreter it starts) is pinned to.
+    cpus: Vec<usize>,
 }
 
 impl Native {
@@ -23,6 +26,7 @@ impl Native {
         Native {
             root: root.to_owned(),
             runner,
+            cpus: super::bench_cpus(&super::allowed_cpus()),
         }
     }
 
@@ -48,6 +52,10 @@ impl Backend for Native {
         (self.root.join(HARNESS), self.root.join(WORKLOADS))
     }
 
+    fn cpus(&self) -> Option<String> {
+        (!self.cpus.is_empty()).then(|| super::cpuset_list(&self.cpus))
+    }
+
     fn run_cell(
         &mut self,
         interp: &Interpreter,
@@ -57,7 +65,27 @@ impl Backend for Native {
     ) -> anyhow::Result<()> {
         let mut spec = spec.clone();
         spec.interp.executable = self.executable(interp);
-        let mut child = Command::new(&self.runner)
+        let mut cmd = Command::new(&self.runner);
+        if !self.cpus.is_empty() {
+            // The same pinning as a docker cell's cpuset: bench-runner and everything it
+            // starts run on the chosen core (affinity is inherited across fork and exec).
+            // SAFETY: cpu_set_t is plain data, built before the fork.
+            let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+            for &c in &self.cpus {
+                unsafe { libc::CPU_SET(c, &mut set) };
+            }
+            // SAFETY: sched_setaffinity is async-signal-safe.
+            unsafe {
+                cmd.pre_exec(move || {
+                    if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0
+                    {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let mut child = cmd
             .args(["cell", "-"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use whichpy_wire::{BackendKind, CellSpec, ExecRecord, ImplInfo, InterpInfo};
@@ -24,6 +25,20 @@ const PRIME_THEN_RUN: &str = "spec=$1; shift; /opt/whichpy/bench-runner identify
     --harness /opt/whichpy/harness.py -- \"$@\" >/dev/null 2>&1 </dev/null; \
     exec /opt/whichpy/bench-runner cell \"$spec\"";
 
+/// What a cell container may take beyond its process executions' timeouts: the untimed
+/// priming run, container start-up and bench-runner's own work.
+pub const CELL_MARGIN: Duration = Duration::from_secs(120);
+/// The longest an identify or probe container may run.
+pub const PROBE_DEADLINE: Duration = Duration::from_secs(300);
+
+/// The deadline of a cell's container, enforced from xtask: bench-runner kills each process
+/// execution at its timeout, so the whole container needs at most processes × timeout (for
+/// startup cells, the startup count is `processes`) plus [`CELL_MARGIN`].
+pub fn cell_deadline(spec: &CellSpec) -> Duration {
+    Duration::from_secs_f64(spec.timeout_s.max(0.0) * f64::from(spec.processes.max(1)))
+        + CELL_MARGIN
+}
+
 /// Default memory limit of a container (swap is off: `memory_swap = memory`).
 pub const DEFAULT_MEMORY_BYTES: i64 = 2 << 30;
 pub const DEFAULT_PIDS_LIMIT: i64 = 256;
@@ -36,15 +51,15 @@ pub struct DockerConfig {
 }
 
 impl DockerConfig {
-    /// The repository's inputs and the default sandbox: 2 GiB, 256 pids, pinned to the CPUs
-    /// this process may run on.
+    /// The repository's inputs and the default sandbox: 2 GiB, 256 pids, pinned to one core
+    /// (the highest-numbered this process may run on) when it may run on two or more.
     pub fn new(inputs: Inputs) -> DockerConfig {
         DockerConfig {
             inputs,
             sandbox: Sandbox {
                 memory_bytes: DEFAULT_MEMORY_BYTES,
                 pids_limit: DEFAULT_PIDS_LIMIT,
-                cpuset: allowed_cpus(),
+                cpuset: bench_cpuset(),
                 tmp_size: "512m".into(),
                 user: "65534:65534".into(),
             },
@@ -126,6 +141,7 @@ impl DockerBackend {
             role: "probe".into(),
             sandbox: self.config.sandbox.clone(),
             volumes: usr_volumes(&image),
+            deadline: Some(PROBE_DEADLINE),
         };
         let mut out = String::new();
         let end = self
@@ -185,6 +201,10 @@ impl Backend for DockerBackend {
         )
     }
 
+    fn cpus(&self) -> Option<String> {
+        Some(self.config.sandbox.cpuset.clone())
+    }
+
     fn run_cell(
         &mut self,
         interp: &Interpreter,
@@ -207,18 +227,34 @@ impl Backend for DockerBackend {
             spec.interp.executable.clone(),
         ];
         cmd.extend(spec.interp.flags.iter().cloned());
+        let deadline = cell_deadline(spec);
         let req = RunRequest {
             image: image.name.clone(),
             cmd,
             role: "cell".into(),
             sandbox: self.config.sandbox.clone(),
             volumes: usr_volumes(&image),
+            deadline: Some(deadline),
         };
         let mut records = 0u32;
-        let end = self.engine.run(&req, cancel, &mut |line| {
-            records += 1;
-            crate::backend::read_records("container stdout", line.as_bytes(), on_record)
-        })?;
+        let end = self
+            .engine
+            .run(&req, cancel, &mut |line| {
+                records += 1;
+                crate::backend::read_records("container stdout", line.as_bytes(), on_record)
+            })
+            .with_context(|| {
+                format!(
+                    "cell {} in {} (deadline {} s = {} process executions × {} s timeout + \
+                     {} s margin; {records} record(s) were written)",
+                    spec.key(),
+                    image.name,
+                    deadline.as_secs(),
+                    spec.processes,
+                    spec.timeout_s,
+                    CELL_MARGIN.as_secs()
+                )
+            })?;
         if end.cancelled {
             return Ok(());
         }
@@ -264,40 +300,12 @@ pub fn usr_volumes(image: &Built) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The CPUs this process may run on, as a cpuset list (`0-1`), so containers are pinned to
-/// the same CPUs a native run would use.
-fn allowed_cpus() -> String {
-    // SAFETY: cpu_set_t is plain data; sched_getaffinity fills it for this process.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    let ok =
-        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) }
-            == 0;
-    let cpus: Vec<usize> = if ok {
-        (0..libc::CPU_SETSIZE as usize)
-            .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
-            .collect()
-    } else {
-        Vec::new()
-    };
+/// The cpuset of every container: see [`crate::backend::bench_cpus`].
+fn bench_cpuset() -> String {
+    let cpus = crate::backend::bench_cpus(&crate::backend::allowed_cpus());
     if cpus.is_empty() {
         let n = std::thread::available_parallelism().map_or(1, |n| n.get());
-        return format!("0-{}", n - 1);
+        return format!("{}", n - 1);
     }
-    let mut ranges: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < cpus.len() {
-        let start = cpus[i];
-        let mut end = start;
-        while i + 1 < cpus.len() && cpus[i + 1] == end + 1 {
-            i += 1;
-            end = cpus[i];
-        }
-        ranges.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}-{end}")
-        });
-        i += 1;
-    }
-    ranges.join(",")
+    crate::backend::cpuset_list(&cpus)
 }

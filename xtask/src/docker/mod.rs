@@ -27,7 +27,8 @@ use futures_util::StreamExt;
 mod backend;
 
 pub use backend::{
-    DockerBackend, DockerConfig, HARNESS_IN_IMAGE, RUNNER_IN_IMAGE, WORKLOADS_IN_IMAGE,
+    cell_deadline, usr_volumes, DockerBackend, DockerConfig, CELL_MARGIN, HARNESS_IN_IMAGE,
+    PROBE_DEADLINE, RUNNER_IN_IMAGE, WORKLOADS_IN_IMAGE,
 };
 
 /// Label key on every container and image whichpy creates. Its value says what the object is:
@@ -69,8 +70,8 @@ pub struct Labelled {
 }
 
 /// Limits and isolation of a container. Every container whichpy starts runs with all of them:
-/// no network, a read-only root with a tmpfs `/tmp`, a non-root user, no capabilities,
-/// no-new-privileges, and pids, memory (no swap) and CPU limits.
+/// no network, a read-only root with a tmpfs `/tmp`, a read-only `/dev/shm`, a non-root user,
+/// no capabilities, no-new-privileges, and pids, memory (no swap) and CPU limits.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sandbox {
     /// Memory limit in bytes; swap is set to the same value, so the container cannot swap.
@@ -94,6 +95,9 @@ pub struct RunRequest {
     pub sandbox: Sandbox,
     /// Named volumes mounted read-only: (volume, path in the container).
     pub volumes: Vec<(String, String)>,
+    /// The longest the container may run, from its start. Past it, the container is killed
+    /// and [`Engine::run`] returns an error saying so (the caller adds which cell it was).
+    pub deadline: Option<Duration>,
 }
 
 /// How a container ended.
@@ -459,7 +463,7 @@ impl Engine {
             id: id.clone(),
             removed: false,
         };
-        let result = self.follow(&id, cancel, on_line);
+        let result = self.follow(&id, req.deadline, cancel, on_line);
         guard.remove()?;
         result
     }
@@ -473,10 +477,18 @@ impl Engine {
         let host_config = HostConfig {
             network_mode: Some("none".into()),
             readonly_rootfs: Some(true),
-            tmpfs: Some(HashMap::from([(
-                "/tmp".to_owned(),
-                format!("rw,nosuid,nodev,size={}", sb.tmp_size),
-            )])),
+            tmpfs: Some(HashMap::from([
+                (
+                    "/tmp".to_owned(),
+                    format!("rw,nosuid,nodev,size={}", sb.tmp_size),
+                ),
+                // The engine's default /dev/shm is a writable 64 MiB tmpfs: a second place to
+                // write besides /tmp. Nothing in the suite needs POSIX shared memory.
+                (
+                    "/dev/shm".to_owned(),
+                    "ro,nosuid,nodev,noexec,size=64k".to_owned(),
+                ),
+            ])),
             cap_drop: Some(vec!["ALL".into()]),
             security_opt: Some(vec!["no-new-privileges".into()]),
             pids_limit: Some(sb.pids_limit),
@@ -516,16 +528,20 @@ impl Engine {
         Ok(created.id)
     }
 
-    /// Start the container and stream its output until it exits or `cancel` is set.
+    /// Start the container and stream its output until it exits, `cancel` is set or the
+    /// deadline passes (then the container is killed and this is an error).
     fn follow(
         &self,
         id: &str,
+        deadline: Option<Duration>,
         cancel: &AtomicBool,
         on_line: &mut dyn FnMut(&str) -> anyhow::Result<()>,
     ) -> anyhow::Result<RunEnd> {
+        let host = self.host.clone();
         self.rt
             .block_on(self.docker.start_container(id, None))
-            .with_context(|| format!("starting container {}", short(id)))?;
+            .map_err(|e| lost(&host, "start", id, e))?;
+        let started = std::time::Instant::now();
         let (tx, rx) = mpsc::channel::<Event>();
         let docker = self.docker.clone();
         let cid = id.to_owned();
@@ -562,26 +578,23 @@ impl Engine {
             if !pending.is_empty() {
                 let _ = tx.send(Event::Line(String::from_utf8_lossy(&pending).into_owned()));
             }
-            let done =
-                match read {
-                    Err(e) => Err(anyhow!(e)
-                        .context(format!("reading the output of container {}", short(&cid)))),
-                    Ok(()) => {
-                        let mut wait = docker.wait_container(&cid, None);
-                        match wait.next().await {
-                            Some(Ok(r)) => Ok(r.status_code),
-                            Some(Err(BollardError::DockerContainerWaitError { code, .. })) => {
-                                Ok(code)
-                            }
-                            Some(Err(e)) => Err(anyhow!(e)
-                                .context(format!("waiting for container {}", short(&cid)))),
-                            None => Err(anyhow!(
-                                "the engine ended the wait for container {} without a status",
-                                short(&cid)
-                            )),
-                        }
+            let done = match read {
+                Err(e) => Err(lost(&host, "logs", &cid, e)),
+                Ok(()) => {
+                    let mut wait = docker.wait_container(&cid, None);
+                    match wait.next().await {
+                        Some(Ok(r)) => Ok(r.status_code),
+                        Some(Err(BollardError::DockerContainerWaitError { code, .. })) => Ok(code),
+                        Some(Err(e)) => Err(lost(&host, "wait", &cid, e)),
+                        None => Err(anyhow!(
+                            "the Docker engine at {host} ended the wait stream of container {} \
+                             without an exit status; check the engine (`docker info`), then \
+                             rerun with --resume",
+                            short(&cid)
+                        )),
                     }
-                };
+                }
+            };
             let _ = tx.send(Event::Done(done));
         });
         let mut end = RunEnd::default();
@@ -590,6 +603,18 @@ impl Engine {
             if cancel.load(Ordering::SeqCst) {
                 end.cancelled = true;
                 break Ok(());
+            }
+            if let Some(d) = deadline {
+                if started.elapsed() > d {
+                    // The guard in `run` removes (kills) the container.
+                    break Err(anyhow!(
+                        "container {} was still running {} s after it started, past its \
+                         deadline of {} s; it was killed",
+                        short(id),
+                        started.elapsed().as_secs(),
+                        d.as_secs()
+                    ));
+                }
             }
             match rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(Event::Line(line)) => {
@@ -612,7 +637,12 @@ impl Engine {
                 },
                 Err(mpsc::RecvTimeoutError::Timeout) => continue,
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    break Err(anyhow!("the log reader of container {} stopped", short(id)))
+                    break Err(anyhow!(
+                        "the log reader of container {} on the Docker engine at {} stopped \
+                         without a result",
+                        short(id),
+                        self.host
+                    ))
                 }
             }
         };
@@ -657,6 +687,15 @@ fn process_alive(pid: i32) -> bool {
     pid > 0
         && (unsafe { libc::kill(pid, 0) } == 0
             || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
+}
+
+/// The error of a lost engine: which socket, which stream of which container, and what next.
+fn lost(host: &str, stream: &str, id: &str, e: BollardError) -> anyhow::Error {
+    anyhow!(
+        "the Docker engine at {host} failed on the {stream} stream of container {}: {e}; \
+         check the engine (`docker info`), then rerun with --resume",
+        short(id)
+    )
 }
 
 fn short(id: &str) -> &str {

@@ -121,6 +121,8 @@ fn exec(
         }),
         implementation: None,
         stderr_tail: String::new(),
+        loops: 1,
+        noise: None,
     }
 }
 
@@ -250,6 +252,7 @@ pub fn build(f: &Fixture) -> Summary {
         }))
         .expect("run parameters"),
         interpreters: interps,
+        cpus: None,
     };
     let raw = RawFile {
         path: PathBuf::from("results/raw/20261123T100000Z-native.jsonl"),

@@ -66,6 +66,7 @@ pub fn meta(run_id: &str, started_at: &str, fingerprint: &str) -> RunMeta {
         }))
         .expect("RunParams from JSON"),
         interpreters: interps(),
+        cpus: None,
     }
 }
 
@@ -95,6 +96,8 @@ pub fn exec(
         }),
         implementation: None,
         stderr_tail: String::new(),
+        loops: 1,
+        noise: None,
     }
 }
 

@@ -1,0 +1,336 @@
+//! One thread runs a child: a `poll(2)` loop over its stdout, stderr and protocol pipes and a
+//! pidfd (or, where `pidfd_open` is refused, `wait4(WNOHANG)` every few milliseconds), against
+//! one deadline.
+//!
+//! - Wall time runs from spawn to the child's exit (not to the pipes' EOF).
+//! - At the deadline the child's process group and every descendant (see [`crate::reaper`])
+//!   get SIGKILL, and the execution is timed out: also when the child itself had exited but a
+//!   descendant still held a pipe open.
+//! - After the child exits, descendants that closed the pipes and linger are killed at once.
+//! - Memory is bounded whatever the child writes: the protocol pipe keeps at most
+//!   [`PROTOCOL_MAX_BYTES`], stdout and stderr only a tail.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crate::reaper;
+
+/// The most protocol bytes a process execution may write (a few hundred thousand iteration
+/// lines); beyond it the record is `bad_output` and the rest is read and dropped.
+pub const PROTOCOL_MAX_BYTES: usize = 1 << 20;
+/// How much of a workload's own stdout is kept (it is never parsed).
+pub const STDOUT_TAIL_BYTES: usize = 2000;
+/// After a kill, how long the pipes may take to report EOF before we stop reading them.
+const DRAIN_AFTER_KILL: Duration = Duration::from_secs(2);
+/// Without a pidfd: how often to ask `wait4` whether the child has exited.
+const WAIT_POLL: Duration = Duration::from_millis(2);
+
+/// The bytes of a stream we keep, and how many there were.
+#[derive(Debug, Default)]
+pub struct Kept {
+    pub bytes: Vec<u8>,
+    pub total: u64,
+    /// More arrived than a bounded stream may keep (protocol only).
+    pub overflow: bool,
+}
+
+impl Kept {
+    /// Keep the last `max` bytes (cut when twice that has piled up).
+    fn push_tail(&mut self, data: &[u8], max: usize) {
+        self.total += data.len() as u64;
+        self.bytes.extend_from_slice(data);
+        if self.bytes.len() > 2 * max {
+            self.bytes.drain(..self.bytes.len() - max);
+        }
+    }
+
+    /// Keep the first `max` bytes.
+    fn push_head(&mut self, data: &[u8], max: usize) {
+        self.total += data.len() as u64;
+        let room = max.saturating_sub(self.bytes.len());
+        if data.len() > room {
+            self.overflow = true;
+        }
+        self.bytes.extend_from_slice(&data[..data.len().min(room)]);
+    }
+}
+
+/// What happened to a child.
+pub struct Finished {
+    pub status: libc::c_int,
+    pub rusage: libc::rusage,
+    pub wall: Duration,
+    pub timed_out: bool,
+    pub protocol: Kept,
+    pub stdout: Kept,
+    pub stderr: Kept,
+}
+
+/// How to start the child.
+pub struct Launch<'a> {
+    pub argv: &'a [String],
+    pub timeout: Duration,
+    /// `WHICHPY_PROTOCOL` is set to `"<fd> <nonce>"`.
+    pub nonce: &'a str,
+    /// Value of [`reaper::MARKER_ENV`] for this execution.
+    pub marker: &'a str,
+}
+
+fn cvt(r: libc::c_int) -> std::io::Result<libc::c_int> {
+    if r < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+fn pipe_cloexec() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: pipe2 fills two fds, which we then own.
+    cvt(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+fn set_nonblocking(fd: RawFd) {
+    // SAFETY: fcntl on an fd we own.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+    }
+}
+
+/// Tests set this to exercise the path for kernels without `pidfd_open` (before 5.3) or
+/// sandboxes that refuse it.
+pub static NO_PIDFD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn pidfd_open(pid: libc::pid_t) -> Option<OwnedFd> {
+    if NO_PIDFD.load(Ordering::SeqCst) {
+        return None;
+    }
+    // SAFETY: pidfd_open(pid, 0) returns a new fd or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `wait4` for our child, without blocking: `Some` once it has exited.
+fn try_reap(pid: libc::pid_t, block: bool) -> Option<(libc::c_int, libc::rusage)> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain old data; status and rusage are valid out-pointers.
+    let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        let flags = if block { 0 } else { libc::WNOHANG };
+        let r = unsafe { libc::wait4(pid, &mut status, flags, &mut rusage) };
+        if r == pid {
+            return Some((status, rusage));
+        }
+        if r < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        return None;
+    }
+}
+
+struct Stream {
+    fd: Option<OwnedFd>,
+    kept: Kept,
+    head: bool,
+    max: usize,
+}
+
+impl Stream {
+    fn new(fd: OwnedFd, head: bool, max: usize) -> Stream {
+        set_nonblocking(fd.as_raw_fd());
+        Stream {
+            fd: Some(fd),
+            kept: Kept::default(),
+            head,
+            max,
+        }
+    }
+
+    /// Read what is there; closes the stream at EOF or on an error.
+    fn read(&mut self, buf: &mut [u8]) {
+        let Some(fd) = &self.fd else { return };
+        loop {
+            // SAFETY: reading into a buffer we own from an fd we own.
+            let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if n > 0 {
+                let data = &buf[..n as usize];
+                if self.head {
+                    self.kept.push_head(data, self.max);
+                } else {
+                    self.kept.push_tail(data, self.max);
+                }
+                if (n as usize) < buf.len() {
+                    return;
+                }
+                continue;
+            }
+            if n < 0 {
+                match std::io::Error::last_os_error().kind() {
+                    std::io::ErrorKind::Interrupted => continue,
+                    std::io::ErrorKind::WouldBlock => return,
+                    _ => {}
+                }
+            }
+            self.fd = None; // EOF (or an error: nothing more will come)
+            return;
+        }
+    }
+}
+
+/// Spawn `launch.argv` and run it to the end (see the module doc).
+pub fn spawn_and_wait(launch: &Launch) -> std::io::Result<Finished> {
+    let argv = launch.argv;
+    reaper::become_subreaper();
+    let (proto_r, proto_w) = pipe_cloexec()?;
+    let proto_w_fd = proto_w.as_raw_fd();
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Reproducible hashing; no .pyc written next to the workloads (read-only in images).
+        .env("PYTHONHASHSEED", "0")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env(
+            crate::protocol::PROTOCOL_ENV,
+            format!("{proto_w_fd} {}", launch.nonce),
+        )
+        .env(reaper::MARKER_ENV, launch.marker)
+        .process_group(0);
+    // SAFETY: only async-signal-safe calls (fcntl) between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            // The protocol pipe's write end is the one fd the child inherits beyond 0-2.
+            cvt(libc::fcntl(proto_w_fd, libc::F_SETFD, 0)).map(|_| ())
+        });
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn()?;
+    let pid = child.id() as libc::pid_t;
+    crate::CURRENT_PGID.store(pid, Ordering::SeqCst);
+    drop(proto_w);
+    let pidfd = pidfd_open(pid);
+
+    let mut streams = [
+        Stream::new(proto_r, true, PROTOCOL_MAX_BYTES),
+        Stream::new(
+            child.stdout.take().expect("piped").into(),
+            false,
+            STDOUT_TAIL_BYTES,
+        ),
+        Stream::new(
+            child.stderr.take().expect("piped").into(),
+            false,
+            crate::STDERR_TAIL_BYTES,
+        ),
+    ];
+    // The child is reaped by wait4 below; std must not wait for it again.
+    std::mem::forget(child);
+
+    let deadline = start + launch.timeout;
+    let mut exited: Option<(libc::c_int, libc::rusage, Duration)> = None;
+    let mut killed_at: Option<Instant> = None;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let open = streams.iter().any(|s| s.fd.is_some());
+        if exited.is_some() && !open {
+            break;
+        }
+        let now = Instant::now();
+        if now >= deadline && killed_at.is_none() {
+            // SAFETY: plain syscall on a process group we created.
+            unsafe { libc::killpg(pid, libc::SIGKILL) };
+            reaper::kill_descendants(launch.marker, pid);
+            killed_at = Some(now);
+        }
+        if let Some(k) = killed_at {
+            if now >= k + DRAIN_AFTER_KILL {
+                // Something we may not kill holds a pipe: stop reading it. A child not yet
+                // reaped has had SIGKILL and is reaped (blocking) below.
+                break;
+            }
+        }
+        let mut fds: Vec<libc::pollfd> = streams
+            .iter()
+            .filter_map(|s| s.fd.as_ref())
+            .map(|fd| libc::pollfd {
+                fd: fd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        let watch_pidfd = exited.is_none() && pidfd.is_some();
+        if watch_pidfd {
+            fds.push(libc::pollfd {
+                fd: pidfd.as_ref().expect("checked").as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        let until = match killed_at {
+            Some(k) => k + DRAIN_AFTER_KILL,
+            None => deadline,
+        };
+        let mut wait = until.saturating_duration_since(now);
+        if exited.is_none() && pidfd.is_none() {
+            wait = wait.min(WAIT_POLL);
+        }
+        let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int;
+        // SAFETY: fds is a valid array of pollfd.
+        let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        if r < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        let sig = crate::INTERRUPTED.load(Ordering::SeqCst);
+        if sig != 0 {
+            // Interrupted (see `install_signal_handlers`): the group has had SIGKILL; the
+            // descendants that left it go too, then bench-runner exits as the signal asks.
+            reaper::kill_descendants(launch.marker, pid);
+            std::process::exit(128 + sig);
+        }
+        if exited.is_none() {
+            let ready = !watch_pidfd || fds.last().is_some_and(|p| p.revents != 0);
+            if ready {
+                if let Some((status, rusage)) = try_reap(pid, false) {
+                    exited = Some((status, rusage, start.elapsed()));
+                    // What the workload left in its group (helpers, orphans) goes too.
+                    unsafe { libc::killpg(pid, libc::SIGKILL) };
+                }
+            }
+        }
+        for s in streams.iter_mut() {
+            s.read(&mut buf);
+        }
+        if exited.is_some() && !streams.iter().any(|s| s.fd.is_some()) && killed_at.is_none() {
+            // The pipes are closed: descendants that linger are killed now, not at the deadline.
+            reaper::kill_descendants(launch.marker, pid);
+        }
+    }
+    let (status, rusage, wall) = match exited {
+        Some(e) => e,
+        None => {
+            let (s, r) = try_reap(pid, true).ok_or_else(std::io::Error::last_os_error)?;
+            (s, r, start.elapsed())
+        }
+    };
+    crate::CURRENT_PGID.store(0, Ordering::SeqCst);
+    let [protocol, stdout, stderr] = streams.map(|s| s.kept);
+    Ok(Finished {
+        status,
+        rusage,
+        wall,
+        timed_out: killed_at.is_some(),
+        protocol,
+        stdout,
+        stderr,
+    })
+}
