@@ -30,7 +30,7 @@ use crate::describe::{
 };
 use crate::ratio::{self, LogRatio};
 use crate::warmup::classify;
-use crate::warnings::{warning, CV_LIMIT, SHORT_ITERATION_NS};
+use crate::warnings::{warning, CV_LIMIT, NEIGHBOUR_SHARE, SHORT_ITERATION_NS};
 use crate::Options;
 
 /// Fewer process executions than this are not searched for outliers: with three, the MAD is
@@ -538,7 +538,39 @@ fn summarise_cell(
         profile: None,
         process_details: Vec::new(),
         rel_half_width: None,
+        noise: None,
     };
+    let shares: Vec<(f64, f64)> = ok
+        .iter()
+        .filter(|p| p.rec.wall_ns > 0)
+        .filter_map(|p| {
+            let n = p.rec.noise?;
+            let w = p.rec.wall_ns as f64;
+            Some((n.foreign_cpu_ns as f64 / w, n.steal_ns as f64 / w))
+        })
+        .collect();
+    if !shares.is_empty() {
+        let total: Vec<f64> = shares.iter().map(|(f, s)| f + s).collect();
+        let noise = NoiseSummary {
+            foreign_share: mean(&shares.iter().map(|s| s.0).collect::<Vec<_>>()),
+            steal_share: mean(&shares.iter().map(|s| s.1).collect::<Vec<_>>()),
+            max_share: total.iter().copied().fold(0.0, f64::max),
+            processes: shares.len() as u32,
+        };
+        let disturbed = total.iter().filter(|&&t| t > NEIGHBOUR_SHARE).count() as u32;
+        let share = noise.foreign_share + noise.steal_share;
+        if share > NEIGHBOUR_SHARE || disturbed * 4 > shares.len() as u32 {
+            warnings.push(warning(
+                Some(key),
+                WarningKind::Neighbours {
+                    share,
+                    disturbed,
+                    of: shares.len() as u32,
+                },
+            ));
+        }
+        cell.noise = Some(noise);
+    }
     if ok.is_empty() {
         return (cell, None, warnings);
     }

@@ -8,6 +8,10 @@ pub const CV_LIMIT: f64 = 0.10;
 /// pyperf check warns when the shortest value is under 1 ms: the clock and the timer loop
 /// weigh too much below it.
 pub const SHORT_ITERATION_NS: f64 = 1_000_000.0;
+/// Others' CPU time (plus steal) above this share of a process execution's wall time counts
+/// as a disturbance: a quarter of a CPU, well above what xtask and the engine take while they
+/// stream a cell's records.
+pub const NEIGHBOUR_SHARE: f64 = 0.25;
 
 /// A warning with its text.
 pub fn warning(cell: Option<&CellKey>, kind: WarningKind) -> Warning {
@@ -99,6 +103,17 @@ pub fn message(kind: &WarningKind) -> String {
         } => format!(
             "run `{run_id}` comes from another machine (fingerprint {fingerprint}) and was left \
              out: numbers from different machines are never pooled; analyse it on its own"
+        ),
+        WarningKind::Neighbours {
+            share,
+            disturbed,
+            of,
+        } => format!(
+            "other processes took CPU time while this cell ran ({} of a CPU on average; {disturbed} \
+             of {of} process executions above {}): stop other work on the machine (builds, \
+             tests, browsers) and re-run the cell",
+            pct(*share),
+            pct(NEIGHBOUR_SHARE)
         ),
     }
 }

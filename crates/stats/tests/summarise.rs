@@ -397,3 +397,37 @@ fn declared_unsupported_without_records_is_in_the_matrix() {
     // PyPy declared nothing and ran nothing: not in the matrix.
     assert!(!s.compatibility.iter().any(|e| e.interp == "pypy-7.3"));
 }
+
+#[test]
+fn neighbours_cpu_time_is_summarised_and_warned() {
+    let quiet = whichpy_wire::Noise {
+        foreign_cpu_ns: 1_000_000,
+        steal_ns: 0,
+    };
+    let busy = whichpy_wire::Noise {
+        foreign_cpu_ns: 15_000_000,
+        steal_ns: 1_000_000,
+    };
+    let recs: Vec<ExecRecord> = (0..4)
+        .flat_map(|p| {
+            let mut a = exec("cpython-3.13", "nbody", p, vec![1_000_000; 10], 20_000_000);
+            a.noise = Some(quiet);
+            let mut b = exec("pypy-7.3", "nbody", p, vec![2_000_000; 10], 20_000_000);
+            b.noise = Some(busy);
+            [a, b]
+        })
+        .collect();
+    let s = summarise(&[raw("noisy", recs)], &suite(), &opts());
+    let quiet_cell = s.cell(&key("cpython-3.13", "nbody")).unwrap();
+    let n = quiet_cell.noise.as_ref().unwrap();
+    assert_eq!((n.processes, n.foreign_share), (4, 0.05));
+    let busy_cell = s.cell(&key("pypy-7.3", "nbody")).unwrap();
+    assert!((busy_cell.noise.as_ref().unwrap().max_share - 0.8).abs() < 1e-12);
+    let warned: Vec<_> = s
+        .warnings
+        .iter()
+        .filter(|w| matches!(w.kind, WarningKind::Neighbours { .. }))
+        .map(|w| w.cell.clone().unwrap().interp)
+        .collect();
+    assert_eq!(warned, vec!["pypy-7.3".to_string()]);
+}

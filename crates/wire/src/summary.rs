@@ -294,6 +294,22 @@ pub struct CellSummary {
     /// Relative 95% half-width of the headline figure (warm time, or wall time for startup).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rel_half_width: Option<f64>,
+    /// CPU time that other processes (and the hypervisor) took while this cell ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise: Option<NoiseSummary>,
+}
+
+/// The machine's load that was not ours during a cell, from the records' `noise`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoiseSummary {
+    /// Mean over process executions of others' CPU time / wall time (1.0 = one CPU's worth).
+    pub foreign_share: f64,
+    /// Mean over process executions of steal time / wall time.
+    pub steal_share: f64,
+    /// The largest (others' CPU + steal) / wall of one process execution.
+    pub max_share: f64,
+    /// Process executions with a `noise` record.
+    pub processes: u32,
 }
 
 /// What a ratio compares.
@@ -456,6 +472,14 @@ pub enum WarningKind {
     NoBaseline { baseline: String },
     /// Runs from another machine were left out (numbers are never pooled across machines).
     OtherMachine { run_id: String, fingerprint: String },
+    /// Other processes on the machine took CPU time while this cell ran.
+    Neighbours {
+        /// Mean over the process executions of (others' CPU time + steal) / wall time.
+        share: f64,
+        /// Process executions during which others took more than the limit.
+        disturbed: u32,
+        of: u32,
+    },
 }
 
 /// A quality warning. `message` is the same text for every reader: what is wrong and what to
