@@ -16,5 +16,6 @@ pub mod machine;
 pub mod project;
 pub mod publish;
 pub mod render;
+pub mod runfile;
 pub mod site;
 pub mod suite;
