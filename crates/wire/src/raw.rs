@@ -275,7 +275,29 @@ fn parse_meta(
             ),
         ));
     }
+    check_meta_names(&meta).map_err(|(field, why)| ParseError::at(path, line, &field, why))?;
     Ok(meta)
+}
+
+/// The names in a run's metadata: ids from the id alphabet, labels one line of text.
+fn check_meta_names(m: &RunMeta) -> Result<(), (String, String)> {
+    use crate::names::{check_id, check_run_id, check_text};
+    let at = |field: String| move |why: String| (field, why);
+    check_run_id(&m.run_id).map_err(at("run_id".into()))?;
+    for (i, interp) in m.interpreters.iter().enumerate() {
+        check_id(&interp.id).map_err(at(format!("interpreters[{i}].id")))?;
+        check_text(&interp.label).map_err(at(format!("interpreters[{i}].label")))?;
+        if let Some(c) = &interp.caveat {
+            check_text(c).map_err(at(format!("interpreters[{i}].caveat")))?;
+        }
+    }
+    for (i, id) in m.params.interps.iter().enumerate() {
+        check_id(id).map_err(at(format!("params.interps[{i}]")))?;
+    }
+    for (i, w) in m.params.workloads.iter().enumerate() {
+        check_id(w).map_err(at(format!("params.workloads[{i}]")))?;
+    }
+    Ok(())
 }
 
 fn parse_exec(

@@ -293,3 +293,16 @@ fn the_committed_raw_files_read_strictly() {
         }
     }
 }
+
+#[test]
+fn names_in_the_metadata_are_checked() {
+    let mut m = meta();
+    m.params.workloads = vec!["[click me](javascript:alert(3))".into()];
+    let text = to_jsonl(&RawLine::Run(m));
+    let e = RawRead::parse(Path::new(PATH), text.as_bytes()).unwrap_err();
+    assert_named(&e, 1, "params.workloads[0]");
+    let mut m = meta();
+    m.run_id = "../../etc/x".into();
+    let e = RawRead::parse(Path::new(PATH), to_jsonl(&RawLine::Run(m)).as_bytes()).unwrap_err();
+    assert_named(&e, 1, "run_id");
+}
