@@ -2,12 +2,19 @@
 //!
 //! All the statistics live in `whichpy-stats` and do no I/O; this command only finds and reads
 //! the files, calls `summarise`, writes the result and prints what deserves attention.
+//!
+//! Reading is lenient unless `--strict`: a file that cannot be read (I/O, a bad metadata
+//! line) is skipped with an error naming it and the others are analysed; a rejected record
+//! (malformed, implausible, a duplicate, unknown to its run's metadata) or a torn last line
+//! is left out with a warning naming file, line and field. A second file of the same run id
+//! (a copy) is left out whole, so no process execution is counted twice.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use whichpy_wire::summary::Summary;
-use whichpy_wire::RawFile;
+use whichpy_wire::{RawFile, RawRead};
 use xshell::Shell;
 
 use crate::project::{self, RAW_DIR, SUMMARY};
@@ -27,6 +34,59 @@ pub struct Analyse {
     /// Where to write the summary
     #[arg(long, default_value = SUMMARY)]
     pub out: PathBuf,
+    /// Fail on the first unreadable file, rejected record or torn line instead of leaving it
+    /// out with a warning
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// What reading the raw files left out, one message per problem (each names file and line).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LeftOut {
+    /// Files skipped whole: unreadable, or a copy of a run already read.
+    pub files: Vec<String>,
+    /// Records and torn lines left out of files that were read.
+    pub lines: Vec<String>,
+}
+
+/// Read raw files for analysis. Lenient: what cannot be used is left out and listed.
+/// `strict`: the first problem is the error.
+pub fn read_raw_files(files: &[PathBuf], strict: bool) -> anyhow::Result<(Vec<RawFile>, LeftOut)> {
+    let mut raws: Vec<RawFile> = Vec::new();
+    let mut left = LeftOut::default();
+    let mut runs: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for f in files {
+        let read = match RawRead::load(f) {
+            Ok(r) => r,
+            Err(e) if strict => anyhow::bail!("{e} (--strict)"),
+            Err(e) => {
+                left.files.push(format!("{e}; this file is skipped"));
+                continue;
+            }
+        };
+        if let Some(first) = runs.get(&read.file.meta.run_id) {
+            let msg = format!(
+                "{}:1: field `run_id`: run `{}` is also in {}; a run is counted once, so this                  copy is left out",
+                f.display(),
+                read.file.meta.run_id,
+                first.display()
+            );
+            anyhow::ensure!(!strict, "{msg} (--strict)");
+            left.files.push(msg);
+            continue;
+        }
+        let problems = read.problems();
+        if strict {
+            if let Some(e) = problems.first() {
+                anyhow::bail!("{e} (--strict; {} problem(s) in this file)", problems.len());
+            }
+        }
+        left.lines
+            .extend(problems.iter().map(|e| format!("{e}; left out")));
+        runs.insert(read.file.meta.run_id.clone(), f.clone());
+        raws.push(read.file);
+    }
+    Ok((raws, left))
 }
 
 /// Every raw file in a folder, sorted by name (run ids sort by time).
@@ -45,15 +105,31 @@ pub fn summarise_files(
     root: &Path,
     files: &[PathBuf],
     baseline: Option<String>,
+    strict: bool,
 ) -> anyhow::Result<Summary> {
     anyhow::ensure!(
         !files.is_empty(),
         "no raw results to analyse; run `cargo xtask bench --quick` first"
     );
-    let raws = files
-        .iter()
-        .map(|f| RawFile::read(f))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (raws, left) = read_raw_files(files, strict)?;
+    for f in &left.files {
+        eprintln!("error: {f}");
+    }
+    for l in &left.lines {
+        eprintln!("warning: {l}");
+    }
+    if !left.files.is_empty() || !left.lines.is_empty() {
+        eprintln!(
+            "{} file(s) skipped and {} line(s) left out; `--strict` makes each an error",
+            left.files.len(),
+            left.lines.len()
+        );
+    }
+    anyhow::ensure!(
+        !raws.is_empty(),
+        "none of the {} raw file(s) could be read (the errors above say why)",
+        files.len()
+    );
     let suite = project::load_suite(root)?;
     let catalogue = crate::catalogue::Catalogue::load(root)?;
     // The catalogue names the baseline; the first baseline interpreter present in the data wins.
@@ -80,7 +156,7 @@ impl Analyse {
         } else {
             self.files.clone()
         };
-        let summary = summarise_files(&root, &files, self.baseline)?;
+        let summary = summarise_files(&root, &files, self.baseline, self.strict)?;
         let out = root.join(&self.out);
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir)?;

@@ -6,8 +6,6 @@
 //! re-reads it, counts each cell's finished process executions and runs only what is missing.
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -15,14 +13,15 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use whichpy_wire::{
-    to_jsonl, BackendKind, CellKey, CellSpec, ExecRecord, InterpInfo, InterpSpec, Outcome, RawFile,
-    RawLine, RunMeta, RunParams, SizeName, Suite, WorkloadKind, WorkloadMeta, SCHEMA,
+    BackendKind, CellKey, CellSpec, ExecRecord, InterpInfo, InterpSpec, Outcome, RunMeta,
+    RunParams, SizeName, Suite, WorkloadKind, WorkloadMeta, SCHEMA,
 };
 use xshell::Shell;
 
 use crate::backend::Backend;
 use crate::catalogue::{Catalogue, Interpreter};
 use crate::project::{self, RAW_DIR};
+use crate::runfile::{RunFile, RunLock};
 
 /// Which engine runs the interpreters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -110,15 +109,27 @@ impl Bench {
         let root = project::root();
         let catalogue = Catalogue::load(&root)?;
         let suite = project::load_suite(&root)?;
-        std::fs::create_dir_all(root.join(&self.out))
+        let out_dir = root.join(&self.out);
+        std::fs::create_dir_all(&out_dir)
             .with_context(|| format!("creating {}", self.out.display()))?;
 
-        let resumed = match &self.resume {
-            Some(which) => Some(RawFile::read(&find_run(&root.join(&self.out), which)?)?),
+        // One run per folder: the lock is held until this function returns (or the process
+        // ends), and taken before anything slow so that a second run fails at once.
+        let resume_path = match &self.resume {
+            Some(which) => Some(find_run(&out_dir, which)?),
+            None => None,
+        };
+        let lock_dir = match resume_path.as_deref().and_then(Path::parent) {
+            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+            _ => out_dir.clone(),
+        };
+        let mut lock = RunLock::acquire(&lock_dir)?;
+        let resumed = match &resume_path {
+            Some(p) => Some(RunFile::resume(p)?),
             None => None,
         };
         let kind = match &resumed {
-            Some(f) => match f.meta.backend {
+            Some((_, f)) => match f.meta.backend {
                 BackendKind::Docker => BackendChoice::Docker,
                 BackendKind::Native => BackendChoice::Native,
             },
@@ -129,10 +140,11 @@ impl Bench {
         let mut metrics = BTreeMap::new();
         let prior: Vec<ExecRecord> = resumed
             .as_ref()
-            .map(|f| f.records.clone())
+            .map(|(_, f)| f.records.clone())
             .unwrap_or_default();
-        let (meta, path, done) = match resumed {
-            Some(file) => {
+        let (meta, mut run_file, done) = match resumed {
+            Some((run_file, file)) => {
+                lock.set_run(&file.meta.run_id)?;
                 eprintln!(
                     "resuming {} ({} records so far)",
                     file.path.display(),
@@ -145,24 +157,25 @@ impl Bench {
                     }
                 }
                 check_interpreters_unchanged(&catalogue, backend.as_mut(), &file.meta)?;
-                (file.meta, file.path, done)
+                (file.meta, run_file, done)
             }
             None => {
                 let meta = self.new_run(sh, &catalogue, &suite, backend.as_mut())?;
-                let path = root.join(&self.out).join(format!("{}.jsonl", meta.run_id));
-                let mut f =
-                    File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-                f.write_all(to_jsonl(&RawLine::Run(meta.clone())).as_bytes())?;
-                f.sync_data()?;
-                (meta, path, BTreeMap::new())
+                lock.set_run(&meta.run_id)?;
+                let run_file = RunFile::create(&out_dir, &meta)?;
+                (meta, run_file, BTreeMap::new())
             }
         };
         if meta.params.budget_s.is_some() {
             let cells = planned_cells(&catalogue, &suite, &meta.params)?;
-            return execute_planned(backend.as_mut(), &meta, cells, &prior, &path);
+            let result = execute_planned(backend.as_mut(), &meta, cells, &prior, &mut run_file);
+            drop(lock);
+            return result;
         }
         let plan = plan(&catalogue, &suite, &meta.params, &done)?;
-        execute(backend.as_mut(), &meta, &plan, &path, metrics)
+        let result = execute(backend.as_mut(), &meta, &plan, &mut run_file, metrics);
+        drop(lock);
+        result
     }
 
     fn new_run(
@@ -247,7 +260,7 @@ impl Bench {
                  and it is not what the article publishes (that is `cargo xtask bench --budget 15m`)"
             );
         }
-        let run_id = format!("{}-{}", now.strftime("%Y%m%dT%H%M%SZ"), backend.kind());
+        let run_id = crate::runfile::new_run_id(now, backend.kind());
         Ok(RunMeta {
             schema: SCHEMA,
             run_id,
@@ -380,7 +393,7 @@ fn finished_processes(records: &[ExecRecord]) -> BTreeMap<CellKey, (u32, bool)> 
     let mut done: BTreeMap<CellKey, (u32, bool)> = BTreeMap::new();
     for r in records {
         let e = done.entry(r.key()).or_default();
-        e.0 = e.0.max(r.process + 1);
+        e.0 = e.0.max(r.process.saturating_add(1));
         e.1 |= matches!(r.outcome, Outcome::Unsupported { .. });
     }
     done
@@ -494,13 +507,9 @@ fn execute_planned(
     meta: &RunMeta,
     cells: Vec<(Interpreter, WorkloadMeta)>,
     prior: &[ExecRecord],
-    path: &Path,
+    run_file: &mut RunFile,
 ) -> anyhow::Result<()> {
     let cancel = install_cancel()?;
-    let mut file = OpenOptions::new()
-        .append(true)
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))?;
     let pb = ProgressBar::new(meta.params.budget_s.unwrap_or(900.0) as u64);
     pb.set_style(
         ProgressStyle::with_template(
@@ -516,40 +525,46 @@ fn execute_planned(
         cells.len(),
         meta.params.seed.unwrap_or(0)
     );
-    let mut write = |rec: &ExecRecord| -> anyhow::Result<()> {
-        // One write per line on an O_APPEND file: a reader never sees half a record.
-        file.write_all(to_jsonl(&RawLine::Exec(rec.clone())).as_bytes())?;
-        file.flush()?;
-        Ok(())
+    let report = {
+        let mut write = |rec: &ExecRecord| -> anyhow::Result<()> { run_file.append(rec) };
+        crate::schedule::run(backend, meta, cells, prior, &mut write, &cancel, &pb)
     };
-    let report = crate::schedule::run(backend, meta, cells, prior, &mut write, &cancel, &pb)?;
     pb.finish_and_clear();
-    file.sync_all()?;
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some(f) = run_file.failure() {
+                bail!("{f}");
+            }
+            return Err(e);
+        }
+    };
+    run_file.sync()?;
     eprintln!(
         "{} records written to {} in {} rounds after the pilot ({} failed process executions recorded)",
         report.written,
-        path.display(),
+        crate::runfile::shown(run_file.path()),
         report.rounds,
         report.failures
     );
-    finish(meta, &cancel, &report.infra_errors)
+    finish(&cancel, &report.infra_errors, run_file)
 }
 
 /// The closing lines of a run: how to resume it, or what to do next.
-fn finish(meta: &RunMeta, cancel: &AtomicBool, infra_errors: &[String]) -> anyhow::Result<()> {
+fn finish(cancel: &AtomicBool, infra_errors: &[String], run_file: &RunFile) -> anyhow::Result<()> {
     if cancel.load(Ordering::SeqCst) {
         eprintln!(
-            "interrupted; finish this run with: cargo xtask bench --resume {}",
-            meta.run_id
+            "interrupted; finish this run with: {}",
+            run_file.resume_command()
         );
         std::process::exit(130);
     }
     if !infra_errors.is_empty() {
         bail!(
-            "{} cells did not finish ({}); rerun them with: cargo xtask bench --resume {}",
+            "{} cells did not finish ({}); rerun them with: {}",
             infra_errors.len(),
             infra_errors.join("; "),
-            meta.run_id
+            run_file.resume_command()
         );
     }
     eprintln!("next: cargo xtask analyse");
@@ -561,14 +576,10 @@ fn execute(
     backend: &mut dyn Backend,
     meta: &RunMeta,
     plan: &[PlannedCell],
-    path: &Path,
+    run_file: &mut RunFile,
     mut metrics: BTreeMap<CellKey, Vec<f64>>,
 ) -> anyhow::Result<()> {
     let cancel = install_cancel()?;
-    let mut file = OpenOptions::new()
-        .append(true)
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))?;
     let total: u64 = plan.iter().map(|c| c.processes as u64).sum();
     let pb = ProgressBar::new(total);
     pb.set_style(
@@ -615,10 +626,9 @@ fn execute(
                          metrics: &mut Vec<f64>|
          -> anyhow::Result<()> {
             let mut seen = 0u32;
-            backend.run_cell(&cell.interp, spec, &cancel, &mut |rec| {
-                // One write per line on an O_APPEND file: a reader never sees half a record.
-                file.write_all(to_jsonl(&RawLine::Exec(rec.clone())).as_bytes())?;
-                file.flush()?;
+            let ran = backend.run_cell(&cell.interp, spec, &cancel, &mut |rec| {
+                // One write per line; a failed write is cut back and stops the run.
+                run_file.append(&rec)?;
                 written += 1;
                 metrics.extend(adaptive_metric(&rec));
                 match &rec.outcome {
@@ -637,7 +647,10 @@ fn execute(
                 }
                 seen += 1;
                 Ok(())
-            })
+            });
+            // Cell and batch boundaries are where the records become durable.
+            let synced = run_file.sync();
+            ran.and(synced)
         };
         let cell_metrics = metrics.entry(key.clone()).or_default();
         let mut result = if spec.processes > 0 {
@@ -704,6 +717,9 @@ fn execute(
                 }
             }
         }
+        if run_file.failure().is_some() {
+            break; // the disk refused a record: start nothing more
+        }
         if let Err(e) = result {
             if cancel.load(Ordering::SeqCst) {
                 break;
@@ -713,12 +729,16 @@ fn execute(
         }
     }
     pb.finish_and_clear();
-    file.sync_all()?;
+    if let Some(f) = run_file.failure() {
+        eprintln!("{written} records written before the write error");
+        bail!("{f}");
+    }
+    run_file.sync()?;
     eprintln!(
         "{written} records written to {} ({failures} failed process executions recorded)",
-        path.display()
+        crate::runfile::shown(run_file.path())
     );
-    finish(meta, &cancel, &infra_errors)
+    finish(&cancel, &infra_errors, run_file)
 }
 
 /// Adaptive runs add at most this many process executions before re-estimating.

@@ -53,33 +53,69 @@ impl Catalogue {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Catalogue, ParseError> {
+        use whichpy_wire::names::{check_id, check_text};
         let cat: Catalogue = parse_toml(path, text)?;
-        let mut seen = std::collections::BTreeSet::new();
+        let entries = entry_lines(text);
+        let mut seen = std::collections::BTreeMap::new();
         for (i, e) in cat.interpreters.iter().enumerate() {
-            let line = line_of(text, &format!("id = \"{}\"", e.id)).unwrap_or(1);
-            if !seen.insert(e.id.as_str()) {
-                return Err(ParseError::at(
-                    path,
-                    line,
-                    &format!("interpreter[{i}].id"),
-                    format!("duplicate id `{}`", e.id),
-                ));
+            // The line of a field of entry i: that entry's own line, not the first match.
+            let line = |key: &str| field_line(text, &entries, i, key);
+            let err = |key: &str, field: String, msg: String| {
+                Err(ParseError::at(path, line(key), &field, msg))
+            };
+            if let Err(why) = check_id(&e.id) {
+                return err("id", format!("interpreter[{i}].id"), format!("id {why}"));
+            }
+            if let Some(first) = seen.insert(e.id.as_str(), line("id")) {
+                return err(
+                    "id",
+                    format!("interpreter[{i}].id"),
+                    format!("duplicate id `{}` (first at line {first})", e.id),
+                );
+            }
+            if let Err(why) = check_text(&e.label) {
+                return err(
+                    "label",
+                    format!("interpreter[{i}].label"),
+                    format!("label {why}"),
+                );
+            }
+            if e.label.trim().is_empty() {
+                return err(
+                    "label",
+                    format!("interpreter[{i}].label"),
+                    "label is empty".into(),
+                );
+            }
+            if let Some(Err(why)) = e.caveat.as_deref().map(check_text) {
+                return err(
+                    "caveat",
+                    format!("interpreter[{i}].caveat"),
+                    format!("caveat {why}"),
+                );
+            }
+            for (j, set) in e.sets.iter().enumerate() {
+                if let Err(why) = check_id(set) {
+                    return err(
+                        "sets",
+                        format!("interpreter[{i}].sets[{j}]"),
+                        format!("set name {why}"),
+                    );
+                }
             }
             if e.suite.is_some() && e.packages.is_empty() {
-                return Err(ParseError::at(
-                    path,
-                    line,
-                    &format!("interpreter[{i}].packages"),
-                    "an image entry needs at least one package",
-                ));
+                return err(
+                    "packages",
+                    format!("interpreter[{i}].packages"),
+                    "an image entry needs at least one package".into(),
+                );
             }
             if e.sets.is_empty() {
-                return Err(ParseError::at(
-                    path,
-                    line,
-                    &format!("interpreter[{i}].sets"),
-                    "name at least one set",
-                ));
+                return err(
+                    "sets",
+                    format!("interpreter[{i}].sets"),
+                    "name at least one set".into(),
+                );
             }
         }
         Ok(cat)
@@ -153,8 +189,31 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
     })
 }
 
-fn line_of(text: &str, needle: &str) -> Option<usize> {
-    text.lines().position(|l| l.trim() == needle).map(|i| i + 1)
+/// 1-based lines of the `[[interpreter]]` headers, in order.
+fn entry_lines(text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[interpreter]]")
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// The line of `key = ...` inside entry `i` (from its header to the next), or the header's.
+fn field_line(text: &str, entries: &[usize], i: usize, key: &str) -> usize {
+    let Some(&start) = entries.get(i) else {
+        return 1;
+    };
+    let end = entries.get(i + 1).copied().unwrap_or(usize::MAX);
+    text.lines()
+        .enumerate()
+        .skip(start)
+        .take_while(|(n, _)| n + 1 < end)
+        .find(|(_, l)| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or(start, |(n, _)| n + 1)
 }
 
 #[cfg(test)]
@@ -198,13 +257,59 @@ mod tests {
         assert!(err.message.contains("executable"), "{err}");
     }
 
+    const ONE: &str = "[[interpreter]]\nid = \"a\"\nfamily = \"pypy\"\nlabel = \"A\"\nexecutable = \"a\"\nsets = [\"host\"]\n";
+
     #[test]
-    fn duplicate_ids_are_rejected() {
-        let one = "[[interpreter]]\nid = \"a\"\nfamily = \"pypy\"\nlabel = \"A\"\nexecutable = \"a\"\nsets = [\"host\"]\n";
-        let err = Catalogue::parse(Path::new("c.toml"), &format!("{one}{one}")).unwrap_err();
+    fn a_duplicate_id_is_reported_at_the_duplicate() {
+        let other = ONE.replace("\"a\"\nfamily", "\"b\"\nfamily");
+        let text = format!("{ONE}\n{other}\n[[interpreter]]\n# the same id again\nid  =  \"a\"\nfamily = \"pypy\"\nlabel = \"A\"\nexecutable = \"a\"\nsets = [\"host\"]\n");
+        let err = Catalogue::parse(Path::new("c.toml"), &text).unwrap_err();
         assert_eq!(
-            (err.line, err.message.as_str()),
-            (Some(2), "duplicate id `a`")
+            (err.line, err.field.as_deref(), err.message.as_str()),
+            (
+                Some(17),
+                Some("interpreter[2].id"),
+                "duplicate id `a` (first at line 2)"
+            ),
+            "{err}"
         );
+    }
+
+    #[test]
+    fn names_are_checked_where_the_catalogue_is_read() {
+        let cases = [
+            (
+                "id = \"a\"",
+                "id = \"[click me](javascript:alert(3))\"",
+                2,
+                "interpreter[0].id",
+            ),
+            (
+                "label = \"A\"",
+                "label = \"A\\n# injected\"",
+                4,
+                "interpreter[0].label",
+            ),
+            (
+                "sets = [\"host\"]",
+                "sets = [\"host\", \"Bad Set\"]",
+                6,
+                "interpreter[0].sets[1]",
+            ),
+        ];
+        for (from, to, line, field) in cases {
+            let text = ONE.replace(from, to);
+            let err = Catalogue::parse(Path::new("c.toml"), &text).unwrap_err();
+            assert_eq!(
+                (err.line, err.field.as_deref()),
+                (Some(line), Some(field)),
+                "{err}"
+            );
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("c.toml:{line}: field `{field}`")),
+                "{err}"
+            );
+        }
     }
 }

@@ -17,6 +17,7 @@ pub mod planner;
 pub mod project;
 pub mod publish;
 pub mod render;
+pub mod runfile;
 pub mod schedule;
 pub mod site;
 pub mod suite;

@@ -29,16 +29,73 @@ pub const SUMMARY: &str = "results/summary.json";
 /// The workload suite, generated from the workload files (see `cargo xtask suite`).
 pub fn load_suite(root: &Path) -> Result<Suite, ParseError> {
     let path = root.join(SUITE);
-    let suite: Suite = whichpy_wire::parse_json_file(&path)?;
+    let bytes = std::fs::read(&path).map_err(|e| ParseError::io(&path, e))?;
+    parse_suite(&path, &bytes)
+}
+
+/// Parse and check a suite: its schema, and its names (workload names and categories from
+/// the id alphabet, descriptions and reasons one line of text), naming file, line and field.
+pub fn parse_suite(path: &Path, bytes: &[u8]) -> Result<Suite, ParseError> {
+    use whichpy_wire::names::{check_id, check_text};
+    let suite: Suite = whichpy_wire::parse::parse_json_bytes(path, bytes)?;
     if suite.schema != whichpy_wire::SCHEMA {
         return Err(ParseError::at(
-            &path,
+            path,
             1,
             "schema",
             format!("schema {} is not supported", suite.schema),
         ));
     }
+    let text = String::from_utf8_lossy(bytes);
+    let mut names = std::collections::BTreeMap::new();
+    for (i, w) in suite.workloads.iter().enumerate() {
+        // Every workload object has each of these keys once: the i-th occurrence is its own.
+        let line = |key: &str| nth_key_line(&text, key, i);
+        let err = |key: &str, why: String| {
+            Err(ParseError::at(
+                path,
+                line(key),
+                &format!("workloads[{i}].{key}"),
+                format!("{key} {why}"),
+            ))
+        };
+        if let Err(why) = check_id(&w.name) {
+            return err("name", why);
+        }
+        if let Some(first) = names.insert(w.name.as_str(), line("name")) {
+            return err(
+                "name",
+                format!("`{}` is a duplicate (first at line {first})", w.name),
+            );
+        }
+        if let Err(why) = check_id(&w.category) {
+            return err("category", why);
+        }
+        if let Err(why) = check_text(&w.description) {
+            return err("description", why);
+        }
+        for (family, reason) in &w.unsupported {
+            if let Err(why) = check_text(reason) {
+                return Err(ParseError::at(
+                    path,
+                    line("unsupported"),
+                    &format!("workloads[{i}].unsupported.{family}"),
+                    format!("reason {why}"),
+                ));
+            }
+        }
+    }
     Ok(suite)
+}
+
+/// The 1-based line of the `n`-th (0-based) `"key":` in a pretty-printed JSON text, or 1.
+fn nth_key_line(text: &str, key: &str, n: usize) -> usize {
+    let needle = format!("\"{key}\":");
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with(&needle))
+        .nth(n)
+        .map_or(1, |(i, _)| i + 1)
 }
 
 /// The git revision and whether the work tree differs from it.
@@ -66,4 +123,53 @@ pub fn build_runner(sh: &Shell, root: &Path) -> anyhow::Result<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
     Ok(target.join("release/bench-runner"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_suite_loads() {
+        assert!(!load_suite(&root()).unwrap().workloads.is_empty());
+    }
+
+    #[test]
+    fn names_are_checked_where_the_suite_is_read() {
+        let path = root().join(SUITE);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let suite: Suite = serde_json::from_str(&text).unwrap();
+        let second = &suite.workloads[1];
+        for (field, from, to) in [
+            (
+                "name",
+                format!("\"name\": \"{}\"", second.name),
+                "\"name\": \"[x](javascript:alert(3))\"".to_owned(),
+            ),
+            (
+                "name",
+                format!("\"name\": \"{}\"", second.name),
+                format!("\"name\": \"{}\"", suite.workloads[0].name),
+            ),
+            (
+                "description",
+                format!(
+                    "\"description\": {}",
+                    serde_json::to_string(&second.description).unwrap()
+                ),
+                "\"description\": \"one\\n# two\"".to_owned(),
+            ),
+        ] {
+            let bad = text.replacen(&from, &to, 1);
+            assert_ne!(bad, text, "{from}");
+            let err = parse_suite(&path, bad.as_bytes()).unwrap_err();
+            let line = text.lines().position(|l| l.contains(&from)).unwrap() + 1;
+            assert_eq!(err.line, Some(line), "{err}");
+            assert_eq!(
+                err.field.as_deref(),
+                Some(format!("workloads[1].{field}").as_str()),
+                "{err}"
+            );
+        }
+    }
 }

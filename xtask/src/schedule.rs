@@ -281,8 +281,12 @@ pub fn run(
             let mut walls = 0.0;
             let mut got = Vec::new();
             let interp = cells[i].interp.clone();
+            let mut write_failed = false;
             let result = backend.run_cell(&interp, &spec, cancel, &mut |rec| {
-                write(&rec)?;
+                if let Err(e) = write(&rec) {
+                    write_failed = true;
+                    return Err(e);
+                }
                 walls += rec.wall_ns as f64 / 1e9;
                 got.push(rec);
                 Ok(())
@@ -336,6 +340,10 @@ pub fn run(
             if let Err(e) = result {
                 if cancel.load(Ordering::SeqCst) {
                     break;
+                }
+                if write_failed {
+                    // The raw file cannot take more: stop, start no more containers.
+                    return Err(e);
                 }
                 say(pb, format!("error in {}: {e:#}", cell.key));
                 report.infra_errors.push(cell.key.to_string());

@@ -514,3 +514,44 @@ fn a_cells_deadline_is_processes_times_timeout_plus_the_margin() {
         Duration::from_secs(500) + xtask::docker::CELL_MARGIN
     );
 }
+
+#[test]
+fn clean_spares_the_containers_of_a_live_run() {
+    let Some(mut env) = env("clean_spares_the_containers_of_a_live_run") else {
+        return;
+    };
+    let cpython = env.cpython.clone();
+    let many = spec(
+        &env.backend,
+        &cpython,
+        workload("startup", WorkloadKind::Startup, 0, ""),
+        200,
+    );
+    let cancel = AtomicBool::new(false);
+    let probe = Engine::connect().unwrap();
+    let mut clean_said = None;
+    let mut still_there = false;
+    // This test process is the live run: while its cell runs, another process cleans.
+    env.backend
+        .run_cell(&cpython, &many, &cancel, &mut |_| {
+            if clean_said.is_none() {
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+                    .arg("clean")
+                    .output()
+                    .unwrap();
+                clean_said = Some(String::from_utf8_lossy(&out.stdout).into_owned());
+                still_there = !leftovers(&probe).is_empty();
+                cancel.store(true, Ordering::SeqCst);
+            }
+            Ok(())
+        })
+        .unwrap();
+    let said = clean_said.expect("a record arrived");
+    assert!(still_there, "clean removed a live run's container:\n{said}");
+    let me = format!("(pid {}) is still running", std::process::id());
+    assert!(
+        said.contains("kept container") && said.contains(&me),
+        "{said}"
+    );
+    assert_nothing_left(env.backend.engine());
+}

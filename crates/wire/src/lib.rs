@@ -18,10 +18,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub mod names;
 pub mod parse;
+pub mod raw;
 pub mod summary;
 
 pub use parse::{parse_json_file, parse_jsonl, ParseError};
+pub use raw::{RawRead, TornTail};
 
 /// Version of every format in this crate. Bump on any incompatible change.
 pub const SCHEMA: u32 = 1;
@@ -487,7 +490,8 @@ pub struct RunMeta {
     pub cpus: Option<String>,
 }
 
-/// A raw results file, read back.
+/// A raw results file, read back (only its accepted records; see [`raw::RawRead`] for what
+/// a lenient read left out).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RawFile {
     pub path: PathBuf,
@@ -496,88 +500,15 @@ pub struct RawFile {
 }
 
 impl RawFile {
-    /// Read a raw results file. Errors name the file, the line and the field.
+    /// Read a raw results file strictly: a torn last line, a malformed or implausible record
+    /// is an error. Errors name the file, the line and the field.
     pub fn read(path: &Path) -> Result<RawFile, ParseError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ParseError::io(path, e))?;
-        Self::parse(path, &text)
+        RawRead::load(path)?.strict()
     }
 
+    /// [`RawFile::read`] on text already in memory.
     pub fn parse(path: &Path, text: &str) -> Result<RawFile, ParseError> {
-        let lines: Vec<(usize, RawLine)> = parse::parse_jsonl_tagged(path, text, |line, value| {
-            let kind = value
-                .get("type")
-                .and_then(|t| t.as_str())
-                .map(str::to_owned);
-            match kind.as_deref() {
-                Some("run") => parse::from_value(path, line, value).map(RawLine::Run),
-                Some("exec") => parse::from_value(path, line, value).map(RawLine::Exec),
-                Some(other) => Err(ParseError::at(
-                    path,
-                    line,
-                    "type",
-                    format!("unknown record type `{other}` (expected `run` or `exec`)"),
-                )),
-                None => Err(ParseError::at(
-                    path,
-                    line,
-                    "type",
-                    "missing record type (`run` or `exec`)",
-                )),
-            }
-        })?;
-        let mut it = lines.into_iter();
-        let meta = match it.next() {
-            Some((_, RawLine::Run(meta))) => meta,
-            Some((line, RawLine::Exec(_))) => {
-                return Err(ParseError::at(
-                    path,
-                    line,
-                    "type",
-                    "the first line must be the run metadata (\"type\": \"run\")",
-                ))
-            }
-            None => return Err(ParseError::at(path, 1, "type", "the file is empty")),
-        };
-        if meta.schema != SCHEMA {
-            return Err(ParseError::at(
-                path,
-                1,
-                "schema",
-                format!(
-                    "schema {} is not supported (this build reads {SCHEMA})",
-                    meta.schema
-                ),
-            ));
-        }
-        let mut records = Vec::new();
-        for (line, l) in it {
-            match l {
-                RawLine::Exec(r) => {
-                    if r.schema != SCHEMA {
-                        return Err(ParseError::at(
-                            path,
-                            line,
-                            "schema",
-                            format!("schema {} is not supported", r.schema),
-                        ));
-                    }
-                    records.push(r)
-                }
-                RawLine::Run(_) => {
-                    return Err(ParseError::at(
-                        path,
-                        line,
-                        "type",
-                        "a second run metadata line; only the first line may be \"run\"",
-                    ))
-                }
-            }
-        }
-        Ok(RawFile {
-            path: path.to_owned(),
-            meta,
-            records,
-        })
+        RawRead::parse(path, text.as_bytes())?.strict()
     }
 }
 

@@ -75,8 +75,33 @@ pub fn parse_json_str<T: DeserializeOwned>(
 
 /// Parse a whole JSON file.
 pub fn parse_json_file<T: DeserializeOwned>(path: &Path) -> Result<T, ParseError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ParseError::io(path, e))?;
-    parse_json_str(path, 1, &text)
+    let bytes = std::fs::read(path).map_err(|e| ParseError::io(path, e))?;
+    parse_json_bytes(path, &bytes)
+}
+
+/// Parse a whole JSON document from bytes; invalid UTF-8 is reported with its line.
+pub fn parse_json_bytes<T: DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T, ParseError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| utf8_error(path, bytes, 1, e))?;
+    parse_json_str(path, 1, text)
+}
+
+/// The error for invalid UTF-8 in `bytes`, whose first line is `first_line`: it names the line
+/// and the byte column where the damage starts.
+pub fn utf8_error(
+    path: &Path,
+    bytes: &[u8],
+    first_line: usize,
+    e: std::str::Utf8Error,
+) -> ParseError {
+    let valid = &bytes[..e.valid_up_to()];
+    let line = first_line + valid.iter().filter(|&&b| b == b'\n').count();
+    let column = valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+    ParseError::at(
+        path,
+        line,
+        "",
+        format!("invalid UTF-8 at column {column}: the file is damaged there, or is not text"),
+    )
 }
 
 /// Parse a JSON Lines text: one document per non-empty line, returned with its 1-based line.

@@ -23,8 +23,8 @@ fn meta() -> RunMeta {
             iterations: 1,
             startup_processes: 1,
             timeout_s: 1.0,
-            interps: vec![],
-            workloads: vec![],
+            interps: vec!["cpython-host".into()],
+            workloads: vec!["nbody".into()],
             target_ci: None,
             max_processes: None,
             cell_budget_s: None,
@@ -62,12 +62,17 @@ fn exec(status: Outcome) -> ExecRecord {
 #[test]
 fn raw_file_round_trips() {
     let mut text = to_jsonl(&RawLine::Run(meta()));
-    for o in [
+    for (i, o) in [
         Outcome::Ok,
         Outcome::OutOfMemory,
         Outcome::TimedOut { after_s: 2.0 },
-    ] {
-        text.push_str(&to_jsonl(&RawLine::Exec(exec(o))));
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut r = exec(o);
+        r.process = i as u32;
+        text.push_str(&to_jsonl(&RawLine::Exec(r)));
     }
     let f = RawFile::parse(Path::new("r.jsonl"), &text).unwrap();
     assert_eq!(f.meta, meta());
@@ -80,6 +85,7 @@ fn malformed_line_names_file_line_and_field() {
     let mut text = to_jsonl(&RawLine::Run(meta()));
     text.push_str(&to_jsonl(&RawLine::Exec(exec(Outcome::Ok))));
     let bad = to_jsonl(&RawLine::Exec(exec(Outcome::Ok)))
+        .replace("\"process\":0", "\"process\":1")
         .replace("\"wall_ns\":10", "\"wall_ns\":\"ten\"");
     text.push_str(&bad);
     let err = RawFile::parse(Path::new("results/raw/x.jsonl"), &text).unwrap_err();
