@@ -559,36 +559,21 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The command that measures again what run `r` measured (the one builder, in render).
 fn bench_command(r: &whichpy_wire::summary::RunInfo) -> String {
     let p = &r.params;
-    let mut cmd = format!("cargo xtask bench --backend {}", r.backend);
-    if p.size == SizeName::Quick {
-        cmd.push_str(" --quick");
-    }
-    for i in &p.interps {
-        cmd.push_str(&format!(" --interp {i}"));
-    }
-    for w in &p.workloads {
-        cmd.push_str(&format!(" --workload {w}"));
-    }
-    cmd.push_str(&format!(
-        " --processes {} --iterations {} --startup-processes {}",
-        p.processes, p.iterations, p.startup_processes
-    ));
-    if let Some(t) = p.target_ci {
-        cmd.push_str(&format!(" --target-ci {}%", sig3(t * 100.0)));
-    }
-    cmd
+    let interps: Vec<&str> = p.interps.iter().map(String::as_str).collect();
+    let workloads: Vec<&str> = p.workloads.iter().map(String::as_str).collect();
+    whichpy_render::command::bench_command(r.backend, p, &interps, &workloads, None)
 }
 
 /// The command render's view gives for a workload (its footnote), if any.
 fn workload_command(rendered: &Rendered, workload: &str) -> Option<String> {
-    let label = format!("bench-{}", workload.replace('_', "-"));
     rendered
         .view
         .footnotes
         .iter()
-        .find(|f| f.label == label)
+        .find(|f| f.workload == workload)
         .map(|f| f.command.clone())
 }
 
