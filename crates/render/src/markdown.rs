@@ -275,10 +275,10 @@ fn drop_unsafe_links(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
                     continue;
                 }
             }
-            Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => {
-                if open.pop().unwrap_or(false) {
-                    continue;
-                }
+            Event::End(TagEnd::Link) | Event::End(TagEnd::Image)
+                if open.pop().unwrap_or(false) =>
+            {
+                continue;
             }
             _ => {}
         }
