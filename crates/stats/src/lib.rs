@@ -21,6 +21,7 @@ pub mod compare;
 pub mod crossover;
 pub mod describe;
 pub mod export;
+pub mod merge;
 mod summarise;
 pub mod warmup;
 pub mod warnings;

@@ -51,6 +51,31 @@ pub struct Summary {
     pub compatibility: Vec<CompatEntry>,
     /// Quality warnings, in the spirit of `pyperf check`; each says what to do next.
     pub warnings: Vec<Warning>,
+    /// Set by `cargo xtask merge`: which machines the shards ran on and how their numbers were
+    /// combined. Absent from a summary made by `analyse`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<MergeInfo>,
+}
+
+/// How `cargo xtask merge` joined shards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MergeInfo {
+    /// One entry per machine fingerprint, in the order the shards were given.
+    pub machines: Vec<MergedMachine>,
+    /// How absolute times and ratios were combined, in words.
+    pub method: String,
+    /// Pairs of machines whose fingerprints differ only by the kernel build, in words.
+    pub kernel_only: Vec<String>,
+}
+
+/// One machine of a merge and what it measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MergedMachine {
+    pub machine: Machine,
+    /// The runs (shards) measured on it.
+    pub runs: Vec<String>,
+    /// The workloads whose cells come from it, in suite order.
+    pub workloads: Vec<String>,
 }
 
 /// The knobs of the analysis, copied so a reader knows how the numbers were made.
@@ -268,6 +293,10 @@ pub struct CellSummary {
     pub profile: Option<IterationProfile>,
     /// Successful process executions, by run then process index.
     pub process_details: Vec<ProcessSummary>,
+    /// The machine fingerprint the cell's times come from, when a merge joined shards from
+    /// several machines (`None`: the summary's one machine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
 }
 
 /// What a ratio compares.
