@@ -275,9 +275,7 @@ fn drop_unsafe_links(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
                     continue;
                 }
             }
-            Event::End(TagEnd::Link) | Event::End(TagEnd::Image)
-                if open.pop().unwrap_or(false) =>
-            {
+            Event::End(TagEnd::Link) | Event::End(TagEnd::Image) if open.pop().unwrap_or(false) => {
                 continue;
             }
             _ => {}
