@@ -163,6 +163,9 @@ fn shards_of_two_machines_keep_absolute_times_apart() {
         .find(|g| g.metric == whichpy_wire::summary::Metric::Warm)
         .expect("a warm geometric mean");
     assert_eq!(g.workloads, ["int_arith", "recursion"]);
+    // The article renders from a merged summary.
+    let content = whichpy_render::Content::load(&repo().join("content")).unwrap();
+    whichpy_render::render_all(&merged, &content).expect("a merged summary renders");
 }
 
 #[test]
