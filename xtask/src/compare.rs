@@ -374,6 +374,36 @@ pub fn to_json(a: &Path, b: &Path, format: Format, rows: &[Row], fail_on: Option
     })
 }
 
+/// GitHub Actions workflow commands for the rows that matter: an error per cell that fails the
+/// gate, a warning per other significantly slower cell. Printed when `GITHUB_ACTIONS=true`, so
+/// they show on the run's summary page and on the pull request.
+pub fn annotations(rows: &[Row], fail_on: Option<f64>) -> Vec<String> {
+    // Workflow commands end at a newline and read `%`, `\r`, `\n` as escapes.
+    let esc = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    rows.iter()
+        .filter(|r| r.verdict == Some(Verdict::Slower))
+        .map(|r| {
+            let level = match fail_on {
+                Some(t) if r.slower_than(t) => "error",
+                _ => "warning",
+            };
+            let ci =
+                r.ci.map(|i| format!(" (95% CI {:.3}–{:.3})", i.low, i.high))
+                    .unwrap_or_default();
+            format!(
+                "::{level} title=whichpy compare::{} {}: B is {:.3}× A{ci}",
+                esc(&r.cell),
+                esc(&r.metric),
+                r.ratio
+            )
+        })
+        .collect()
+}
+
 impl Compare {
     pub fn run(self, _sh: &Shell) -> anyhow::Result<()> {
         let a = load(&self.a)?;
@@ -419,6 +449,11 @@ impl Compare {
             writeln!(f, "### whichpy compare\n\n{table}")
                 .with_context(|| format!("writing {}", file.display()))?;
         }
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            for a in annotations(&rows, self.fail_on) {
+                eprintln!("{a}");
+            }
+        }
         if let Some(t) = self.fail_on {
             let failed: Vec<String> = rows
                 .iter()
@@ -450,5 +485,34 @@ mod tests {
         assert!(parse_fail_on("faster").unwrap_err().contains("slower:X%"));
         assert!(parse_fail_on("slower:x%").is_err());
         assert!(parse_fail_on("slower:-1%").is_err());
+    }
+
+    #[test]
+    fn annotations_mark_the_gate_s_failures_as_errors() {
+        let row = |cell: &str, ratio: f64, verdict| Row {
+            cell: cell.into(),
+            metric: "warm".into(),
+            a: 1.0,
+            b: ratio,
+            ratio,
+            ci: Some(Interval {
+                low: ratio * 0.98,
+                high: ratio * 1.02,
+            }),
+            verdict: Some(verdict),
+        };
+        let rows = [
+            row("a\n%", 1.5, Verdict::Slower),
+            row("b", 1.03, Verdict::Slower),
+            row("c", 0.5, Verdict::Faster),
+        ];
+        let a = annotations(&rows, Some(0.05));
+        assert_eq!(a.len(), 2);
+        assert!(
+            a[0].starts_with("::error title=whichpy compare::a%0A%25 warm"),
+            "{}",
+            a[0]
+        );
+        assert!(a[1].starts_with("::warning "), "{}", a[1]);
     }
 }
