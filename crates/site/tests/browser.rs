@@ -459,10 +459,12 @@ fn markdown_in_names_is_inert_under_the_csp_in_chromium() {
         return;
     };
     let mut browser = Browser::launch(&chromium);
+    // Two sites cover each name as a workload and as a label: a link whose next line is a
+    // heading, and a remote image.
+    let link_then_heading = format!("{}{}", common::LINK_NAME, common::HEADING_NAME);
     for (workload, label) in [
-        (common::LINK_NAME, common::IMAGE_NAME),
-        (common::HEADING_NAME, common::LINK_NAME),
-        (common::IMAGE_NAME, common::HEADING_NAME),
+        (link_then_heading.as_str(), common::IMAGE_NAME),
+        (common::IMAGE_NAME, link_then_heading.as_str()),
     ] {
         let site = common::build(&common::named_summary(workload, label));
         let dir = common::write_temp(&site);
@@ -478,8 +480,7 @@ fn markdown_in_names_is_inert_under_the_csp_in_chromium() {
         let text = text.as_str().unwrap().replace('\n', " ");
         for name in [workload, label] {
             let shown = name.replace('\n', " ");
-            let shown = shown.trim_start_matches("nbody ").trim_start_matches("# ");
-            assert!(text.contains(shown), "the article shows {name:?} as text");
+            assert!(text.contains(&shown), "the article shows {name:?} as text");
         }
     }
 }
