@@ -13,6 +13,7 @@ pub mod export;
 pub mod images;
 pub mod lock;
 pub mod machine;
+pub mod merge;
 pub mod planner;
 pub mod project;
 pub mod publish;

@@ -2,8 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use xtask::{
-    analyse, bench, check, clean, compare, doctor, export, images, lock, project, publish, render,
-    site, suite,
+    analyse, bench, check, clean, compare, doctor, export, images, lock, merge, project, publish,
+    render, site, suite,
 };
 
 #[derive(Parser)]
@@ -24,6 +24,7 @@ struct Cli {
 enum Cmd {
     Bench(bench::Bench),
     Analyse(analyse::Analyse),
+    Merge(merge::Merge),
     Export(export::Export),
     Compare(compare::Compare),
     Doctor(doctor::Doctor),
@@ -44,6 +45,7 @@ fn main() {
     let result = match cli.cmd {
         Cmd::Bench(c) => c.run(&sh),
         Cmd::Analyse(c) => c.run(&sh),
+        Cmd::Merge(c) => c.run(&sh),
         Cmd::Export(c) => c.run(&sh),
         Cmd::Compare(c) => c.run(&sh),
         Cmd::Doctor(c) => c.run(&sh),

@@ -49,12 +49,45 @@ pub fn load_summary(path: &Path) -> anyhow::Result<Summary> {
     Ok(summary)
 }
 
+/// Marks a folder as one `render` wrote, so that the next render may write into it again.
+pub const MARKER: &str = ".whichpy-output";
+
+/// Make `out` a folder render may write into: a missing or empty folder, or one holding
+/// [`MARKER`]. A non-empty folder without it (someone's files) is left alone and is an error.
+pub fn claim_output(out: &Path) -> anyhow::Result<()> {
+    if out.exists() {
+        anyhow::ensure!(
+            out.is_dir(),
+            "{} is not a folder; choose another --out",
+            out.display()
+        );
+        let empty = std::fs::read_dir(out)
+            .with_context(|| format!("reading {}", out.display()))?
+            .next()
+            .is_none();
+        anyhow::ensure!(
+            empty || out.join(MARKER).is_file(),
+            "{} is not empty and was not written by `cargo xtask render` (no {MARKER} in it); \
+             nothing was written. Remove the folder or choose another --out",
+            out.display()
+        );
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let marker = out.join(MARKER);
+    std::fs::write(
+        &marker,
+        "Written by `cargo xtask render`; the next render writes into this folder again.\n",
+    )
+    .with_context(|| format!("writing {}", marker.display()))
+}
+
 /// Render `summary` with `content` into `out`, and copy the content's images beside it.
+/// `out` must be missing, empty, or a folder render wrote before ([`claim_output`]).
 pub fn render_to(summary: &Path, content: &Path, out: &Path) -> anyhow::Result<Rendered> {
     let summary = load_summary(summary)?;
     let content = Content::load(content)?;
     let rendered = render_all(&summary, &content)?;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    claim_output(out)?;
     for (name, text) in &rendered.files {
         let path = out.join(name);
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;

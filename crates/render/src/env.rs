@@ -3,24 +3,62 @@
 use std::path::Path;
 
 use minijinja::syntax::SyntaxConfig;
-use minijinja::{default_auto_escape_callback, path_loader, Environment, UndefinedBehavior, Value};
+use minijinja::{
+    default_auto_escape_callback, escape_formatter, path_loader, AutoEscape, Environment,
+    UndefinedBehavior, Value,
+};
 
-use crate::markdown::{markdown_to_html, plain_text, slugify};
+use crate::markdown::{code_span, escape, markdown_to_html, plain_text, slugify};
+
+/// The name of the Markdown auto-escaping.
+const MARKDOWN: &str = "markdown";
+
+/// How a template's output is escaped, by its name (a trailing `.j2` ignored): `.md` and
+/// templates given as strings (the editorial pieces of `content/*.toml`, all Markdown) escape
+/// Markdown; the rest as minijinja's default (`.html` HTML, `.json`/`.js` JSON, else none).
+fn auto_escape(name: &str) -> AutoEscape {
+    let name = name.strip_suffix(".j2").unwrap_or(name);
+    if name.ends_with(".md") || name == "<string>" {
+        AutoEscape::Custom(MARKDOWN.into())
+    } else {
+        default_auto_escape_callback(name)
+    }
+}
 
 /// A minijinja environment over the templates in `dir`:
 /// - templates load by path from `dir` (`article.md.j2`, `partials/x.md.j2`);
 /// - undefined values are errors (printing, iterating or testing one fails the render);
 /// - auto-escaping follows the extension, a trailing `.j2` ignored: `.html` escapes HTML,
-///   `.json` and `.js` serialise to JSON, `.md` and `.txt` are left alone;
+///   `.json` and `.js` serialise to JSON, `.md` (and templates rendered from a string) escape
+///   Markdown with [`escape`], `.txt` is left alone. A value that is Markdown already (a
+///   [`Markdown`](crate::markdown::Markdown), a macro's output, `|safe`) is printed as it is;
 /// - `{% %}` lines leave no blank line behind (`trim_blocks`, `lstrip_blocks`), and a file's
 ///   final newline is kept;
 /// - filters: `tojson` (built in), `markdown` (HTML, marked safe), `plain` (Markdown to plain
-///   text), `slug` (the heading id of a text).
+///   text), `slug` (the heading id of a text), `code` (data as one inline code span, safe:
+///   [`code_span`]), `sh` (one argument quoted for a POSIX shell), `url` (a relative path
+///   percent-encoded for a Markdown link destination, safe).
 pub fn environment(dir: &Path) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_loader(path_loader(dir));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(default_auto_escape_callback);
+    env.set_auto_escape_callback(auto_escape);
+    env.set_formatter(|out, state, value| match state.auto_escape() {
+        AutoEscape::Custom(name) if name == MARKDOWN => {
+            if value.is_safe() || value.is_undefined() || value.is_none() {
+                escape_formatter(out, state, &Value::from_safe_string(value.to_string()))
+            } else if let Some(s) = value.as_str() {
+                out.write_str(&escape(s)).map_err(minijinja::Error::from)
+            } else {
+                out.write_str(&escape(&value.to_string()))
+                    .map_err(minijinja::Error::from)
+            }
+        }
+        _ => escape_formatter(out, state, value),
+    });
+    env.add_filter("code", |s: &str| Value::from_safe_string(code_span(s)));
+    env.add_filter("sh", |s: &str| crate::command::shell_quote(s));
+    env.add_filter("url", |s: &str| Value::from_safe_string(url_path(s)));
     env.set_syntax(
         SyntaxConfig::builder()
             .trim_blocks(true)
@@ -35,6 +73,20 @@ pub fn environment(dir: &Path) -> Environment<'static> {
     env.add_filter("plain", |s: &str| plain_text(s));
     env.add_filter("slug", |s: &str| slugify(s));
     env
+}
+
+/// A relative path for a link destination: every byte other than an unreserved character or
+/// `/` is percent-encoded, so no space, parenthesis or `<` can end the destination early.
+fn url_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -94,6 +146,11 @@ mod tests {
         assert!(html.contains("<p>&lt;"), "{html}");
         assert!(html.contains(r#"<script>"\u003c/script"#), "{html}");
         let md = env.get_template("p.md.j2").unwrap().render(&ctx).unwrap();
-        assert_eq!(md, "</script><b>\"&");
+        // Markdown escapes the data: it reads the same, and starts no markup.
+        assert_eq!(md, "\\</script\\>\\<b\\>\"&");
+        assert_eq!(
+            crate::markdown::markdown_to_html(&md),
+            "<p>&lt;/script&gt;&lt;b&gt;\"&amp;</p>\n"
+        );
     }
 }

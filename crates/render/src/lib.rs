@@ -18,6 +18,7 @@
 use std::path::PathBuf;
 
 pub mod audit;
+pub mod command;
 pub mod content;
 pub mod env;
 pub mod format;

@@ -6,7 +6,13 @@
 //! 2. give every heading without an explicit `{#id}` an id made by [`slugify`] from its text,
 //!    made unique in the document by `-1`, `-2`... suffixes, like mdBook;
 //! 3. write HTML with `pulldown_cmark::html::push_html`, raw HTML written as text (it can only
-//!    come from the data).
+//!    come from the data);
+//! 4. links other than relative, `#fragment` and `https:` ones ([`safe_link`]), and images other
+//!    than relative paths ([`safe_image`]), are written as their text: no `javascript:` link and
+//!    no remote load can come out, whatever the Markdown says.
+//!
+//! Data put into Markdown goes through [`escape`] (text) or [`code_span`] (a code span); the
+//! template environment does that for every `{{ value }}` of a `.md` template.
 //!
 //! [`Doc::parse`] reads the same events into blocks (headings, paragraphs, list items, table
 //! cells, code, footnote definitions), images, links and anchors, so the audit counts words and
@@ -54,11 +60,153 @@ impl IdCounter {
     }
 }
 
+/// Markdown text that is already safe to print into a Markdown template (a rendered template, a
+/// footnote reference made by the view). It serialises as a plain string, and as a safe string
+/// for minijinja, so the `.md` auto-escaping leaves it alone.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Markdown(pub String);
+
+impl Markdown {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Markdown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl serde::Serialize for Markdown {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if minijinja::value::serializing_for_value() {
+            minijinja::Value::from_safe_string(self.0.clone()).serialize(serializer)
+        } else {
+            self.0.serialize(serializer)
+        }
+    }
+}
+
+/// Data as inert Markdown text: it reads the same once rendered, and can start no markup.
+/// - line breaks become spaces, so no line of the data can become a heading, list or table;
+/// - `\`, `` ` ``, `*`, `[`, `]`, `<`, `>`, `|`, `~`, `&`, `#`, `{`, `}` and `!` get a backslash, and
+///   so does `_` unless letters or digits stand on both sides (`json_roundtrip` stays as it is:
+///   an underscore inside a word can neither open nor close emphasis);
+/// - a leading `-`, `+`, `=` or `1.`/`1)` gets a backslash, in case the value starts a line.
+pub fn escape(text: &str) -> String {
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| if is_line_break(c) { ' ' } else { c })
+        .collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    // A list marker or setext underline at the start.
+    let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
+    let ordered_marker = digits > 0
+        && matches!(chars.get(digits), Some('.') | Some(')'))
+        && chars.get(digits + 1).is_none_or(|c| c.is_whitespace());
+    for (i, &c) in chars.iter().enumerate() {
+        let escape_here = match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' | '#' | '{' | '}' | '!' => true,
+            // Only where an entity could start (`&amp;`, `&#60;`).
+            '&' => chars
+                .get(i + 1)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '#'),
+            '_' => {
+                let alnum = |j: Option<&char>| j.is_some_and(|c| c.is_alphanumeric());
+                !(i > 0 && alnum(chars.get(i - 1)) && alnum(chars.get(i + 1)))
+            }
+            '-' | '+' | '=' => i == 0,
+            '.' | ')' => ordered_marker && i == digits,
+            _ => false,
+        };
+        if escape_here {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Data as one inline code span: line breaks become spaces, and the fence is one backtick longer
+/// than the longest run of backticks inside, so nothing in the data can close it early.
+pub fn code_span(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if is_line_break(c) { ' ' } else { c })
+        .collect();
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let fence = "`".repeat(longest + 1);
+    // A space on each side when the content touches a backtick or is all spaces (CommonMark
+    // strips exactly one space from each side of such a span).
+    let pad = text.starts_with('`')
+        || text.ends_with('`')
+        || (text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty());
+    if text.is_empty() {
+        return "` `".to_string();
+    }
+    if pad {
+        format!("{fence} {text} {fence}")
+    } else {
+        format!("{fence}{text}{fence}")
+    }
+}
+
+fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+/// The scheme of a URL (`https`, `javascript`), if it has one. A colon before any `/`, `?` or
+/// `#` counts, whatever comes before it, as a browser would read it.
+fn scheme(url: &str) -> Option<&str> {
+    let end = url.find(['/', '?', '#']).unwrap_or(url.len());
+    url[..end].find(':').map(|i| &url[..i])
+}
+
+/// Whether a URL has nothing a browser could reinterpret: no whitespace or control characters
+/// (browsers drop tabs and newlines inside a scheme), no backslash (`/\host` is another host).
+fn plain_url(url: &str) -> bool {
+    !url.is_empty()
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+}
+
+/// A link the site may carry: relative (`results.html`, `../x.html`), a `#fragment`, or
+/// `https:`. Not `javascript:`, `data:`, `http:`, `mailto:` nor a protocol-relative `//host`.
+pub fn safe_link(url: &str) -> bool {
+    plain_url(url)
+        && match scheme(url) {
+            Some(s) => s.eq_ignore_ascii_case("https") && url[s.len() + 1..].starts_with("//"),
+            None => !url.starts_with("//"),
+        }
+}
+
+/// An image the site may load: a relative path only, so the site works offline and tells no
+/// other server who reads it.
+pub fn safe_image(url: &str) -> bool {
+    plain_url(url) && scheme(url).is_none() && !url.starts_with("//") && !url.starts_with('#')
+}
+
 /// Markdown to HTML, with an id on every heading.
 pub fn markdown_to_html(md: &str) -> String {
-    let events: Vec<Event> = Parser::new_ext(md, parser_options())
-        .map(raw_html_as_text)
-        .collect();
+    let events: Vec<Event> = drop_unsafe_links(
+        Parser::new_ext(md, parser_options())
+            .map(raw_html_as_text)
+            .collect(),
+    );
     let mut ids = IdCounter::default();
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut i = 0;
@@ -103,6 +251,38 @@ fn raw_html_as_text(e: Event<'_>) -> Event<'_> {
         Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
         e => e,
     }
+}
+
+/// Links and images that fail [`safe_link`] / [`safe_image`] lose their tags and keep their
+/// text (an image's text is its alt text).
+fn drop_unsafe_links(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    // For each open link or image: whether its tags were dropped.
+    let mut open: Vec<bool> = Vec::new();
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        match &e {
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let drop = !safe_link(dest_url);
+                open.push(drop);
+                if drop {
+                    continue;
+                }
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                let drop = !safe_image(dest_url);
+                open.push(drop);
+                if drop {
+                    continue;
+                }
+            }
+            Event::End(TagEnd::Link) | Event::End(TagEnd::Image) if open.pop().unwrap_or(false) => {
+                continue;
+            }
+            _ => {}
+        }
+        out.push(e);
+    }
+    out
 }
 
 /// The visible text of inline events (code spans included, images' alt text left out).

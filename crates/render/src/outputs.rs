@@ -245,7 +245,11 @@ pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Erro
         .iter()
         .map(|im| {
             let what = format!("{} ({})", crate::content::IMAGES, im.id);
-            let file = one_line(&render_str(&env, &what, &im.file, &ctx)?);
+            // A file name, not Markdown: rendered without escaping (`url` quotes it in links).
+            let file = one_line(
+                &env.render_named_str(&format!("{what}.txt"), &im.file, &ctx)
+                    .map_err(|e| Error::template(&what, e))?,
+            );
             Ok(ImageView {
                 id: im.id.clone(),
                 title: im.title.clone(),

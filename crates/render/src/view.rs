@@ -20,6 +20,7 @@ use whichpy_wire::{Family, InterpInfo, SizeName, WorkloadKind};
 
 use crate::content::{AppClass, Content};
 use crate::format::{int, number_tokens, sig3, TimeUnit};
+use crate::markdown::Markdown;
 use crate::Error;
 
 /// Category of the workload that stands for I/O-bound work.
@@ -130,7 +131,7 @@ pub struct Fig {
     /// Number of samples.
     pub n: String,
     /// Footnote reference to the reproduction command.
-    pub cite: String,
+    pub cite: Markdown,
 }
 
 /// A ratio against the baseline with its verdict.
@@ -149,7 +150,7 @@ pub struct RatioView {
     /// `18.0× faster (95% CI 14.4–25.3×)` or `no significant difference (ratio 0.97, 95% CI
     /// 0.85–1.10)`.
     pub text: String,
-    pub cite: String,
+    pub cite: Markdown,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -173,7 +174,7 @@ pub struct CrossView {
     /// Total time of the overtaker at that point, startup included.
     pub time: String,
     pub extrapolated: bool,
-    pub cite: String,
+    pub cite: Markdown,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -244,7 +245,7 @@ pub struct ExampleView {
     pub category: String,
     /// The workload's size parameter at the article's size.
     pub n: String,
-    pub cite: String,
+    pub cite: Markdown,
 }
 
 /// One row of the 3-line table. Units are fixed by the column: startup in ms, memory in MiB,
@@ -264,7 +265,7 @@ pub struct WorkloadView {
     pub name: String,
     pub category: String,
     pub description: String,
-    pub cite: String,
+    pub cite: Markdown,
     pub cpython: Option<CellView>,
     pub pypy: Option<CellView>,
     pub micropython: Option<CellView>,
@@ -286,7 +287,7 @@ pub struct GilView {
     pub rows: Vec<GilRow>,
     /// Why an interpreter could not run the processes variant, if it could not.
     pub unsupported: Vec<Unsupported>,
-    pub cite: String,
+    pub cite: Markdown,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -330,7 +331,11 @@ pub struct WarningsView {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Footnote {
+    /// A footnote label: `bench-`, then lower-case ASCII letters, digits and `-` only.
     pub label: String,
+    /// The workload whose figures cite it.
+    pub workload: String,
+    /// The command, every argument quoted for a POSIX shell.
     pub command: String,
     pub run: String,
 }
@@ -453,32 +458,48 @@ impl<'a> Builder<'a> {
             }) else {
                 continue;
             };
-            let p = &run.params;
-            let mut cmd = format!("cargo xtask bench --backend {}", run.backend);
-            if self.size == SizeName::Quick {
-                cmd.push_str(" --quick");
-            }
-            for i in &interps {
-                cmd.push_str(&format!(" --interp {i}"));
-            }
-            cmd.push_str(&format!(" --workload {}", w.name));
-            match w.kind {
-                WorkloadKind::Startup => {
-                    cmd.push_str(&format!(" --startup-processes {}", p.startup_processes))
-                }
-                WorkloadKind::Iterations => cmd.push_str(&format!(
-                    " --processes {} --iterations {}",
-                    p.processes, p.iterations
-                )),
-            }
-            let label = format!("bench-{}", w.name.replace('_', "-"));
+            let cmd = crate::command::bench_command(
+                run.backend,
+                &run.params,
+                &interps,
+                &[w.name.as_str()],
+                Some(w.kind),
+            );
+            let label = self.footnote_label(&w.name);
             self.cites.insert(w.name.clone(), format!("[^{label}]"));
             self.footnotes.push(Footnote {
                 label,
+                workload: w.name.clone(),
                 command: format!("{cmd} && cargo xtask analyse"),
                 run: run.run_id.clone(),
             });
         }
+    }
+
+    /// `bench-` and the workload name with every character other than a lower-case ASCII letter
+    /// or digit made `-` (`json_roundtrip` → `bench-json-roundtrip`), made unique by `-2`, `-3`…:
+    /// a footnote label can carry no Markdown, whatever the name.
+    fn footnote_label(&self, workload: &str) -> String {
+        let slug: String = workload
+            .chars()
+            .map(|c| {
+                let c = c.to_ascii_lowercase();
+                if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let base = format!("bench-{slug}");
+        let taken = |l: &str| self.footnotes.iter().any(|f| f.label == l);
+        let mut label = base.clone();
+        let mut n = 1;
+        while taken(&label) {
+            n += 1;
+            label = format!("{base}-{n}");
+        }
+        label
     }
 
     fn cite(&self, workload: &str) -> String {
@@ -555,7 +576,7 @@ impl<'a> Builder<'a> {
             high,
             unit: unit.to_string(),
             n: int(n as u64),
-            cite: cite.to_string(),
+            cite: Markdown(cite.to_string()),
         }
     }
 
@@ -621,7 +642,7 @@ impl<'a> Builder<'a> {
             ratio_low: sig3(low),
             ratio_high: sig3(high),
             text,
-            cite: cite.to_string(),
+            cite: Markdown(cite.to_string()),
         }
     }
 
@@ -758,7 +779,7 @@ impl<'a> Builder<'a> {
                     iterations: int(x.iterations),
                     time: format!("{} {}", sig3(unit.scale(x.time_ns)), unit.symbol()),
                     extrapolated: x.extrapolated,
-                    cite: self.cite(&x.workload),
+                    cite: Markdown(self.cite(&x.workload)),
                 }
             })
         };
@@ -802,7 +823,7 @@ impl<'a> Builder<'a> {
             name: name.to_string(),
             category: meta.category.clone(),
             description: meta.description.clone(),
-            cite: self.cite(name),
+            cite: Markdown(self.cite(name)),
             cpython: cell(Family::Cpython),
             pypy: cell(Family::Pypy),
             micropython: cell(Family::Micropython),
@@ -867,7 +888,7 @@ impl<'a> Builder<'a> {
                 .filter(|u| u.workload == PROCESSES_WORKLOAD || u.workload == THREADS_WORKLOAD)
                 .cloned()
                 .collect(),
-            cite: self.cite(THREADS_WORKLOAD),
+            cite: Markdown(self.cite(THREADS_WORKLOAD)),
         })
     }
 
@@ -1076,7 +1097,7 @@ impl<'a> Builder<'a> {
                 description: meta.description.clone(),
                 category: meta.category.clone(),
                 n: int(meta.sizes.get(self.size).n),
-                cite: self.cite(w),
+                cite: Markdown(self.cite(w)),
             })
         });
         let not_measured = || "not measured".to_string();

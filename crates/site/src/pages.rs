@@ -59,6 +59,28 @@ struct Page {
     twitter: bool,
     /// Inline the stylesheet (the 404 page, which may be served at any depth).
     inline_css: Option<String>,
+    /// The Content-Security-Policy of the page ([`csp`]), set when the page is emitted.
+    csp: String,
+}
+
+/// The Content-Security-Policy every page carries, as a `<meta http-equiv>`: nothing loads from
+/// another origin, no inline script runs (the site's one script is the same-origin file
+/// `assets/site.js`), and the only inline style is the page's own stylesheet, by its sha256.
+/// `default-src 'none'` covers what is not listed (frames, objects, media, workers).
+fn csp(inline_css: Option<&str>) -> String {
+    use base64::Engine as _;
+    let style = match inline_css {
+        Some(css) => format!(
+            "'self' 'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(css.as_bytes()))
+        ),
+        None => "'self'".to_string(),
+    };
+    format!(
+        "default-src 'none'; script-src 'self'; style-src {style}; img-src 'self'; \
+         font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; \
+         form-action 'none'"
+    )
 }
 
 const PAGES: [(&str, &str); 5] = [
@@ -106,6 +128,7 @@ impl Layout<'_> {
             head_html: None,
             twitter: false,
             inline_css: None,
+            csp: String::new(),
         }
     }
 }
@@ -559,36 +582,21 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The command that measures again what run `r` measured (the one builder, in render).
 fn bench_command(r: &whichpy_wire::summary::RunInfo) -> String {
     let p = &r.params;
-    let mut cmd = format!("cargo xtask bench --backend {}", r.backend);
-    if p.size == SizeName::Quick {
-        cmd.push_str(" --quick");
-    }
-    for i in &p.interps {
-        cmd.push_str(&format!(" --interp {i}"));
-    }
-    for w in &p.workloads {
-        cmd.push_str(&format!(" --workload {w}"));
-    }
-    cmd.push_str(&format!(
-        " --processes {} --iterations {} --startup-processes {}",
-        p.processes, p.iterations, p.startup_processes
-    ));
-    if let Some(t) = p.target_ci {
-        cmd.push_str(&format!(" --target-ci {}%", sig3(t * 100.0)));
-    }
-    cmd
+    let interps: Vec<&str> = p.interps.iter().map(String::as_str).collect();
+    let workloads: Vec<&str> = p.workloads.iter().map(String::as_str).collect();
+    whichpy_render::command::bench_command(r.backend, p, &interps, &workloads, None)
 }
 
 /// The command render's view gives for a workload (its footnote), if any.
 fn workload_command(rendered: &Rendered, workload: &str) -> Option<String> {
-    let label = format!("bench-{}", workload.replace('_', "-"));
     rendered
         .view
         .footnotes
         .iter()
-        .find(|f| f.label == label)
+        .find(|f| f.workload == workload)
         .map(|f| f.command.clone())
 }
 
@@ -629,6 +637,10 @@ pub(crate) fn render_pages(
         .unwrap_or_else(|| s.analysis.baseline.clone());
     let workloads = charts::iteration_workloads(s, size);
     let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
+        let page = &Page {
+            csp: csp(page.inline_css.as_deref()),
+            ..page.clone()
+        };
         let html = render(template, &data.ctx(page))?;
         site.add(page.path.clone(), html);
         Ok::<(), Error>(())

@@ -6,7 +6,11 @@
 //! properties; every internal link and fragment resolves and every image loads; the sortable
 //! table sorts. Saves the article at phone (390 px) and desktop (1280 px) widths to
 //! `target/screenshots/`. A second site, whose workload name and interpreter label carry
-//! `<script>` markup, must open no dialog and log no error.
+//! `<script>` markup, must open no dialog and log no error. Two more carry Markdown in the names
+//! (`[click me](javascript:alert(3))`, `![px](http://127.0.0.1:9/p.png)`, a newline and `# H1`):
+//! no live `javascript:` link, no remote request, one H1 per page. Every page carries the
+//! Content-Security-Policy, the browser enforces it (an injected inline script does not run),
+//! our own script breaks none of it, and the tables still sort under it.
 //!
 //! Without chromium the test says `SKIPPED` on stderr and passes.
 
@@ -33,6 +37,9 @@ const PAGE_FACTS: &str = r#"(() => ({
   ids: Array.from(document.querySelectorAll('[id]')).map(e => e.id),
   jsonld: Array.from(document.querySelectorAll('script[type="application/ld+json"]')).map(s => s.textContent),
   h1: document.querySelectorAll('h1').length,
+  csp: Array.from(document.querySelectorAll('meta[http-equiv="Content-Security-Policy"]')).map(m => m.content),
+  csp_first: document.head.firstElementChild && document.head.querySelector('meta[http-equiv]') === document.head.children[1],
+  hrefs: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href')),
   tablesWithoutTh: Array.from(document.querySelectorAll('table')).filter(t => !t.querySelector('th')).length,
   width: document.documentElement.scrollWidth,
 }))()"#;
@@ -150,6 +157,84 @@ fn check_jsonld(blocks: &[Value]) {
     }
 }
 
+/// One CSP, before anything it governs, that allows nothing remote and no inline script; and
+/// no link with a scheme other than https.
+fn check_csp(page: &str, f: &Value) {
+    let csp = f["csp"].as_array().unwrap();
+    assert_eq!(csp.len(), 1, "{page}: one Content-Security-Policy: {csp:?}");
+    let csp = csp[0].as_str().unwrap();
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self';",
+        "img-src 'self';",
+        "connect-src 'self';",
+        "base-uri 'none'",
+    ] {
+        assert!(
+            csp.contains(directive),
+            "{page}: CSP lacks {directive}: {csp}"
+        );
+    }
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval") && !csp.contains("http"),
+        "{page}: CSP too loose: {csp}"
+    );
+    assert_eq!(
+        f["csp_first"], true,
+        "{page}: the CSP meta comes right after the charset"
+    );
+    for href in f["hrefs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+    {
+        let scheme = href.split(['/', '?', '#']).next().unwrap_or("");
+        assert!(
+            !scheme.contains(':') || href.starts_with("https://"),
+            "{page}: a live link to {href}"
+        );
+    }
+}
+
+/// The sortable table of the results page sorts (under the CSP, and with no error logged).
+fn check_sorting(browser: &mut Browser, origin: &str) {
+    let mut load = browser.open(&format!("{origin}/results.html"));
+    let sorted = browser.eval(
+        r#"(() => {
+          const t = document.querySelector('table[data-sortable]');
+          const b = t.querySelector('thead button.sort');
+          b.click();
+          const first = t.tHead.rows[0].cells[0].getAttribute('aria-sort');
+          b.click();
+          return [first, t.tHead.rows[0].cells[0].getAttribute('aria-sort')];
+        })()"#,
+    );
+    assert_eq!(sorted, serde_json::json!(["ascending", "descending"]));
+    browser.settle(&mut load);
+    assert_clean("results.html (sorted)", &load, origin);
+}
+
+/// The browser enforces the CSP: an inline script added to the page does not run, and is
+/// reported as a violation of `script-src`.
+fn check_csp_enforced(browser: &mut Browser, origin: &str) {
+    browser.open(&format!("{origin}/results.html"));
+    let r = browser.eval(
+        r#"new Promise(resolve => {
+          document.addEventListener('securitypolicyviolation', e => resolve([e.violatedDirective, window.__inline === undefined]));
+          const s = document.createElement('script');
+          s.textContent = 'window.__inline = 1';
+          document.head.appendChild(s);
+          setTimeout(() => resolve(['none', window.__inline === undefined]), 2000);
+        })"#,
+    );
+    assert_eq!(
+        r,
+        serde_json::json!(["script-src-elem", true]),
+        "an inline script is blocked by the CSP"
+    );
+}
+
 /// Visit every page of the site in `root`; return the facts of each page.
 fn crawl(browser: &mut Browser, root: &Path) -> (String, BTreeMap<String, Value>) {
     let server = serve::serve(root);
@@ -162,6 +247,7 @@ fn crawl(browser: &mut Browser, root: &Path) -> (String, BTreeMap<String, Value>
         assert_clean(&page, &load, &origin);
         let f = browser.eval(PAGE_FACTS);
         assert_eq!(f["h1"], 1, "{page}: one H1");
+        check_csp(&page, &f);
         assert_eq!(
             f["tablesWithoutTh"], 0,
             "{page}: every table has header cells"
@@ -262,19 +348,9 @@ fn every_page_in_chromium() {
     // JSON-LD on the article, and none elsewhere.
     check_jsonld(facts["index.html"]["jsonld"].as_array().unwrap());
 
-    // The sortable table sorts (and the script logs no error doing it).
-    browser.open(&format!("{origin}/results.html"));
-    let sorted = browser.eval(
-        r#"(() => {
-          const t = document.querySelector('table[data-sortable]');
-          const b = t.querySelector('thead button.sort');
-          b.click();
-          const first = t.tHead.rows[0].cells[0].getAttribute('aria-sort');
-          b.click();
-          return [first, t.tHead.rows[0].cells[0].getAttribute('aria-sort')];
-        })()"#,
-    );
-    assert_eq!(sorted, serde_json::json!(["ascending", "descending"]));
+    // The sortable table sorts (and the script logs no error doing it), under the CSP.
+    check_sorting(&mut browser, &origin);
+    check_csp_enforced(&mut browser, &origin);
 
     // Screenshots of the article, phone and desktop, for a person (and CI artifacts).
     let shots = screenshots_dir();
@@ -371,4 +447,40 @@ fn injected_markup_stays_text_in_chromium() {
         "document.querySelectorAll('script:not([type]), script[type=\"text/javascript\"]').length",
     );
     assert_eq!(scripts, 1, "only the site's own script element");
+}
+
+#[test]
+fn markdown_in_names_is_inert_under_the_csp_in_chromium() {
+    let Some(chromium) = find_chromium() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: chromium is not installed; the Markdown injection test ran without a browser"
+        );
+        return;
+    };
+    let mut browser = Browser::launch(&chromium);
+    // Two sites cover each name as a workload and as a label: a link whose next line is a
+    // heading, and a remote image.
+    let link_then_heading = format!("{}{}", common::LINK_NAME, common::HEADING_NAME);
+    for (workload, label) in [
+        (link_then_heading.as_str(), common::IMAGE_NAME),
+        (common::IMAGE_NAME, link_then_heading.as_str()),
+    ] {
+        let site = common::build(&common::named_summary(workload, label));
+        let dir = common::write_temp(&site);
+        let root = dir.path().join("site");
+        // `crawl` fails on a dialog, a console or CSP error, a request to another origin (the
+        // image at 127.0.0.1:9), more than one H1, or a live `javascript:` link.
+        let (origin, facts) = crawl(&mut browser, &root);
+        check_jsonld(facts["index.html"]["jsonld"].as_array().unwrap());
+        check_sorting(&mut browser, &origin);
+        // The names are on the pages as text.
+        browser.open(&format!("{origin}/index.html"));
+        let text = browser.eval("document.body.innerText");
+        let text = text.as_str().unwrap().replace('\n', " ");
+        for name in [workload, label] {
+            let shown = name.replace('\n', " ");
+            assert!(text.contains(&shown), "the article shows {name:?} as text");
+        }
+    }
 }

@@ -325,6 +325,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
 
     let precision = precision(&cells);
     Summary {
+        merge: None,
         schema: SUMMARY_SCHEMA,
         analysis: AnalysisParams {
             baseline,
@@ -520,6 +521,7 @@ fn summarise_cell(
     let startup_mean = startup_est.as_ref().map_or(0.0, |e| e.mean);
 
     let mut cell = CellSummary {
+        machine: None,
         key: key.clone(),
         family,
         kind,

@@ -54,6 +54,10 @@ pub struct Summary {
     /// How precise the figures came out, over the cells that have one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<Precision>,
+    /// Set by `cargo xtask merge`: which machines the shards ran on and how their numbers were
+    /// combined. Absent from a summary made by `analyse`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<MergeInfo>,
 }
 
 /// The precision a run reached: the relative 95% half-width of each cell's headline figure
@@ -74,6 +78,27 @@ pub struct Precision {
     pub processes: u32,
     pub processes_min: u32,
     pub processes_max: u32,
+}
+
+/// How `cargo xtask merge` joined shards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MergeInfo {
+    /// One entry per machine fingerprint, in the order the shards were given.
+    pub machines: Vec<MergedMachine>,
+    /// How absolute times and ratios were combined, in words.
+    pub method: String,
+    /// Pairs of machines whose fingerprints differ only by the kernel build, in words.
+    pub kernel_only: Vec<String>,
+}
+
+/// One machine of a merge and what it measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MergedMachine {
+    pub machine: Machine,
+    /// The runs (shards) measured on it.
+    pub runs: Vec<String>,
+    /// The workloads whose cells come from it, in suite order.
+    pub workloads: Vec<String>,
 }
 
 /// The knobs of the analysis, copied so a reader knows how the numbers were made.
@@ -297,6 +322,10 @@ pub struct CellSummary {
     /// CPU time that other processes (and the hypervisor) took while this cell ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise: Option<NoiseSummary>,
+    /// The machine fingerprint the cell's times come from, when a merge joined shards from
+    /// several machines (`None`: the summary's one machine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
 }
 
 /// The machine's load that was not ours during a cell, from the records' `noise`.

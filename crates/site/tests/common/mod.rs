@@ -67,3 +67,16 @@ pub fn injected_summary() -> Summary {
         pypy_label: format!("PyPy {}", fixture::INJECTION),
     })
 }
+
+/// Names that are Markdown: a `javascript:` link, a remote image, a line that is a heading.
+pub const LINK_NAME: &str = "[click me](javascript:alert(3))";
+pub const IMAGE_NAME: &str = "![px](http://127.0.0.1:9/p.png)";
+pub const HEADING_NAME: &str = "nbody\n# H1 injected";
+
+/// The fixture with the warm-up workload called `workload` and PyPy labelled `label`.
+pub fn named_summary(workload: &str, label: &str) -> Summary {
+    fixture::build(&fixture::Fixture {
+        workload: workload.to_string(),
+        pypy_label: label.to_string(),
+    })
+}

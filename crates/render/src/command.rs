@@ -1,0 +1,106 @@
+//! The commands shown to readers: one place builds `cargo xtask bench …`, and every argument in
+//! it is quoted for a POSIX shell, so a name like `a;rm -rf ~` is pasted as one argument.
+
+use whichpy_wire::{BackendKind, RunParams, SizeName, WorkloadKind};
+
+use crate::format::sig3;
+
+/// One argument for a POSIX shell: as it is when it holds only characters no shell treats
+/// specially (`A-Z a-z 0-9 _ @ % + = : , . / -`), else in single quotes, each `'` written `'\''`.
+pub fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
+/// The default timeout of a size, as `cargo xtask bench` sets it.
+fn default_timeout_s(size: SizeName) -> f64 {
+    match size {
+        SizeName::Quick => 120.0,
+        SizeName::Default => 600.0,
+    }
+}
+
+/// `cargo xtask bench` with every flag a run used, for the given interpreters and workloads.
+/// `kind` narrows the repetition flags to the ones a workload of that kind reads (startup cells
+/// read `--startup-processes`, iteration cells `--processes` and `--iterations`); `None` gives
+/// all three. The timeout is written when it is not the size's default; the adaptive flags
+/// when the run was adaptive.
+pub fn bench_command(
+    backend: BackendKind,
+    p: &RunParams,
+    interps: &[&str],
+    workloads: &[&str],
+    kind: Option<WorkloadKind>,
+) -> String {
+    let mut args: Vec<String> = vec![
+        "cargo".into(),
+        "xtask".into(),
+        "bench".into(),
+        "--backend".into(),
+        backend.to_string(),
+    ];
+    if p.size == SizeName::Quick {
+        args.push("--quick".into());
+    }
+    for i in interps {
+        args.push("--interp".into());
+        args.push(i.to_string());
+    }
+    for w in workloads {
+        args.push("--workload".into());
+        args.push(w.to_string());
+    }
+    if kind != Some(WorkloadKind::Startup) {
+        args.extend([
+            "--processes".into(),
+            p.processes.to_string(),
+            "--iterations".into(),
+            p.iterations.to_string(),
+        ]);
+    }
+    if kind != Some(WorkloadKind::Iterations) {
+        args.extend([
+            "--startup-processes".into(),
+            p.startup_processes.to_string(),
+        ]);
+    }
+    if p.timeout_s != default_timeout_s(p.size) {
+        args.extend(["--timeout".into(), format!("{}", p.timeout_s)]);
+    }
+    if let Some(t) = p.target_ci {
+        args.extend(["--target-ci".into(), format!("{}%", sig3(t * 100.0))]);
+        if let Some(m) = p.max_processes {
+            args.extend(["--max-processes".into(), m.to_string()]);
+        }
+        if let Some(b) = p.cell_budget_s {
+            args.extend(["--cell-budget".into(), format!("{b}")]);
+        }
+    }
+    args.iter()
+        .map(|a| shell_quote(a))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_what_a_shell_would_read() {
+        assert_eq!(shell_quote("nbody"), "nbody");
+        assert_eq!(shell_quote("cpython-3.13"), "cpython-3.13");
+        assert_eq!(shell_quote("a;rm -rf ~"), "'a;rm -rf ~'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("$(id)"), "'$(id)'");
+        assert_eq!(shell_quote("a\nb"), "'a\nb'");
+    }
+}
