@@ -525,10 +525,7 @@ fn execute_planned(
         cells.len(),
         meta.params.seed.unwrap_or(0)
     );
-    let report = {
-        let mut write = |rec: &ExecRecord| -> anyhow::Result<()> { run_file.append(rec) };
-        crate::schedule::run(backend, meta, cells, prior, &mut write, &cancel, &pb)
-    };
+    let report = crate::schedule::run(backend, meta, cells, prior, run_file, &cancel, &pb);
     pb.finish_and_clear();
     let report = match report {
         Ok(r) => r,

@@ -125,7 +125,10 @@ impl RunLock {
         let path = self.dir.join(LOCK_FILE);
         self.file
             .set_len(0)
-            .and_then(|()| (&self.file).write_all(text.as_bytes()))
+            .and_then(|()| {
+                use std::os::unix::fs::FileExt;
+                self.file.write_all_at(text.as_bytes(), 0)
+            })
             .with_context(|| format!("writing the run lock {}", shown(&path)))
     }
 

@@ -76,15 +76,15 @@ pub struct Report {
     pub rounds: u32,
 }
 
-/// Run a planned run. `prior` holds the records of a resumed run; `write` appends one record
-/// to the raw file (and is the only way records leave this function).
+/// Run a planned run. `prior` holds the records of a resumed run; records leave this
+/// function only through `file` (appended as they arrive, synced after every batch).
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     backend: &mut dyn Backend,
     meta: &RunMeta,
     cells: Vec<(Interpreter, WorkloadMeta)>,
     prior: &[ExecRecord],
-    write: &mut dyn FnMut(&ExecRecord) -> anyhow::Result<()>,
+    file: &mut crate::runfile::RunFile,
     cancel: &AtomicBool,
     pb: &ProgressBar,
 ) -> anyhow::Result<Report> {
@@ -283,7 +283,7 @@ pub fn run(
             let interp = cells[i].interp.clone();
             let mut write_failed = false;
             let result = backend.run_cell(&interp, &spec, cancel, &mut |rec| {
-                if let Err(e) = write(&rec) {
+                if let Err(e) = file.append(&rec) {
                     write_failed = true;
                     return Err(e);
                 }
@@ -292,6 +292,9 @@ pub fn run(
                 Ok(())
             });
             let batch_s = batch_start.elapsed().as_secs_f64();
+            if !write_failed {
+                file.sync()?;
+            }
             overheads.push((batch_s - walls).max(0.0));
             ran_any = true;
             let cell = &mut cells[i];

@@ -555,3 +555,25 @@ fn clean_spares_the_containers_of_a_live_run() {
     );
     assert_nothing_left(env.backend.engine());
 }
+
+#[test]
+fn suite_imports_the_workloads_in_the_image_when_the_engine_answers() {
+    let _lock = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "suite_imports_the_workloads_in_the_image_when_the_engine_answers";
+    if let Err(e) = Engine::connect() {
+        skipped(test, &format!("{e:#}"));
+        return;
+    }
+    if !images::rootfs_cache(&root()).is_dir() && which("mmdebstrap").is_none() {
+        skipped(
+            test,
+            "mmdebstrap is missing (apt-get install -y mmdebstrap)",
+        );
+        return;
+    }
+    let sh = xshell::Shell::new().unwrap();
+    let (fresh, how) = xtask::suite::describe(&sh, xtask::suite::Sandbox::Auto).unwrap();
+    assert!(how.starts_with("in a sandboxed container of "), "{how}");
+    let committed = std::fs::read_to_string(root().join(xtask::project::SUITE)).unwrap();
+    assert_eq!(fresh, committed, "the image and the committed suite agree");
+}

@@ -122,9 +122,10 @@ impl RawRead {
             }
             // A last line with no newline is torn unless it is a whole JSON document.
             let torn = !terminated
-                && text.map_or(true, |t| {
-                    serde_json::from_str::<serde::de::IgnoredAny>(t).is_err()
-                });
+                && match text {
+                    None => true,
+                    Some(t) => serde_json::from_str::<serde::de::IgnoredAny>(t).is_err(),
+                };
             if torn {
                 if meta.is_none() {
                     return Err(ParseError::at(
@@ -362,7 +363,7 @@ fn unknown_type(path: &Path, line: usize, kind: Option<&str>) -> ParseError {
 pub fn check_record(meta: &RunMeta, r: &ExecRecord) -> Result<(), (String, String)> {
     let bad = |field: &str, msg: String| Err((field.to_owned(), msg));
     let known = meta.interpreters.iter().any(|i| i.id == r.interp)
-        || meta.params.interps.iter().any(|i| *i == r.interp);
+        || meta.params.interps.contains(&r.interp);
     if !known {
         return bad(
             "interp",
@@ -373,7 +374,7 @@ pub fn check_record(meta: &RunMeta, r: &ExecRecord) -> Result<(), (String, Strin
             ),
         );
     }
-    if !meta.params.workloads.iter().any(|w| *w == r.workload) {
+    if !meta.params.workloads.contains(&r.workload) {
         return bad(
             "workload",
             format!(

@@ -33,8 +33,12 @@ fn meta() -> RunMeta {
             target_ci: None,
             max_processes: None,
             cell_budget_s: None,
+            budget_s: None,
+            seed: None,
+            pilot_s: None,
         },
         interpreters: vec![],
+        cpus: None,
     }
 }
 
@@ -58,6 +62,8 @@ fn exec(process: u32) -> ExecRecord {
         }),
         implementation: None,
         stderr_tail: String::new(),
+        loops: 1,
+        noise: None,
     }
 }
 
