@@ -11,8 +11,6 @@
 //!   [`PROTOCOL_MAX_BYTES`], stdout and stderr only a tail.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -182,55 +180,142 @@ impl Stream {
     }
 }
 
+/// The fd on which the child finds the protocol pipe.
+pub const PROTOCOL_FD: RawFd = 3;
+
+/// Start `argv` with `posix_spawnp` (as std's `Command` does when it can, and as hyperfine
+/// does: no `fork` of bench-runner's address space on the timed path): stdin `/dev/null`,
+/// `pipes` on fds 1, 2 and [`PROTOCOL_FD`], in a process group of its own, SIGPIPE and the
+/// signal mask back to their defaults.
+fn spawn(
+    argv: &[String],
+    env: &[(std::ffi::OsString, std::ffi::OsString)],
+    pipes: [&OwnedFd; 3],
+) -> std::io::Result<libc::pid_t> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let nul = |e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    let args: Vec<CString> = argv
+        .iter()
+        .map(|a| CString::new(a.as_bytes()).map_err(nul))
+        .collect::<Result<_, _>>()?;
+    let vars: Vec<CString> = env
+        .iter()
+        .map(|(k, v)| {
+            let mut kv = k.as_bytes().to_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            CString::new(kv).map_err(nul)
+        })
+        .collect::<Result<_, _>>()?;
+    let mut argp: Vec<*mut libc::c_char> = args.iter().map(|a| a.as_ptr() as *mut _).collect();
+    argp.push(std::ptr::null_mut());
+    let mut envp: Vec<*mut libc::c_char> = vars.iter().map(|v| v.as_ptr() as *mut _).collect();
+    envp.push(std::ptr::null_mut());
+    // Copies of the pipes' write ends at fds >= 10 (close-on-exec), so that no dup2 below
+    // overwrites a source it has yet to copy.
+    let high: Vec<OwnedFd> = pipes
+        .iter()
+        .map(|fd| {
+            // SAFETY: duplicating an fd we own; the new fd is ours.
+            cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10) })
+                .map(|n| unsafe { OwnedFd::from_raw_fd(n) })
+        })
+        .collect::<Result<_, _>>()?;
+    let devnull = CString::new("/dev/null").expect("no NUL");
+    let check = |r: libc::c_int| {
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::from_raw_os_error(r))
+        }
+    };
+    // SAFETY: the attribute and file-action objects are initialised before use and destroyed
+    // after; every pointer passed lives until posix_spawnp returns.
+    unsafe {
+        let mut fa: libc::posix_spawn_file_actions_t = std::mem::zeroed();
+        let mut attr: libc::posix_spawnattr_t = std::mem::zeroed();
+        check(libc::posix_spawn_file_actions_init(&mut fa))?;
+        check(libc::posix_spawnattr_init(&mut attr))?;
+        let result = (|| {
+            check(libc::posix_spawn_file_actions_addopen(
+                &mut fa,
+                0,
+                devnull.as_ptr(),
+                libc::O_RDONLY,
+                0,
+            ))?;
+            for (fd, target) in high.iter().zip([1, 2, PROTOCOL_FD]) {
+                check(libc::posix_spawn_file_actions_adddup2(
+                    &mut fa,
+                    fd.as_raw_fd(),
+                    target,
+                ))?;
+            }
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            let mut default: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut default);
+            libc::sigaddset(&mut default, libc::SIGPIPE); // Rust ignores it; a child must not
+            check(libc::posix_spawnattr_setsigmask(&mut attr, &none))?;
+            check(libc::posix_spawnattr_setsigdefault(&mut attr, &default))?;
+            check(libc::posix_spawnattr_setpgroup(&mut attr, 0))?;
+            check(libc::posix_spawnattr_setflags(
+                &mut attr,
+                (libc::POSIX_SPAWN_SETPGROUP
+                    | libc::POSIX_SPAWN_SETSIGMASK
+                    | libc::POSIX_SPAWN_SETSIGDEF) as libc::c_short,
+            ))?;
+            let mut pid: libc::pid_t = 0;
+            check(libc::posix_spawnp(
+                &mut pid,
+                argp[0],
+                &fa,
+                &attr,
+                argp.as_ptr(),
+                envp.as_ptr(),
+            ))?;
+            Ok(pid)
+        })();
+        libc::posix_spawn_file_actions_destroy(&mut fa);
+        libc::posix_spawnattr_destroy(&mut attr);
+        result
+    }
+}
+
 /// Spawn `launch.argv` and run it to the end (see the module doc).
 pub fn spawn_and_wait(launch: &Launch) -> std::io::Result<Finished> {
     let argv = launch.argv;
     reaper::become_subreaper();
     let (proto_r, proto_w) = pipe_cloexec()?;
-    let proto_w_fd = proto_w.as_raw_fd();
-    let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+    let (out_r, out_w) = pipe_cloexec()?;
+    let (err_r, err_w) = pipe_cloexec()?;
+    let mut env: Vec<(std::ffi::OsString, std::ffi::OsString)> = vec![
         // Reproducible hashing; no .pyc written next to the workloads (read-only in images).
-        .env("PYTHONHASHSEED", "0")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env(
-            crate::protocol::PROTOCOL_ENV,
-            format!("{proto_w_fd} {}", launch.nonce),
-        )
-        .env(reaper::MARKER_ENV, launch.marker)
-        .process_group(0);
-    // SAFETY: only async-signal-safe calls (fcntl) between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            // The protocol pipe's write end is the one fd the child inherits beyond 0-2.
-            cvt(libc::fcntl(proto_w_fd, libc::F_SETFD, 0)).map(|_| ())
-        });
+        ("PYTHONHASHSEED".into(), "0".into()),
+        ("PYTHONDONTWRITEBYTECODE".into(), "1".into()),
+        (
+            crate::protocol::PROTOCOL_ENV.into(),
+            format!("{PROTOCOL_FD} {}", launch.nonce).into(),
+        ),
+        (reaper::MARKER_ENV.into(), launch.marker.into()),
+    ];
+    for (k, v) in std::env::vars_os() {
+        if !env.iter().any(|(key, _)| *key == k) {
+            env.push((k, v));
+        }
     }
     let start = Instant::now();
-    let mut child = cmd.spawn()?;
-    let pid = child.id() as libc::pid_t;
+    let pid = spawn(argv, &env, [&out_w, &err_w, &proto_w])?;
     crate::CURRENT_PGID.store(pid, Ordering::SeqCst);
-    drop(proto_w);
+    drop((proto_w, out_w, err_w));
     let pidfd = pidfd_open(pid);
 
     let mut streams = [
         Stream::new(proto_r, true, PROTOCOL_MAX_BYTES),
-        Stream::new(
-            child.stdout.take().expect("piped").into(),
-            false,
-            STDOUT_TAIL_BYTES,
-        ),
-        Stream::new(
-            child.stderr.take().expect("piped").into(),
-            false,
-            crate::STDERR_TAIL_BYTES,
-        ),
+        Stream::new(out_r, false, STDOUT_TAIL_BYTES),
+        Stream::new(err_r, false, crate::STDERR_TAIL_BYTES),
     ];
-    // The child is reaped by wait4 below; std must not wait for it again.
-    std::mem::forget(child);
 
     let deadline = start + launch.timeout;
     let mut exited: Option<(libc::c_int, libc::rusage, Duration)> = None;

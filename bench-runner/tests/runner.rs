@@ -532,3 +532,9 @@ fn sigterm_to_bench_runner_kills_a_setsid_grandchild_too() {
         "the setsid grandchild {grandchild} outlived bench-runner: {state}"
     );
 }
+
+#[test]
+fn the_workload_and_its_children_do_not_see_the_nonce() {
+    let r = &run(&spec(Family::Cpython, "python3", "peek_env", 1, 1, 60.0))[0];
+    assert_eq!(r.outcome, Outcome::Ok, "{:?} {}", r.checksum, r.stderr_tail);
+}
