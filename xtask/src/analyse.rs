@@ -22,12 +22,16 @@ use crate::project::{self, RAW_DIR, SUMMARY};
 /// Analyse raw results into results/summary.json (warm-up, cold/warm times, intervals, ratios)
 #[derive(Clone, Debug, clap::Args)]
 #[command(
-    after_help = "The same raw files always give a byte-identical summary: the bootstrap uses a fixed seed.\n\
-Runs from a machine other than the latest run's are left out (numbers from different machines are never pooled)."
+    after_help = "The same raw files always give a byte-identical summary (every interval is a closed form; nothing is drawn at random).\n\
+By default only the latest run is analysed: a planned run is a whole experiment, and a run committed earlier is never pooled with yours by accident. \
+With --all, every run of the latest run's machine is pooled; runs from other machines are left out (numbers from different machines are never pooled)."
 )]
 pub struct Analyse {
-    /// Raw files to analyse [default: every results/raw/*.jsonl]
+    /// Raw files to analyse [default: the latest results/raw/*.jsonl; every one with --all]
     pub files: Vec<PathBuf>,
+    /// Pool every run in results/raw (of the latest run's machine), not only the latest
+    #[arg(long)]
+    pub all: bool,
     /// Interpreter every ratio is taken against [default: the catalogue's baseline in the data]
     #[arg(long)]
     pub baseline: Option<String>,
@@ -152,7 +156,17 @@ impl Analyse {
     pub fn run(self, _sh: &Shell) -> anyhow::Result<()> {
         let root = project::root();
         let files = if self.files.is_empty() {
-            raw_files(&root.join(RAW_DIR))?
+            let mut all = raw_files(&root.join(RAW_DIR))?;
+            if !self.all && all.len() > 1 {
+                let latest = all.pop().expect("more than one");
+                eprintln!(
+                    "analysing the latest run, {} ({} older run(s) in {RAW_DIR} left out; --all pools them)",
+                    crate::runfile::shown(&latest),
+                    all.len()
+                );
+                all = vec![latest];
+            }
+            all
         } else {
             self.files.clone()
         };
@@ -171,6 +185,20 @@ impl Analyse {
             summary.environment.machine.cpu_model,
             self.out.display()
         );
+        if let Some(p) = &summary.precision {
+            eprintln!(
+                "precision: the median cell is within ±{:.2}% of its mean (95%), the widest ±{:.2}% ({}); \
+                 {} of {} cells within ±2%, {} within ±5%; {} to {} process executions per cell",
+                p.median_rel_half_width * 100.0,
+                p.worst_rel_half_width * 100.0,
+                p.worst_cell,
+                p.within_2pct,
+                p.cells,
+                p.within_5pct,
+                p.processes_min,
+                p.processes_max
+            );
+        }
         for w in &summary.warnings {
             match &w.cell {
                 Some(cell) => eprintln!("warning: {cell}: {}", w.message),

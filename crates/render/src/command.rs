@@ -19,11 +19,20 @@ pub fn shell_quote(arg: &str) -> String {
     }
 }
 
-/// The default timeout of a size, as `cargo xtask bench` sets it.
-fn default_timeout_s(size: SizeName) -> f64 {
-    match size {
-        SizeName::Quick => 120.0,
-        SizeName::Default => 600.0,
+/// The default timeout of a run, as `cargo xtask bench` sets it.
+fn default_timeout_s(p: &RunParams) -> f64 {
+    match (p.size, p.budget_s) {
+        (_, Some(_)) | (SizeName::Quick, None) => 120.0,
+        (SizeName::Default, None) => 600.0,
+    }
+}
+
+/// A budget in the form `--budget` takes: `15m` for whole minutes, else seconds.
+pub fn duration(seconds: f64) -> String {
+    if seconds >= 60.0 && (seconds / 60.0).fract() == 0.0 {
+        format!("{}m", seconds / 60.0)
+    } else {
+        format!("{seconds}s")
     }
 }
 
@@ -57,7 +66,13 @@ pub fn bench_command(
         args.push("--workload".into());
         args.push(w.to_string());
     }
-    if kind != Some(WorkloadKind::Startup) {
+    if let Some(b) = p.budget_s {
+        // A planned run: the planner chose the counts; the budget and the seed reproduce it.
+        args.extend(["--budget".into(), duration(b)]);
+        if let Some(seed) = p.seed {
+            args.extend(["--seed".into(), seed.to_string()]);
+        }
+    } else if kind != Some(WorkloadKind::Startup) {
         args.extend([
             "--processes".into(),
             p.processes.to_string(),
@@ -65,13 +80,13 @@ pub fn bench_command(
             p.iterations.to_string(),
         ]);
     }
-    if kind != Some(WorkloadKind::Iterations) {
+    if p.budget_s.is_none() && kind != Some(WorkloadKind::Iterations) {
         args.extend([
             "--startup-processes".into(),
             p.startup_processes.to_string(),
         ]);
     }
-    if p.timeout_s != default_timeout_s(p.size) {
+    if p.timeout_s != default_timeout_s(p) {
         args.extend(["--timeout".into(), format!("{}", p.timeout_s)]);
     }
     if let Some(t) = p.target_ci {
@@ -102,5 +117,11 @@ mod tests {
         assert_eq!(shell_quote(""), "''");
         assert_eq!(shell_quote("$(id)"), "'$(id)'");
         assert_eq!(shell_quote("a\nb"), "'a\nb'");
+    }
+
+    #[test]
+    fn budgets_read_as_bench_takes_them() {
+        assert_eq!(duration(900.0), "15m");
+        assert_eq!(duration(90.0), "90s");
     }
 }

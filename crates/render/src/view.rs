@@ -101,6 +101,33 @@ pub struct DataInfo {
     pub resamples: String,
     /// Methods by name, as the summary states them.
     pub methods: BTreeMap<String, String>,
+    /// A planned run's budget and the precision it reached (`None` for fixed counts).
+    pub plan: Option<PlanView>,
+}
+
+/// How a planned run spent its budget, and what precision it bought.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanView {
+    /// The budget as `--budget` takes it (`15m`).
+    pub budget: String,
+    /// Budget in minutes.
+    pub minutes: String,
+    pub cells: String,
+    /// Process executions per cell: fewest and most, and all of them.
+    pub processes_min: String,
+    pub processes_max: String,
+    pub processes: String,
+    /// Iterations per process execution of the iteration cells: fewest and most.
+    pub iterations_min: String,
+    pub iterations_max: String,
+    /// Relative 95% half-widths, in percent.
+    pub median_pct: String,
+    pub worst_pct: String,
+    pub worst_cell: String,
+    pub within_2pct: String,
+    pub within_5pct: String,
+    /// Cells classed "no steady state".
+    pub no_steady_state: Vec<String>,
 }
 
 /// One interpreter, for the environment list.
@@ -435,6 +462,45 @@ impl<'a> Builder<'a> {
         };
         b.make_footnotes();
         Ok(b)
+    }
+
+    fn plan_view(&self, latest: Option<&whichpy_wire::summary::RunInfo>) -> Option<PlanView> {
+        let budget = latest?.params.budget_s?;
+        let p = self.s.precision.as_ref()?;
+        let iters: Vec<u32> = self
+            .s
+            .cells
+            .iter()
+            .filter(|c| c.key.size == self.size && c.kind == WorkloadKind::Iterations)
+            .filter(|c| c.processes_ok > 0)
+            .map(|c| c.iterations)
+            .collect();
+        let name = |k: &whichpy_wire::CellKey| {
+            let label = self
+                .s
+                .environment
+                .interpreters
+                .iter()
+                .find(|i| i.id == k.interp)
+                .map_or(k.interp.clone(), |i| family_name(i.family).to_string());
+            format!("{label} {}", k.workload)
+        };
+        Some(PlanView {
+            budget: crate::command::duration(budget),
+            minutes: sig3(budget / 60.0),
+            cells: int(p.cells as u64),
+            processes_min: int(p.processes_min as u64),
+            processes_max: int(p.processes_max as u64),
+            processes: int(p.processes as u64),
+            iterations_min: int(iters.iter().copied().min().unwrap_or(0) as u64),
+            iterations_max: int(iters.iter().copied().max().unwrap_or(0) as u64),
+            median_pct: sig3(p.median_rel_half_width * 100.0),
+            worst_pct: sig3(p.worst_rel_half_width * 100.0),
+            worst_cell: name(&p.worst_cell),
+            within_2pct: int(p.within_2pct as u64),
+            within_5pct: int(p.within_5pct as u64),
+            no_steady_state: p.no_steady_state.iter().map(name).collect(),
+        })
     }
 
     fn make_footnotes(&mut self) {
@@ -1069,6 +1135,7 @@ impl<'a> Builder<'a> {
             confidence: self.confidence.clone(),
             resamples: int(s.analysis.bootstrap_resamples as u64),
             methods: s.analysis.methods.clone(),
+            plan: self.plan_view(latest),
         };
 
         let example = self.example_workload();
