@@ -6,7 +6,7 @@
 //! data (`tests` below) and the scheduler in `bench.rs` does the running.
 //!
 //! Method (Kalibera & Jones, "Rigorous Benchmarking in Reasonable Time", ISMM 2013):
-//! 1. **Pilot.** One process execution per iteration cell that iterates for
+//! 1. **Pilot.** Two process executions per iteration cell, in separate rounds, each iterating for
 //!    [`PILOT_SECONDS`] of iteration time (at least [`whichpy_wire::PILOT_MIN_ITERATIONS`]
 //!    iterations), so a JIT's late changes show up whatever the iteration's length; a batch of
 //!    [`PILOT_STARTUP_PROCESSES`] for a startup cell. The pilot is a real sample: it stays in
@@ -29,9 +29,13 @@
 use whichpy_wire::{ExecRecord, WorkloadKind};
 
 /// Iteration time a pilot process runs for, seconds.
-pub const PILOT_SECONDS: f64 = 1.5;
+pub const PILOT_SECONDS: f64 = 1.0;
 /// Most iterations a pilot runs (a pilot of very short iterations stops here).
 pub const PILOT_MAX_ITERATIONS: u32 = 2000;
+/// Iteration cells: pilot process executions, each in its own round. A JIT's warm-up ends at
+/// about the same iteration in every process; a burst of the machine's noise does not, so the
+/// warm-up the plan follows is the shortest the pilots saw.
+pub const PILOT_PROCESSES: u32 = 2;
 /// Startup cells: process executions in the pilot batch.
 pub const PILOT_STARTUP_PROCESSES: u32 = 10;
 /// Shortest iteration worth timing alone; shorter ones are looped (pyperf warns below 1 ms).
@@ -120,6 +124,22 @@ pub fn pilot_from(xs: &[f64], resolution: f64, wall_ns: f64) -> Pilot {
         iterations_ns: xs.to_vec(),
         overhead_ns: (wall_ns - xs.iter().sum::<f64>()).max(0.0),
     }
+}
+
+/// The pilots of a cell as one: the shortest warm-up (see [`PILOT_PROCESSES`]), the mean of
+/// the steady figures and overheads, the first pilot's series for the cost of early iterations.
+pub fn combine(pilots: &[Pilot]) -> Option<Pilot> {
+    let first = pilots.first()?;
+    let mean = |f: &dyn Fn(&Pilot) -> f64| pilots.iter().map(f).sum::<f64>() / pilots.len() as f64;
+    let warm = pilots.iter().map(|p| p.warmup_calls).min().unwrap_or(0);
+    Some(Pilot {
+        warmup_calls: warm,
+        steady: pilots.iter().any(|p| p.steady),
+        steady_ns: mean(&|p| p.steady_ns),
+        cv_within: mean(&|p| p.cv_within),
+        iterations_ns: first.iterations_ns.clone(),
+        overhead_ns: mean(&|p| p.overhead_ns),
+    })
 }
 
 /// Iterations and loops of a cell, fixed after its pilot.
@@ -311,6 +331,19 @@ mod tests {
 
     fn pilot(xs: &[f64], overhead: f64) -> Pilot {
         pilot_from(xs, 1.0, overhead + xs.iter().sum::<f64>())
+    }
+
+    /// A burst in one pilot is not a warm-up; a JIT's warm-up shows in both.
+    #[test]
+    fn the_plan_follows_the_shortest_warm_up_of_the_pilots() {
+        let burst = pilot(&noisy(&[(1, 15e6), (300, 13e6), (300, 10e6)]), 20e6);
+        let quiet = pilot(&noisy(&[(1, 15e6), (600, 10e6)]), 20e6);
+        assert!(burst.warmup_calls >= 300);
+        let both = combine(&[burst.clone(), quiet]).unwrap();
+        assert_eq!(both.warmup_calls, 1);
+        let jit = pilot(&noisy(&[(240, 0.72e6), (400, 0.44e6)]), 30e6);
+        let jit2 = pilot(&noisy(&[(250, 0.72e6), (400, 0.44e6)]), 30e6);
+        assert_eq!(combine(&[jit, jit2]).unwrap().warmup_calls, 240);
     }
 
     /// A flat interpreter's long pilot drifting by 1-2% is planned as flat.

@@ -40,6 +40,8 @@ struct Cell {
     /// Wall times of the successful non-pilot process executions, ns.
     walls: Vec<f64>,
     next_process: u32,
+    /// The pilots' readings, combined once all are in.
+    pilots: Vec<Pilot>,
     pilot: Option<Pilot>,
     shape: Option<Shape>,
     closed: Option<String>,
@@ -48,6 +50,14 @@ struct Cell {
 impl Cell {
     fn kind(&self) -> WorkloadKind {
         self.workload.kind
+    }
+    /// Whether the cell's pilot is still running: [`planner::PILOT_PROCESSES`] single-process
+    /// batches for an iteration cell (in separate rounds), one batch for a startup cell.
+    fn in_pilot(&self) -> bool {
+        match self.kind() {
+            WorkloadKind::Startup => self.next_process == 0,
+            WorkloadKind::Iterations => self.next_process < planner::PILOT_PROCESSES,
+        }
     }
     fn hw(&self) -> Option<f64> {
         whichpy_stats::relative_half_width(&self.metrics)
@@ -112,6 +122,7 @@ pub fn run(
                 metrics: Vec::new(),
                 walls: Vec::new(),
                 next_process: 0,
+                pilots: Vec::new(),
                 pilot: None,
                 shape: None,
                 closed: None,
@@ -155,14 +166,17 @@ pub fn run(
     };
 
     let mut round = 0u32;
+    // Every pass (pilot rounds included) gets its own shuffle.
+    let mut pass = 0u64;
     loop {
+        pass += 1;
         if cancel.load(Ordering::SeqCst) {
             break;
         }
         // Who runs this round, and how many.
         let mut batches: Vec<(usize, u32)> = Vec::new();
         let pilots: Vec<usize> = (0..cells.len())
-            .filter(|&i| cells[i].closed.is_none() && cells[i].next_process == 0)
+            .filter(|&i| cells[i].closed.is_none() && cells[i].in_pilot())
             .collect();
         let phase;
         if !pilots.is_empty() {
@@ -229,7 +243,7 @@ pub fn run(
             );
         }
         // The seeded shuffled order of this round (Fisher–Yates on a ChaCha stream).
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (round as u64).wrapping_mul(0x9E37_79B9));
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ pass.wrapping_mul(0x9E37_79B9));
         for k in (1..batches.len()).rev() {
             let j = (rng.next_u64() % (k as u64 + 1)) as usize;
             batches.swap(k, j);
@@ -249,7 +263,7 @@ pub fn run(
             if n == 0 {
                 continue;
             }
-            let pilot = c.next_process == 0;
+            let pilot = c.in_pilot();
             let shape = c.shape.unwrap_or(Shape {
                 iterations: planner::PILOT_MAX_ITERATIONS,
                 loops: 1,
@@ -310,7 +324,7 @@ pub fn run(
                 }
                 absorb(cell, rec);
             }
-            if pilot {
+            if pilot && !cell.in_pilot() {
                 fix_shape(cell, 0.03);
                 if let (Some(s), Some(p)) = (cell.shape, &cell.pilot) {
                     say(
@@ -373,8 +387,11 @@ fn absorb(cell: &mut Cell, rec: &ExecRecord) {
             if let Some(m) = crate::bench::adaptive_metric(rec) {
                 cell.metrics.push(m);
             }
-            if cell.pilot.is_none() && cell.workload.kind == WorkloadKind::Iterations {
-                cell.pilot = planner::pilot_of(rec);
+            if rec.process < planner::PILOT_PROCESSES
+                && cell.workload.kind == WorkloadKind::Iterations
+            {
+                cell.pilots.extend(planner::pilot_of(rec));
+                cell.pilot = planner::combine(&cell.pilots);
             } else {
                 cell.walls.push(rec.wall_ns as f64);
             }
@@ -385,7 +402,7 @@ fn absorb(cell: &mut Cell, rec: &ExecRecord) {
 
 /// Fix a cell's iterations and loops once its pilot is in.
 fn fix_shape(cell: &mut Cell, cv_between: f64) {
-    if cell.shape.is_some() {
+    if cell.shape.is_some() || cell.in_pilot() {
         return;
     }
     cell.shape = match cell.workload.kind {
