@@ -221,7 +221,11 @@ pub fn run(
                     open: c.closed.is_none(),
                 })
                 .collect();
-            let (targets, h) = planner::allocate(&models, (remaining - reserve).max(0.0));
+            let (targets, h) = planner::allocate_with_floor(
+                &models,
+                (remaining - reserve).max(0.0),
+                planner::FLOOR_TARGET,
+            );
             let sizes = planner::round_sizes(&models, &targets, rounds_left);
             for (i, &n) in sizes.iter().enumerate() {
                 if n > 0 {
