@@ -487,7 +487,11 @@ impl<'a> Builder<'a> {
         };
         Some(PlanView {
             budget: crate::command::duration(budget),
-            minutes: sig3(budget / 60.0),
+            minutes: if (budget / 60.0).fract() == 0.0 {
+                int((budget / 60.0) as u64)
+            } else {
+                sig3(budget / 60.0)
+            },
             cells: int(p.cells as u64),
             processes_min: int(p.processes_min as u64),
             processes_max: int(p.processes_max as u64),

@@ -37,6 +37,10 @@ use crate::Options;
 /// one of two deviations and any spread looks like an outlier.
 const MIN_OUTLIER_SAMPLES: usize = 5;
 
+/// Process executions shorter than this are not judged one by one for neighbours' CPU time:
+/// `/proc/stat` counts in 10 ms jiffies.
+const NOISE_MIN_WALL_NS: f64 = 50e6;
+
 /// One successful process execution, analysed.
 struct Proc<'a> {
     run_id: &'a str,
@@ -542,32 +546,38 @@ fn summarise_cell(
         rel_half_width: None,
         noise: None,
     };
-    let shares: Vec<(f64, f64)> = ok
+    // /proc/stat counts in jiffies (10 ms): one process execution of 2 ms reads 0 or 500%.
+    // So the cell's shares are ratios of sums over its executions, and only executions of at
+    // least NOISE_MIN_WALL_NS count as disturbed one by one.
+    let with_noise: Vec<(&whichpy_wire::Noise, f64)> = ok
         .iter()
         .filter(|p| p.rec.wall_ns > 0)
-        .filter_map(|p| {
-            let n = p.rec.noise?;
-            let w = p.rec.wall_ns as f64;
-            Some((n.foreign_cpu_ns as f64 / w, n.steal_ns as f64 / w))
-        })
+        .filter_map(|p| Some((p.rec.noise.as_ref()?, p.rec.wall_ns as f64)))
         .collect();
-    if !shares.is_empty() {
-        let total: Vec<f64> = shares.iter().map(|(f, s)| f + s).collect();
+    if !with_noise.is_empty() {
+        let wall: f64 = with_noise.iter().map(|(_, w)| w).sum();
+        let foreign: f64 = with_noise.iter().map(|(n, _)| n.foreign_cpu_ns as f64).sum();
+        let steal: f64 = with_noise.iter().map(|(n, _)| n.steal_ns as f64).sum();
+        let long: Vec<f64> = with_noise
+            .iter()
+            .filter(|(_, w)| *w >= NOISE_MIN_WALL_NS)
+            .map(|(n, w)| (n.foreign_cpu_ns + n.steal_ns) as f64 / w)
+            .collect();
         let noise = NoiseSummary {
-            foreign_share: mean(&shares.iter().map(|s| s.0).collect::<Vec<_>>()),
-            steal_share: mean(&shares.iter().map(|s| s.1).collect::<Vec<_>>()),
-            max_share: total.iter().copied().fold(0.0, f64::max),
-            processes: shares.len() as u32,
+            foreign_share: foreign / wall,
+            steal_share: steal / wall,
+            max_share: long.iter().copied().fold(0.0, f64::max),
+            processes: with_noise.len() as u32,
         };
-        let disturbed = total.iter().filter(|&&t| t > NEIGHBOUR_SHARE).count() as u32;
+        let disturbed = long.iter().filter(|&&t| t > NEIGHBOUR_SHARE).count() as u32;
         let share = noise.foreign_share + noise.steal_share;
-        if share > NEIGHBOUR_SHARE || disturbed * 4 > shares.len() as u32 {
+        if share > NEIGHBOUR_SHARE || (!long.is_empty() && disturbed * 4 > long.len() as u32) {
             warnings.push(warning(
                 Some(key),
                 WarningKind::Neighbours {
                     share,
                     disturbed,
-                    of: shares.len() as u32,
+                    of: with_noise.len() as u32,
                 },
             ));
         }

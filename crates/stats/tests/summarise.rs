@@ -401,18 +401,18 @@ fn declared_unsupported_without_records_is_in_the_matrix() {
 #[test]
 fn neighbours_cpu_time_is_summarised_and_warned() {
     let quiet = whichpy_wire::Noise {
-        foreign_cpu_ns: 1_000_000,
+        foreign_cpu_ns: 5_000_000,
         steal_ns: 0,
     };
     let busy = whichpy_wire::Noise {
-        foreign_cpu_ns: 15_000_000,
-        steal_ns: 1_000_000,
+        foreign_cpu_ns: 75_000_000,
+        steal_ns: 5_000_000,
     };
     let recs: Vec<ExecRecord> = (0..4)
         .flat_map(|p| {
-            let mut a = exec("cpython-3.13", "nbody", p, vec![1_000_000; 10], 20_000_000);
+            let mut a = exec("cpython-3.13", "nbody", p, vec![1_000_000; 10], 100_000_000);
             a.noise = Some(quiet);
-            let mut b = exec("pypy-7.3", "nbody", p, vec![2_000_000; 10], 20_000_000);
+            let mut b = exec("pypy-7.3", "nbody", p, vec![2_000_000; 10], 100_000_000);
             b.noise = Some(busy);
             [a, b]
         })

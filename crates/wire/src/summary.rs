@@ -331,11 +331,12 @@ pub struct CellSummary {
 /// The machine's load that was not ours during a cell, from the records' `noise`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NoiseSummary {
-    /// Mean over process executions of others' CPU time / wall time (1.0 = one CPU's worth).
+    /// Others' CPU time over wall time, summed over the process executions (1.0 = one CPU's
+    /// worth); a ratio of sums because `/proc/stat` counts in 10 ms jiffies.
     pub foreign_share: f64,
-    /// Mean over process executions of steal time / wall time.
+    /// Steal time over wall time, likewise.
     pub steal_share: f64,
-    /// The largest (others' CPU + steal) / wall of one process execution.
+    /// The largest (others' CPU + steal) / wall of one process execution of at least 50 ms.
     pub max_share: f64,
     /// Process executions with a `noise` record.
     pub processes: u32,
@@ -503,9 +504,9 @@ pub enum WarningKind {
     OtherMachine { run_id: String, fingerprint: String },
     /// Other processes on the machine took CPU time while this cell ran.
     Neighbours {
-        /// Mean over the process executions of (others' CPU time + steal) / wall time.
+        /// (Others' CPU time + steal) / wall time, summed over the process executions.
         share: f64,
-        /// Process executions during which others took more than the limit.
+        /// Process executions of at least 50 ms during which others took more than the limit.
         disturbed: u32,
         of: u32,
     },
