@@ -433,39 +433,31 @@ pub fn plan(
     done: &BTreeMap<CellKey, (u32, bool)>,
 ) -> anyhow::Result<Vec<PlannedCell>> {
     let mut cells = Vec::new();
-    for name in &params.workloads {
-        let workload = suite
-            .get(name)
-            .with_context(|| format!("workload `{name}` of this run is no longer in the suite"))?;
-        for id in &params.interps {
-            let interp = catalogue
-                .get(id)
-                .with_context(|| format!("interpreter `{id}` is not in the catalogue"))?;
-            let wanted = match workload.kind {
-                WorkloadKind::Startup => params.startup_processes,
-                WorkloadKind::Iterations => params.processes,
-            };
-            let key = CellKey {
-                interp: id.clone(),
-                workload: name.clone(),
-                size: params.size,
-            };
-            let (have, closed) = done.get(&key).copied().unwrap_or((0, false));
-            if closed || have >= wanted {
-                continue;
-            }
-            cells.push(PlannedCell {
-                interp: interp.clone(),
-                workload: workload.clone(),
-                first_process: have,
-                processes: wanted - have,
-            });
+    for (interp, workload) in planned_cells(catalogue, suite, params)? {
+        let wanted = match workload.kind {
+            WorkloadKind::Startup => params.startup_processes,
+            WorkloadKind::Iterations => params.processes,
+        };
+        let key = CellKey {
+            interp: interp.id.clone(),
+            workload: workload.name.clone(),
+            size: params.size,
+        };
+        let (have, closed) = done.get(&key).copied().unwrap_or((0, false));
+        if closed || have >= wanted {
+            continue;
         }
+        cells.push(PlannedCell {
+            interp,
+            workload,
+            first_process: have,
+            processes: wanted - have,
+        });
     }
     Ok(cells)
 }
 
-/// Every cell of a planned run, workload-major (the scheduler shuffles them).
+/// Every cell of a run, workload-major (a planned run's scheduler shuffles them).
 fn planned_cells(
     catalogue: &Catalogue,
     suite: &Suite,

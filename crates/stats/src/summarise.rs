@@ -556,7 +556,10 @@ fn summarise_cell(
         .collect();
     if !with_noise.is_empty() {
         let wall: f64 = with_noise.iter().map(|(_, w)| w).sum();
-        let foreign: f64 = with_noise.iter().map(|(n, _)| n.foreign_cpu_ns as f64).sum();
+        let foreign: f64 = with_noise
+            .iter()
+            .map(|(n, _)| n.foreign_cpu_ns as f64)
+            .sum();
         let steal: f64 = with_noise.iter().map(|(n, _)| n.steal_ns as f64).sum();
         let long: Vec<f64> = with_noise
             .iter()
