@@ -338,7 +338,7 @@ pub fn parse_duration(s: &str) -> Result<f64, String> {
     if !num.is_empty() {
         total += num.parse::<f64>().map_err(|_| err())?;
     }
-    if !(total >= 10.0) {
+    if total.is_nan() || total < 10.0 {
         return Err(format!("`{s}`: a budget must be at least 10 s"));
     }
     Ok(total)
@@ -715,6 +715,17 @@ fn execute(
             }
             say(&pb, format!("error in {key}: {e:#}"));
             infra_errors.push(key.to_string());
+        } else if pb.is_hidden() {
+            // No terminal to draw the bar on (CI, a pipe): one line per finished cell instead.
+            let hw = whichpy_stats::relative_half_width(cell_metrics)
+                .map_or("no interval".to_owned(), |h| format!("±{:.2}%", h * 100.0));
+            eprintln!(
+                "[{}/{}] {key}: {} process executions, {hw}, {:.1} s",
+                pb.position(),
+                pb.length().unwrap_or(0),
+                cell_metrics.len(),
+                cell_start.elapsed().as_secs_f64()
+            );
         }
     }
     pb.finish_and_clear();

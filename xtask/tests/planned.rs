@@ -124,3 +124,39 @@ fn a_planned_run_resumes_where_it_stopped() {
         );
     }
 }
+
+/// Without a terminal (CI, a pipe) the progress bar is hidden: a fixed-count run prints one
+/// line per finished cell instead, so a log shows progress.
+#[test]
+fn without_a_terminal_each_finished_cell_prints_a_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = xtask()
+        .args(["bench", "--backend", "native", "--interp", "cpython-host"])
+        .args([
+            "--quick",
+            "--workload",
+            "int_arith",
+            "--workload",
+            "startup",
+        ])
+        .args([
+            "--processes",
+            "2",
+            "--iterations",
+            "3",
+            "--startup-processes",
+            "3",
+        ])
+        .arg("--out")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    for cell in [
+        "cpython-host × int_arith (quick): 2 process executions",
+        "cpython-host × startup (quick): 3 process executions",
+    ] {
+        assert!(stderr.contains(cell), "no line for {cell}: {stderr}");
+    }
+}
