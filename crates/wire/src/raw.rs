@@ -246,6 +246,19 @@ struct Tag {
     kind: Option<String>,
 }
 
+/// A line's `schema` must be the one this build reads.
+fn check_schema(path: &Path, line: usize, schema: u32) -> Result<(), ParseError> {
+    if schema == SCHEMA {
+        return Ok(());
+    }
+    Err(ParseError::at(
+        path,
+        line,
+        "schema",
+        format!("schema {schema} is not supported (this build reads {SCHEMA})"),
+    ))
+}
+
 fn parse_meta(
     path: &Path,
     line: usize,
@@ -265,17 +278,7 @@ fn parse_meta(
         other => return Err(unknown_type(path, line, other)),
     }
     let meta: RunMeta = parse_json_str(path, line, text)?;
-    if meta.schema != SCHEMA {
-        return Err(ParseError::at(
-            path,
-            line,
-            "schema",
-            format!(
-                "schema {} is not supported (this build reads {SCHEMA})",
-                meta.schema
-            ),
-        ));
-    }
+    check_schema(path, line, meta.schema)?;
     check_meta_names(&meta).map_err(|(field, why)| ParseError::at(path, line, &field, why))?;
     Ok(meta)
 }
@@ -320,17 +323,7 @@ fn parse_exec(
         other => return Err(unknown_type(path, line, other)),
     }
     let r: ExecRecord = parse_json_str(path, line, text)?;
-    if r.schema != SCHEMA {
-        return Err(ParseError::at(
-            path,
-            line,
-            "schema",
-            format!(
-                "schema {} is not supported (this build reads {SCHEMA})",
-                r.schema
-            ),
-        ));
-    }
+    check_schema(path, line, r.schema)?;
     Ok(r)
 }
 
