@@ -64,8 +64,11 @@ pub fn median(xs: &[f64]) -> f64 {
 
 /// Two-sided Student's t critical value: the `(1 + confidence) / 2` quantile of the t
 /// distribution with `df` degrees of freedom (2.776 for df = 4 at 95%).
+///
+/// Degrees of freedom above [`MAX_DF`] (infinite ones included) are taken at `MAX_DF`: t equals
+/// the normal quantile to 4 digits there, and statrs' inverse CDF takes minutes at df = 1e8.
 pub fn t_quantile(confidence: f64, df: f64) -> f64 {
-    let t = StudentsT::new(0.0, 1.0, df).expect("df > 0 and finite");
+    let t = StudentsT::new(0.0, 1.0, df.min(MAX_DF)).expect("df > 0");
     t.inverse_cdf((1.0 + confidence) / 2.0)
 }
 
@@ -109,9 +112,7 @@ pub fn processes_needed(process_means: &[f64], target: f64) -> Option<u32> {
     }
     let mut n = process_means.len().max(2) as f64;
     for _ in 0..MAX_NEEDED_ITERATIONS {
-        // Beyond NEEDED_MAX_DF degrees of freedom t is the normal quantile to 4 digits, and
-        // statrs' inverse CDF gets very slow for huge df (minutes at df = 1e8).
-        let t = t_quantile(CONFIDENCE, (n - 1.0).min(NEEDED_MAX_DF));
+        let t = t_quantile(CONFIDENCE, n - 1.0);
         let next = ((t * cv / target).powi(2)).ceil().max(2.0);
         if next == n {
             break;
@@ -121,8 +122,8 @@ pub fn processes_needed(process_means: &[f64], target: f64) -> Option<u32> {
     Some(n.min(u32::MAX as f64) as u32)
 }
 
-/// Degrees of freedom above which [`processes_needed`] uses t at this value instead.
-const NEEDED_MAX_DF: f64 = 10_000.0;
+/// Degrees of freedom above which [`t_quantile`] takes t at this value.
+pub const MAX_DF: f64 = 10_000.0;
 
 /// Fixed-point steps for [`processes_needed`]; it converges in a few.
 const MAX_NEEDED_ITERATIONS: usize = 50;
