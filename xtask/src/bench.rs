@@ -745,7 +745,7 @@ fn execute(
 const ADAPTIVE_BATCH: u32 = 8;
 
 /// Print above the progress bar, or plainly when there is no terminal to draw it on.
-fn say(pb: &ProgressBar, msg: impl AsRef<str>) {
+pub(crate) fn say(pb: &ProgressBar, msg: impl AsRef<str>) {
     if pb.is_hidden() {
         eprintln!("{}", msg.as_ref());
     } else {

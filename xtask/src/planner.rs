@@ -55,6 +55,9 @@ pub const MIN_PROCESSES: u32 = 5;
 pub const MAX_PROCESSES: u32 = 200;
 /// Startup cells are cheap per process; they may get this many times more.
 pub const STARTUP_FACTOR: u32 = 5;
+/// Between-process coefficient of variation assumed when a cell's iterations are fixed after
+/// its pilots (before any planned process has run), in Kalibera & Jones's optimal count.
+pub const PILOT_CV_BETWEEN: f64 = 0.03;
 /// Coefficient of variation assumed before a cell has data (the suite's median replaces it).
 pub const PRIOR_CV: f64 = 0.05;
 /// Weight, in degrees of freedom, of the suite's median cv in a cell's shrunk cv.
@@ -214,7 +217,8 @@ pub fn half_width(cv: f64, n: u32) -> f64 {
     if n < 2 {
         return f64::INFINITY;
     }
-    let t = whichpy_stats::describe::t_quantile(0.95, (n - 1) as f64);
+    let t =
+        whichpy_stats::describe::t_quantile(whichpy_stats::describe::CONFIDENCE, (n - 1) as f64);
     t * cv / (n as f64).sqrt()
 }
 
@@ -249,7 +253,10 @@ fn needed(cv: f64, h: f64, have: u32, cap: u32) -> u32 {
     let mut n = have.max(MIN_PROCESSES);
     while n < cap && half_width(cv, n) > h {
         // Grow geometrically, then settle: n ≈ (t cv / h)² with t from the current n.
-        let t = whichpy_stats::describe::t_quantile(0.95, (n.max(2) - 1) as f64);
+        let t = whichpy_stats::describe::t_quantile(
+            whichpy_stats::describe::CONFIDENCE,
+            (n.max(2) - 1) as f64,
+        );
         let guess = ((t * cv / h).powi(2)).ceil() as u32;
         n = guess.clamp(n + 1, cap);
     }

@@ -24,6 +24,7 @@ use whichpy_wire::{
 };
 
 use crate::backend::Backend;
+use crate::bench::say;
 use crate::catalogue::Interpreter;
 use crate::planner::{self, CellModel, Pilot, Shape};
 
@@ -40,9 +41,8 @@ struct Cell {
     /// Wall times of the successful non-pilot process executions, ns.
     walls: Vec<f64>,
     next_process: u32,
-    /// The pilots' readings, combined once all are in.
+    /// The pilots' readings (see [`Cell::pilot`]).
     pilots: Vec<Pilot>,
-    pilot: Option<Pilot>,
     shape: Option<Shape>,
     closed: Option<String>,
 }
@@ -50,6 +50,10 @@ struct Cell {
 impl Cell {
     fn kind(&self) -> WorkloadKind {
         self.workload.kind
+    }
+    /// The pilots as one (`planner::combine`).
+    fn pilot(&self) -> Option<Pilot> {
+        planner::combine(&self.pilots)
     }
     /// Whether the cell's pilot is still running: [`planner::PILOT_PROCESSES`] single-process
     /// batches for an iteration cell (in separate rounds), one batch for a startup cell.
@@ -71,8 +75,8 @@ impl Cell {
         if !self.walls.is_empty() {
             return whichpy_stats::describe::mean(&self.walls) / 1e9;
         }
-        match (&self.pilot, self.shape) {
-            (Some(p), Some(s)) => planner::process_cost_ns(p, s) / 1e9,
+        match (self.pilot(), self.shape) {
+            (Some(p), Some(s)) => planner::process_cost_ns(&p, s) / 1e9,
             _ => 1.0,
         }
     }
@@ -123,7 +127,6 @@ pub fn run(
                 walls: Vec::new(),
                 next_process: 0,
                 pilots: Vec::new(),
-                pilot: None,
                 shape: None,
                 closed: None,
             }
@@ -147,7 +150,7 @@ pub fn run(
         }
     }
     for c in cells.iter_mut() {
-        fix_shape(c, 0.03);
+        fix_shape(c);
     }
 
     let elapsed = |start: &Instant| spent_before + start.elapsed().as_secs_f64();
@@ -329,8 +332,8 @@ pub fn run(
                 absorb(cell, rec);
             }
             if pilot && !cell.in_pilot() {
-                fix_shape(cell, 0.03);
-                if let (Some(s), Some(p)) = (cell.shape, &cell.pilot) {
+                fix_shape(cell);
+                if let (Some(s), Some(p)) = (cell.shape, cell.pilot()) {
                     say(
                         pb,
                         format!(
@@ -340,23 +343,22 @@ pub fn run(
                             s.loops,
                             p.warmup_calls,
                             if p.steady { "" } else { ", no steady state in the pilot" },
-                            planner::process_cost_ns(p, s) / 1e9
+                            planner::process_cost_ns(&p, s) / 1e9
                         ),
                     );
                 }
-            } else if !pb.is_hidden() || !got.is_empty() {
+            } else if pb.is_hidden() && !got.is_empty() {
+                // No terminal to draw the bar on (CI, a pipe): one line per batch instead.
                 let hw = cell
                     .hw()
                     .map_or("no interval".to_owned(), |h| format!("±{:.2}%", h * 100.0));
-                if pb.is_hidden() {
-                    eprintln!(
-                        "[{:>4.0}s/{budget:.0}s] {}: +{} → {} processes, {hw}",
-                        elapsed(&start),
-                        cell.key,
-                        got.len(),
-                        cell.metrics.len()
-                    );
-                }
+                eprintln!(
+                    "[{:>4.0}s/{budget:.0}s] {}: +{} → {} processes, {hw}",
+                    elapsed(&start),
+                    cell.key,
+                    got.len(),
+                    cell.metrics.len()
+                );
             }
             if let Err(e) = result {
                 if cancel.load(Ordering::SeqCst) {
@@ -395,7 +397,6 @@ fn absorb(cell: &mut Cell, rec: &ExecRecord) {
                 && cell.workload.kind == WorkloadKind::Iterations
             {
                 cell.pilots.extend(planner::pilot_of(rec));
-                cell.pilot = planner::combine(&cell.pilots);
             } else {
                 cell.walls.push(rec.wall_ns as f64);
             }
@@ -405,7 +406,7 @@ fn absorb(cell: &mut Cell, rec: &ExecRecord) {
 }
 
 /// Fix a cell's iterations and loops once its pilot is in.
-fn fix_shape(cell: &mut Cell, cv_between: f64) {
+fn fix_shape(cell: &mut Cell) {
     if cell.shape.is_some() || cell.in_pilot() {
         return;
     }
@@ -415,16 +416,7 @@ fn fix_shape(cell: &mut Cell, cv_between: f64) {
             loops: 1,
         }),
         WorkloadKind::Iterations => cell
-            .pilot
-            .as_ref()
-            .map(|p| planner::choose_iterations(p, cv_between)),
+            .pilot()
+            .map(|p| planner::choose_iterations(&p, planner::PILOT_CV_BETWEEN)),
     };
-}
-
-fn say(pb: &ProgressBar, msg: impl AsRef<str>) {
-    if pb.is_hidden() {
-        eprintln!("{}", msg.as_ref());
-    } else {
-        pb.println(msg);
-    }
 }
