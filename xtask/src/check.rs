@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use whichpy_render::audit::{self, Files, Input, Report};
 use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, IMAGES, META, SOCIAL};
-use whichpy_render::{Content, View};
+use whichpy_render::Content;
 use xshell::Shell;
 
 use crate::project::{self, SUMMARY};
@@ -41,7 +41,7 @@ pub struct Check {
 pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result<Report> {
     let summary = load_summary(summary)?;
     let content = Content::load(content)?;
-    let ledger = View::build(&summary, &content)?.ledger();
+    let ledger = whichpy_render::view_of(&summary, &content)?.ledger();
     let read = |name: &str| {
         let path = dist.join(name);
         std::fs::read_to_string(&path)

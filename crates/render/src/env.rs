@@ -58,6 +58,20 @@ pub fn environment(dir: &Path) -> Environment<'static> {
     });
     env.add_filter("code", |s: &str| Value::from_safe_string(code_span(s)));
     env.add_filter("sh", |s: &str| crate::command::shell_quote(s));
+    // A figure's footnote label (`bench-nbody`) as its Markdown reference; nothing for none.
+    env.add_filter("footnote", |label: &str| {
+        let ok = label
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        match (label.is_empty(), ok) {
+            (true, _) => Ok(Value::from_safe_string(String::new())),
+            (false, true) => Ok(Value::from_safe_string(format!("[^{label}]"))),
+            (false, false) => Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("not a footnote label: {label:?}"),
+            )),
+        }
+    });
     env.add_filter("url", |s: &str| Value::from_safe_string(url_path(s)));
     env.set_syntax(
         SyntaxConfig::builder()

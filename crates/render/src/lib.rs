@@ -6,8 +6,9 @@
 //! - [`env::environment`]: a template environment over a folder (strict undefined, auto-escape
 //!   by extension, `tojson`, `markdown`, `plain` and `slug` filters);
 //! - [`markdown::markdown_to_html`]: the one Markdown → HTML conversion, with heading ids;
-//! - [`view::View`]: the data the article shows, numbers already formatted with their
-//!   intervals, verdict words and reproduction commands;
+//! - [`view::View`] (from `whichpy-view`, the presentation model): the data the article
+//!   shows, numbers already formatted with their intervals, verdict words and reproduction
+//!   commands;
 //! - [`outputs::render_all`]: every output file, and [`outputs::Rendered::jsonld`] /
 //!   [`outputs::Rendered::meta`] for the page head.
 //!
@@ -18,18 +19,39 @@
 use std::path::PathBuf;
 
 pub mod audit;
-pub mod command;
 pub mod content;
 pub mod env;
-pub mod format;
 pub mod markdown;
 pub mod outputs;
-pub mod view;
+
+/// The presentation model lives in `whichpy-view`; these paths are kept for the renderer's
+/// users.
+pub use whichpy_view::{article as view, command, format};
 
 pub use content::Content;
 pub use markdown::markdown_to_html;
 pub use outputs::{render_all, Rendered};
-pub use view::View;
+pub use whichpy_view::View;
+
+/// The article's view of a summary, with the editorial settings of `content/`.
+pub fn view_of(summary: &whichpy_wire::summary::Summary, content: &Content) -> Result<View, Error> {
+    let ed = view::Editorial {
+        example_workload: &content.site.example_workload,
+        date_published: &content.site.date_published,
+        classes: content
+            .decision
+            .class
+            .iter()
+            .map(|c| view::ClassSpec {
+                id: &c.id,
+                name: &c.name,
+                workloads: &c.workloads,
+                embedded: c.embedded,
+            })
+            .collect(),
+    };
+    View::build(summary, &ed).map_err(|e| Error::Content(content::SITE.into(), e.0))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

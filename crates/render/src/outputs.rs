@@ -153,7 +153,7 @@ pub fn tidy_markdown(s: &str) -> String {
 
 /// Render every output of a summary.
 pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Error> {
-    let mut view = View::build(summary, content)?;
+    let mut view = crate::view_of(summary, content)?;
     let env = environment(&content.dir);
     let constants: BTreeMap<&str, &Constant> = content
         .constants

@@ -13,15 +13,52 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use whichpy_wire::summary::{
-    CellSummary, Comparison, CompatStatus, CrossDirection, Estimate, GeoMean, Metric, Summary,
-    Verdict, WarmupClass,
+    CellSummary, Comparison, CompatStatus, CrossDirection, Estimate, Metric, Summary,
+    Verdict,
 };
 use whichpy_wire::{Family, InterpInfo, SizeName, WorkloadKind};
 
-use crate::content::{AppClass, Content};
+use crate::figure::{self, Fig, RatioView};
 use crate::format::{int, number_tokens, sig3, TimeUnit};
-use crate::markdown::Markdown;
-use crate::Error;
+use crate::lookup::Lookup;
+use crate::words::{cell_class_word, family_name};
+
+/// What the article's editorial settings decide about the view (from `content/*.toml`).
+#[derive(Clone, Debug)]
+pub struct Editorial<'a> {
+    /// The workload of the 3-line table and of most examples.
+    pub example_workload: &'a str,
+    /// `first-run` or `YYYY-MM-DD`.
+    pub date_published: &'a str,
+    /// The rows of the decision matrix.
+    pub classes: Vec<ClassSpec<'a>>,
+}
+
+/// One application class of the decision matrix.
+#[derive(Clone, Debug)]
+pub struct ClassSpec<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    /// The measured workloads that stand for this class.
+    pub workloads: &'a [String],
+    /// Microcontroller class: judged on memory and hardware, not on speed ratios.
+    pub embedded: bool,
+}
+
+/// A setting the view cannot use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The footnote label of suite-wide figures (geometric means, the plan).
+pub const SUITE_FOOTNOTE: &str = "bench-suite";
 
 /// Category of the workload that stands for I/O-bound work.
 pub const IO_CATEGORY: &str = "file_io";
@@ -142,44 +179,6 @@ pub struct InterpLine {
     pub caveat: Option<String>,
 }
 
-/// A measured value, ready to print.
-#[derive(Clone, Debug, Serialize)]
-pub struct Fig {
-    pub value: String,
-    pub low: String,
-    pub high: String,
-    pub unit: String,
-    /// `7.42 ms (95% CI 5.23–9.61 ms)`.
-    pub text: String,
-    /// `7.42 ms`.
-    pub short: String,
-    /// `7.42 (5.23–9.61)`, for tables whose header names the unit.
-    pub cell: String,
-    /// Number of samples.
-    pub n: String,
-    /// Footnote reference to the reproduction command.
-    pub cite: Markdown,
-}
-
-/// A ratio against the baseline with its verdict.
-#[derive(Clone, Debug, Serialize)]
-pub struct RatioView {
-    /// `faster`, `slower` or `no_significant_difference`.
-    pub verdict: String,
-    /// `faster`, `slower` or `no significant difference`.
-    pub word: String,
-    /// How many times faster or slower (`18.0×`); the ratio itself when not significant.
-    pub factor: String,
-    /// `time(interp) / time(baseline)`.
-    pub ratio: String,
-    pub ratio_low: String,
-    pub ratio_high: String,
-    /// `18.0× faster (95% CI 14.4–25.3×)` or `no significant difference (ratio 0.97, 95% CI
-    /// 0.85–1.10)`.
-    pub text: String,
-    pub cite: Markdown,
-}
-
 #[derive(Clone, Debug, Serialize)]
 pub struct GeoView {
     #[serde(flatten)]
@@ -201,7 +200,8 @@ pub struct CrossView {
     /// Total time of the overtaker at that point, startup included.
     pub time: String,
     pub extrapolated: bool,
-    pub cite: Markdown,
+    /// Footnote label of the reproduction command, or empty.
+    pub cite: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -272,7 +272,8 @@ pub struct ExampleView {
     pub category: String,
     /// The workload's size parameter at the article's size.
     pub n: String,
-    pub cite: Markdown,
+    /// Footnote label of the reproduction command, or empty.
+    pub cite: String,
 }
 
 /// One row of the 3-line table. Units are fixed by the column: startup in ms, memory in MiB,
@@ -292,7 +293,8 @@ pub struct WorkloadView {
     pub name: String,
     pub category: String,
     pub description: String,
-    pub cite: Markdown,
+    /// Footnote label of the reproduction command, or empty.
+    pub cite: String,
     pub cpython: Option<CellView>,
     pub pypy: Option<CellView>,
     pub micropython: Option<CellView>,
@@ -314,7 +316,8 @@ pub struct GilView {
     pub rows: Vec<GilRow>,
     /// Why an interpreter could not run the processes variant, if it could not.
     pub unsupported: Vec<Unsupported>,
-    pub cite: Markdown,
+    /// Footnote label of the reproduction command, or empty.
+    pub cite: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -399,8 +402,8 @@ impl Ledger {
 
 impl View {
     /// Build the view of a summary. Fails only on a bad `date_published` setting.
-    pub fn build(summary: &Summary, content: &Content) -> Result<View, Error> {
-        Builder::new(summary, content)?.build()
+    pub fn build(summary: &Summary, ed: &Editorial) -> Result<View, ConfigError> {
+        Builder::new(summary, ed).build()
     }
 
     /// The numbers this view shows: what the traceability check accepts from the data.
@@ -409,18 +412,10 @@ impl View {
     }
 }
 
-/// Display name of a family.
-pub fn family_name(f: Family) -> &'static str {
-    match f {
-        Family::Cpython => "CPython",
-        Family::Pypy => "PyPy",
-        Family::Micropython => "MicroPython",
-    }
-}
-
 struct Builder<'a> {
     s: &'a Summary,
-    content: &'a Content,
+    ed: &'a Editorial<'a>,
+    look: Lookup<'a>,
     size: SizeName,
     confidence: String,
     /// The chosen interpreter of each family.
@@ -431,12 +426,9 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(s: &'a Summary, content: &'a Content) -> Result<Builder<'a>, Error> {
-        let size = if s.cells.iter().any(|c| c.key.size == SizeName::Default) {
-            SizeName::Default
-        } else {
-            SizeName::Quick
-        };
+    fn new(s: &'a Summary, ed: &'a Editorial<'a>) -> Builder<'a> {
+        let look = Lookup::new(s);
+        let size = look.size;
         let baseline = &s.analysis.baseline;
         let mut chosen = BTreeMap::new();
         for family in Family::ALL {
@@ -453,7 +445,8 @@ impl<'a> Builder<'a> {
         }
         let mut b = Builder {
             s,
-            content,
+            ed,
+            look,
             size,
             confidence: format!("{}", (s.analysis.confidence * 100.0).round() as u32),
             chosen,
@@ -461,7 +454,7 @@ impl<'a> Builder<'a> {
             footnotes: Vec::new(),
         };
         b.make_footnotes();
-        Ok(b)
+        b
     }
 
     fn plan_view(&self, latest: Option<&whichpy_wire::summary::RunInfo>) -> Option<PlanView> {
@@ -509,6 +502,17 @@ impl<'a> Builder<'a> {
 
     fn make_footnotes(&mut self) {
         let chosen_ids: BTreeSet<&str> = self.chosen.values().map(|i| i.id.as_str()).collect();
+        // Suite-wide figures (geometric means, the plan) come from the whole latest run.
+        if let Some(run) = self.s.environment.runs.iter().rev().find(|r| r.params.size == self.size) {
+            let interps: Vec<&str> = chosen_ids.iter().copied().collect();
+            let cmd = crate::command::bench_command(run.backend, &run.params, &interps, &[], None);
+            self.footnotes.push(Footnote {
+                label: SUITE_FOOTNOTE.to_string(),
+                workload: String::new(),
+                command: format!("{cmd} && cargo xtask analyse"),
+                run: run.run_id.clone(),
+            });
+        }
         for w in &self.s.workloads {
             let mut interps: Vec<&str> = self
                 .s
@@ -536,7 +540,7 @@ impl<'a> Builder<'a> {
                 Some(w.kind),
             );
             let label = self.footnote_label(&w.name);
-            self.cites.insert(w.name.clone(), format!("[^{label}]"));
+            self.cites.insert(w.name.clone(), label.clone());
             self.footnotes.push(Footnote {
                 label,
                 workload: w.name.clone(),
@@ -577,143 +581,23 @@ impl<'a> Builder<'a> {
     }
 
     fn cell(&self, interp: &str, workload: &str) -> Option<&'a CellSummary> {
-        self.s.cells.iter().find(|c| {
-            c.key.interp == interp && c.key.workload == workload && c.key.size == self.size
-        })
+        self.look.cell(interp, workload)
     }
 
     fn comparison(&self, interp: &str, workload: &str, metric: Metric) -> Option<&'a Comparison> {
-        self.s.comparisons.iter().find(|c| {
-            c.interp == interp
-                && c.workload == workload
-                && c.size == self.size
-                && c.metric == metric
-        })
-    }
-
-    fn geomean(&self, interp: &str, metric: Metric) -> Option<&'a GeoMean> {
-        self.s
-            .geomeans
-            .iter()
-            .find(|g| g.interp == interp && g.size == self.size && g.metric == metric)
+        self.look.comparison(interp, workload, metric)
     }
 
     fn startup_workload(&self) -> Option<&'a str> {
-        self.s
-            .workloads
-            .iter()
-            .find(|w| w.kind == WorkloadKind::Startup)
-            .map(|w| w.name.as_str())
+        self.look.startup_workload()
     }
 
-    /// A time estimate in ns. The lower bound is shown as 0 when the t interval of a small sample
-    /// reaches below zero (a time cannot be negative).
     fn time_fig(&self, e: &Estimate, cite: &str) -> Fig {
-        let unit = TimeUnit::for_ns(e.mean);
-        let v = sig3(unit.scale(e.mean));
-        let (low, high) = match e.ci {
-            Some(ci) => (sig3(unit.scale(ci.low.max(0.0))), sig3(unit.scale(ci.high))),
-            None => (v.clone(), v.clone()),
-        };
-        self.fig((v, low, high), unit.symbol(), e.n, cite, "95% CI")
-    }
-
-    /// A figure from its value and interval bounds, already written, as `(value, low, high)`.
-    fn fig(
-        &self,
-        (value, low, high): (String, String, String),
-        unit: &str,
-        n: u32,
-        cite: &str,
-        what: &str,
-    ) -> Fig {
-        let what = if what == "95% CI" {
-            format!("{}% CI", self.confidence)
-        } else {
-            what.to_string()
-        };
-        let sep = if unit.is_empty() || unit.starts_with('/') {
-            ""
-        } else {
-            " "
-        };
-        Fig {
-            text: format!("{value}{sep}{unit} ({what} {low}–{high}{sep}{unit})"),
-            short: format!("{value}{sep}{unit}"),
-            cell: format!("{value} ({low}–{high})"),
-            value,
-            low,
-            high,
-            unit: unit.to_string(),
-            n: int(n as u64),
-            cite: Markdown(cite.to_string()),
-        }
-    }
-
-    fn throughput_fig(&self, e: &Estimate, cite: &str) -> Fig {
-        let v = 1e9 / e.mean;
-        let (low, high) = match e.ci {
-            Some(ci) if ci.low > 0.0 => (sig3(1e9 / ci.high), sig3(1e9 / ci.low)),
-            Some(ci) => (sig3(1e9 / ci.high), "∞".to_string()),
-            None => (sig3(v), sig3(v)),
-        };
-        self.fig((sig3(v), low, high), "iterations/s", e.n, cite, "95% CI")
-    }
-
-    fn memory_fig(&self, c: &CellSummary, cite: &str) -> Option<Fig> {
-        let m = c.memory.as_ref()?;
-        let mib = |kib: f64| sig3(kib / 1024.0);
-        let rss: Vec<u64> = c.process_details.iter().map(|p| p.max_rss_kib).collect();
-        let (low, high) = match (rss.iter().min(), rss.iter().max()) {
-            (Some(lo), Some(hi)) => (mib(*lo as f64), mib(*hi as f64)),
-            _ => (mib(m.median_kib), mib(m.max_kib as f64)),
-        };
-        let n = if rss.is_empty() {
-            c.processes_ok
-        } else {
-            rss.len() as u32
-        };
-        Some(self.fig((mib(m.median_kib), low, high), "MiB", n, cite, "range"))
+        figure::time(e, &self.confidence, cite)
     }
 
     fn ratio(&self, ratio: f64, low: f64, high: f64, verdict: Verdict, cite: &str) -> RatioView {
-        let conf = &self.confidence;
-        let (word, factor, text) = match verdict {
-            Verdict::Faster => {
-                let f = format!("{}×", sig3(1.0 / ratio));
-                let t = format!(
-                    "{f} faster ({conf}% CI {}–{}×)",
-                    sig3(1.0 / high),
-                    sig3(1.0 / low)
-                );
-                ("faster", f, t)
-            }
-            Verdict::Slower => {
-                let f = format!("{}×", sig3(ratio));
-                let t = format!("{f} slower ({conf}% CI {}–{}×)", sig3(low), sig3(high));
-                ("slower", f, t)
-            }
-            Verdict::NoSignificantDifference => {
-                let f = format!("{}×", sig3(ratio));
-                let t = format!(
-                    "no significant difference (ratio {}, {conf}% CI {}–{})",
-                    sig3(ratio),
-                    sig3(low),
-                    sig3(high)
-                );
-                ("no significant difference", f, t)
-            }
-        };
-        RatioView {
-            verdict: verdict.as_str().to_string(),
-            word: word.to_string(),
-            factor,
-            ratio: sig3(ratio),
-            ratio_low: sig3(low),
-            ratio_high: sig3(high),
-            text,
-            cite: Markdown(cite.to_string()),
-        }
+        figure::ratio(ratio, low, high, verdict, &self.confidence, cite)
     }
 
     fn comparison_view(&self, interp: &str, workload: &str, metric: Metric) -> Option<RatioView> {
@@ -728,14 +612,14 @@ impl<'a> Builder<'a> {
     }
 
     fn geo_view(&self, interp: &str, metric: Metric) -> Option<GeoView> {
-        let g = self.geomean(interp, metric)?;
-        let cite = g
-            .workloads
-            .first()
-            .map(|w| self.cite(w))
-            .unwrap_or_default();
+        let g = self.look.geomean(interp, metric)?;
+        let cite = if self.footnotes.iter().any(|f| f.label == SUITE_FOOTNOTE) {
+            SUITE_FOOTNOTE
+        } else {
+            ""
+        };
         Some(GeoView {
-            ratio: self.ratio(g.ratio, g.ci.low, g.ci.high, g.verdict, &cite),
+            ratio: self.ratio(g.ratio, g.ci.low, g.ci.high, g.verdict, cite),
             count: g.workloads.len(),
             workloads: g.workloads.clone(),
         })
@@ -745,14 +629,7 @@ impl<'a> Builder<'a> {
         let c = self.cell(interp, workload)?;
         let cite = self.cite(workload);
         let warmup = c.warmup.as_ref().map(|w| WarmupView {
-            class: match w.class {
-                Some(WarmupClass::Flat) => "flat",
-                Some(WarmupClass::Warmup) => "warm-up",
-                Some(WarmupClass::Slowdown) => "slowdown",
-                Some(WarmupClass::NoSteadyState) => "no steady state",
-                None => "mixed",
-            }
-            .to_string(),
+            class: cell_class_word(w).to_string(),
             consistent: w.class.is_some(),
             iterations_before_steady: w.iterations_before_steady.as_ref().map(|e| sig3(e.mean)),
             time_before_steady: w
@@ -776,14 +653,14 @@ impl<'a> Builder<'a> {
                 .warm_ns
                 .as_ref()
                 .filter(|e| e.mean > 0.0)
-                .map(|e| self.throughput_fig(e, &cite)),
-            memory: self.memory_fig(c, &cite),
+                .map(|e| figure::throughput(e, &self.confidence, &cite)),
+            memory: figure::memory(c, &cite),
             warmup,
         })
     }
 
     fn example_workload(&self) -> Option<&'a str> {
-        let wanted = &self.content.site.example_workload;
+        let wanted = self.ed.example_workload;
         let iteration_workloads = self
             .s
             .workloads
@@ -797,7 +674,7 @@ impl<'a> Builder<'a> {
         iteration_workloads
             .clone()
             .find(|w| {
-                &w.name == wanted
+                w.name == wanted
                     && self
                         .chosen
                         .values()
@@ -849,7 +726,7 @@ impl<'a> Builder<'a> {
                     iterations: int(x.iterations),
                     time: format!("{} {}", sig3(unit.scale(x.time_ns)), unit.symbol()),
                     extrapolated: x.extrapolated,
-                    cite: Markdown(self.cite(&x.workload)),
+                    cite: self.cite(&x.workload),
                 }
             })
         };
@@ -873,7 +750,7 @@ impl<'a> Builder<'a> {
             startup: startup_cell
                 .and_then(|c| c.wall_ns.as_ref())
                 .map(|e| self.time_fig(e, &startup_cite)),
-            startup_memory: startup_cell.and_then(|c| self.memory_fig(c, &startup_cite)),
+            startup_memory: startup_cell.and_then(|c| figure::memory(c, &startup_cite)),
             startup_vs: startup_w.and_then(|w| self.comparison_view(&info.id, w, Metric::Startup)),
             example: example.and_then(|w| self.cell_view(&info.id, w)),
             example_warm_vs: example.and_then(|w| self.comparison_view(&info.id, w, Metric::Warm)),
@@ -893,7 +770,7 @@ impl<'a> Builder<'a> {
             name: name.to_string(),
             category: meta.category.clone(),
             description: meta.description.clone(),
-            cite: Markdown(self.cite(name)),
+            cite: self.cite(name),
             cpython: cell(Family::Cpython),
             pypy: cell(Family::Pypy),
             micropython: cell(Family::Micropython),
@@ -958,13 +835,13 @@ impl<'a> Builder<'a> {
                 .filter(|u| u.workload == PROCESSES_WORKLOAD || u.workload == THREADS_WORKLOAD)
                 .cloned()
                 .collect(),
-            cite: Markdown(self.cite(THREADS_WORKLOAD)),
+            cite: self.cite(THREADS_WORKLOAD),
         })
     }
 
     fn matrix_cell(
         &self,
-        class: &AppClass,
+        class: &ClassSpec,
         family: Family,
         view: Option<&InterpView>,
         unsupported: &[Unsupported],
@@ -1024,7 +901,7 @@ impl<'a> Builder<'a> {
         let mut slower = 0;
         let mut same = 0;
         let mut measured = Vec::new();
-        for w in &class.workloads {
+        for w in class.workloads {
             if let Some(c) = self.comparison(&v.id, w, Metric::Warm) {
                 measured.push(w.as_str());
                 match c.verdict {
@@ -1077,7 +954,7 @@ impl<'a> Builder<'a> {
         cell(fit, evidence)
     }
 
-    fn build(self) -> Result<View, Error> {
+    fn build(self) -> Result<View, ConfigError> {
         let s = self.s;
         let env = &s.environment;
         let date = env
@@ -1091,16 +968,15 @@ impl<'a> Builder<'a> {
             .map(|r| r.started_at.as_str())
             .min()
             .unwrap_or(&env.data_date);
-        let policy = &self.content.site.date_published;
+        let policy = self.ed.date_published;
         let published = if policy == "first-run" {
             first_run.get(..10).unwrap_or(first_run).to_string()
         } else if is_iso_date(policy) {
-            policy.clone()
+            policy.to_string()
         } else {
-            return Err(Error::Content(
-                crate::content::SITE.into(),
-                format!("date_published must be \"first-run\" or YYYY-MM-DD, not {policy:?}"),
-            ));
+            return Err(ConfigError(format!(
+                "date_published must be \"first-run\" or YYYY-MM-DD, not {policy:?}"
+            )));
         };
         let latest = env.runs.last();
         let data = DataInfo {
@@ -1168,7 +1044,7 @@ impl<'a> Builder<'a> {
                 description: meta.description.clone(),
                 category: meta.category.clone(),
                 n: int(meta.sizes.get(self.size).n),
-                cite: Markdown(self.cite(w)),
+                cite: self.cite(w),
             })
         });
         let not_measured = || "not measured".to_string();
@@ -1219,13 +1095,12 @@ impl<'a> Builder<'a> {
         let unsupported = self.unsupported();
         let gil = self.gil(&unsupported);
         let matrix = self
-            .content
-            .decision
-            .class
+            .ed
+            .classes
             .iter()
             .map(|class| MatrixRow {
-                id: class.id.clone(),
-                name: class.name.clone(),
+                id: class.id.to_string(),
+                name: class.name.to_string(),
                 cells: Family::ALL
                     .iter()
                     .map(|f| self.matrix_cell(class, *f, views.get(f), &unsupported))

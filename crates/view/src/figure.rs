@@ -1,0 +1,251 @@
+//! A measured value written for readers, with its interval and the footnote of its command;
+//! and the one ratio convention: "N× faster" or "N× slower" than the baseline, with the
+//! interval in the same direction, or "no significant difference" when the interval holds 1.
+
+use serde::Serialize;
+use whichpy_wire::summary::{CellSummary, Estimate, Verdict};
+
+use crate::format::{int, sig3, TimeUnit};
+use crate::words::{verdict_class, verdict_word};
+
+/// A measured value, ready to print.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Fig {
+    pub value: String,
+    pub low: String,
+    pub high: String,
+    pub unit: String,
+    /// `7.42 ms (95% CI 5.23–9.61 ms)`.
+    pub text: String,
+    /// `7.42 ms`.
+    pub short: String,
+    /// `7.42 (5.23–9.61)`, for tables whose header names the unit.
+    pub cell: String,
+    /// `95% CI 5.23–9.61 ms`, or `range 10.1–10.4 MiB`: the interval alone.
+    pub interval: String,
+    /// Number of samples.
+    pub n: String,
+    /// The value in base units (ns, KiB, 1/s), for sorting tables.
+    pub sort: String,
+    /// Footnote label of the reproduction command (`bench-nbody`), or empty.
+    pub cite: String,
+}
+
+/// What a figure's interval is: a confidence interval at a level, or the range of the samples.
+#[derive(Clone, Copy, Debug)]
+pub enum Interval<'a> {
+    /// Confidence level in percent (`95`).
+    Ci(&'a str),
+    Range,
+}
+
+/// A figure from its value and interval bounds, already written.
+pub fn fig(
+    (value, low, high): (String, String, String),
+    unit: &str,
+    n: u32,
+    sort: f64,
+    what: Interval,
+    cite: &str,
+) -> Fig {
+    let what = match what {
+        Interval::Ci(level) => format!("{level}% CI"),
+        Interval::Range => "range".to_string(),
+    };
+    let sep = if unit.is_empty() || unit.starts_with('/') {
+        ""
+    } else {
+        " "
+    };
+    Fig {
+        text: format!("{value}{sep}{unit} ({what} {low}–{high}{sep}{unit})"),
+        short: format!("{value}{sep}{unit}"),
+        cell: format!("{value} ({low}–{high})"),
+        interval: format!("{what} {low}–{high}{sep}{unit}"),
+        value,
+        low,
+        high,
+        unit: unit.to_string(),
+        n: int(n as u64),
+        sort: format!("{sort:.1}"),
+        cite: cite.to_string(),
+    }
+}
+
+/// A time estimate in ns, in the unit that suits its mean. The lower bound is shown as 0 when
+/// the t interval of a small sample reaches below zero (a time cannot be negative).
+pub fn time(e: &Estimate, level: &str, cite: &str) -> Fig {
+    time_in(e, TimeUnit::for_ns(e.mean), level, cite)
+}
+
+/// A time estimate in a given unit (a table column's).
+pub fn time_in(e: &Estimate, unit: TimeUnit, level: &str, cite: &str) -> Fig {
+    let v = sig3(unit.scale(e.mean));
+    let (low, high) = match e.ci {
+        Some(ci) => (sig3(unit.scale(ci.low.max(0.0))), sig3(unit.scale(ci.high))),
+        None => (v.clone(), v.clone()),
+    };
+    fig(
+        (v, low, high),
+        unit.symbol(),
+        e.n,
+        e.mean,
+        Interval::Ci(level),
+        cite,
+    )
+}
+
+/// Iterations per second in the steady state, from the time per iteration.
+pub fn throughput(e: &Estimate, level: &str, cite: &str) -> Fig {
+    let v = 1e9 / e.mean;
+    let (low, high) = match e.ci {
+        Some(ci) if ci.low > 0.0 => (sig3(1e9 / ci.high), sig3(1e9 / ci.low)),
+        Some(ci) => (sig3(1e9 / ci.high), "∞".to_string()),
+        None => (sig3(v), sig3(v)),
+    };
+    fig(
+        (sig3(v), low, high),
+        "iterations/s",
+        e.n,
+        v,
+        Interval::Ci(level),
+        cite,
+    )
+}
+
+/// Memory in MiB from KiB: `12.3 MiB`.
+pub fn mib(kib: f64) -> String {
+    format!("{} MiB", sig3(kib / 1024.0))
+}
+
+/// Peak RSS of a cell: the median, with the range across its process executions.
+pub fn memory(c: &CellSummary, cite: &str) -> Option<Fig> {
+    let m = c.memory.as_ref()?;
+    let num = |kib: f64| sig3(kib / 1024.0);
+    let rss: Vec<u64> = c.process_details.iter().map(|p| p.max_rss_kib).collect();
+    let (low, high) = match (rss.iter().min(), rss.iter().max()) {
+        (Some(lo), Some(hi)) => (num(*lo as f64), num(*hi as f64)),
+        _ => (num(m.median_kib), num(m.max_kib as f64)),
+    };
+    let n = if rss.is_empty() {
+        c.processes_ok
+    } else {
+        rss.len() as u32
+    };
+    Some(fig(
+        (num(m.median_kib), low, high),
+        "MiB",
+        n,
+        m.median_kib,
+        Interval::Range,
+        cite,
+    ))
+}
+
+/// A ratio against the baseline with its verdict.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RatioView {
+    /// `faster`, `slower` or `no_significant_difference`.
+    pub verdict: String,
+    /// `faster`, `slower` or `no significant difference`.
+    pub word: String,
+    /// `faster`, `slower` or `same`, for styling.
+    pub class: String,
+    /// How many times faster or slower (`18.0×`); the ratio itself when not significant.
+    pub factor: String,
+    /// `18.0× faster`, `2.95× slower`, or `no significant difference`.
+    pub short: String,
+    /// The interval in the direction of `short`: `95% CI 14.4–25.3×`, or `ratio 0.85–1.10`
+    /// when not significant.
+    pub interval: String,
+    /// `time(interp) / time(baseline)`.
+    pub ratio: String,
+    pub ratio_low: String,
+    pub ratio_high: String,
+    /// `18.0× faster (95% CI 14.4–25.3×)` or `no significant difference (ratio 0.97, 95% CI
+    /// 0.85–1.10)`.
+    pub text: String,
+    /// The time ratio, for sorting.
+    pub sort: String,
+    /// Footnote label of the reproduction command, or empty.
+    pub cite: String,
+}
+
+/// A time ratio `interp / baseline` with its interval and verdict, in the one convention.
+pub fn ratio(ratio: f64, low: f64, high: f64, verdict: Verdict, level: &str, cite: &str) -> RatioView {
+    let (factor, short, interval) = match verdict {
+        Verdict::Faster => {
+            let f = format!("{}×", sig3(1.0 / ratio));
+            let i = format!("{level}% CI {}–{}×", sig3(1.0 / high), sig3(1.0 / low));
+            (f.clone(), format!("{f} faster"), i)
+        }
+        Verdict::Slower => {
+            let f = format!("{}×", sig3(ratio));
+            let i = format!("{level}% CI {}–{}×", sig3(low), sig3(high));
+            (f.clone(), format!("{f} slower"), i)
+        }
+        Verdict::NoSignificantDifference => (
+            format!("{}×", sig3(ratio)),
+            "no significant difference".to_string(),
+            format!("ratio {}–{}", sig3(low), sig3(high)),
+        ),
+    };
+    let text = match verdict {
+        Verdict::NoSignificantDifference => format!(
+            "no significant difference (ratio {}, {level}% CI {}–{})",
+            sig3(ratio),
+            sig3(low),
+            sig3(high)
+        ),
+        _ => format!("{short} ({interval})"),
+    };
+    RatioView {
+        verdict: verdict.as_str().to_string(),
+        word: verdict_word(verdict).to_string(),
+        class: verdict_class(verdict).to_string(),
+        factor,
+        short,
+        interval,
+        ratio: sig3(ratio),
+        ratio_low: sig3(low),
+        ratio_high: sig3(high),
+        text,
+        sort: format!("{ratio:.6}"),
+        cite: cite.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use whichpy_wire::summary::Interval as Ci;
+
+    fn est(mean: f64, low: f64, high: f64) -> Estimate {
+        Estimate {
+            n: 5,
+            mean,
+            median: mean,
+            std_dev: None,
+            ci: Some(Ci { low, high }),
+        }
+    }
+
+    #[test]
+    fn one_ratio_convention() {
+        let f = ratio(0.0582, 0.0444, 0.0735, Verdict::Faster, "95", "bench-nbody");
+        assert_eq!(f.short, "17.2× faster");
+        assert_eq!(f.text, "17.2× faster (95% CI 13.6–22.5×)");
+        let s = ratio(2.95, 2.5, 3.4, Verdict::Slower, "95", "");
+        assert_eq!(s.text, "2.95× slower (95% CI 2.50–3.40×)");
+        let n = ratio(0.97, 0.85, 1.1, Verdict::NoSignificantDifference, "95", "");
+        assert_eq!(n.short, "no significant difference");
+        assert_eq!(n.text, "no significant difference (ratio 0.970, 95% CI 0.850–1.10)");
+    }
+
+    #[test]
+    fn a_time_cannot_be_negative() {
+        let f = time(&est(2.0e6, -1.0e6, 5.0e6), "95", "");
+        assert_eq!(f.text, "2.00 ms (95% CI 0–5.00 ms)");
+        assert_eq!(f.interval, "95% CI 0–5.00 ms");
+    }
+}
