@@ -191,19 +191,15 @@ fn est_max(e: &Estimate) -> f64 {
     e.ci.map(|c| c.high).unwrap_or(e.mean).max(e.mean)
 }
 
-fn describe_estimates(items: &[(String, Option<&Estimate>)]) -> String {
+/// Each estimate as the article writes it: `CPython 7.42 ms (95% CI 5.23–9.61 ms)`.
+fn describe_estimates(level: &str, items: &[(String, Option<&Estimate>)]) -> String {
     items
         .iter()
         .map(|(label, e)| match e {
-            Some(e) => match e.ci {
-                Some(ci) => format!(
-                    "{label} {} (95% interval {} to {})",
-                    format_ns(e.mean),
-                    format_ns(ci.low),
-                    format_ns(ci.high)
-                ),
-                None => format!("{label} {} (one sample)", format_ns(e.mean)),
-            },
+            Some(e) if e.ci.is_some() => {
+                format!("{label} {}", whichpy_view::figure::time(e, level, "").text)
+            }
+            Some(e) => format!("{label} {} (one sample)", format_ns(e.mean)),
             None => format!("{label} no figure"),
         })
         .collect::<Vec<_>>()
@@ -260,6 +256,7 @@ pub fn times(summary: &Summary, workload: &str, size: SizeName) -> Result<Option
                 })
                 .collect();
             let desc = describe_estimates(
+                &whichpy_view::Lookup::at(summary, size).level(),
                 &interps
                     .iter()
                     .zip(&cells)
@@ -475,6 +472,7 @@ pub fn startup(summary: &Summary, size: SizeName) -> Result<Option<Chart>> {
         })
         .collect();
     let desc = describe_estimates(
+        &whichpy_view::Lookup::at(summary, size).level(),
         &interps
             .iter()
             .zip(&ests)

@@ -14,8 +14,8 @@
 use std::fmt;
 
 use plotters::prelude::*;
-use whichpy_wire::summary::{CellSummary, Estimate, Summary};
-use whichpy_wire::{Family, InterpInfo, SizeName, WorkloadKind};
+use whichpy_wire::summary::{CellSummary, Summary};
+use whichpy_wire::{Family, InterpInfo, SizeName};
 
 mod bars;
 mod matrix;
@@ -167,18 +167,8 @@ impl Interp {
     }
 }
 
-/// The size the figures come from: `default` when the data has any, else `quick`.
-pub fn primary_size(summary: &Summary) -> SizeName {
-    if summary
-        .cells
-        .iter()
-        .any(|c| c.key.size == SizeName::Default)
-    {
-        SizeName::Default
-    } else {
-        SizeName::Quick
-    }
-}
+/// The size the figures come from (the presentation model decides).
+pub use whichpy_view::figures_size as primary_size;
 
 /// The cell of an interpreter, workload and size.
 pub(crate) fn cell<'a>(
@@ -187,34 +177,12 @@ pub(crate) fn cell<'a>(
     workload: &str,
     size: SizeName,
 ) -> Option<&'a CellSummary> {
-    summary
-        .cells
-        .iter()
-        .find(|c| c.key.interp == interp && c.key.workload == workload && c.key.size == size)
+    whichpy_view::Lookup::at(summary, size).cell(interp, workload)
 }
 
 /// Workloads timed by iterations (not startup), in suite order, that have a cell of `size`.
 pub fn iteration_workloads(summary: &Summary, size: SizeName) -> Vec<String> {
-    let mut names: Vec<String> = summary
-        .workloads
-        .iter()
-        .filter(|w| w.kind == WorkloadKind::Iterations)
-        .map(|w| w.name.clone())
-        .collect();
-    for c in &summary.cells {
-        if c.kind == WorkloadKind::Iterations && !names.contains(&c.key.workload) {
-            names.push(c.key.workload.clone());
-        }
-    }
-    names
-        .into_iter()
-        .filter(|n| {
-            summary
-                .cells
-                .iter()
-                .any(|c| c.key.workload == *n && c.key.size == size)
-        })
-        .collect()
+    whichpy_view::Lookup::at(summary, size).iteration_workloads()
 }
 
 /// A legend entry's mark.
@@ -289,24 +257,9 @@ impl TimeUnit {
     }
 }
 
-/// A number with three significant digits, no exponent: 0.00123, 1.23, 12.3, 123, 1235.
-pub fn sig3(x: f64) -> String {
-    if !x.is_finite() {
-        return "–".into();
-    }
-    let a = x.abs();
-    let decimals = if a == 0.0 || a >= 100.0 {
-        0
-    } else {
-        (2 - a.log10().floor() as i32).clamp(0, 6) as usize
-    };
-    let s = format!("{x:.decimals$}");
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
-}
+/// Numbers are written by the presentation model: three significant digits, thousands
+/// separated (`1,230`).
+pub use whichpy_view::format::sig3;
 
 /// An axis tick: at most three significant digits, no trailing zeros (0.25, 20, 1500).
 pub(crate) fn tick(x: f64) -> String {
@@ -318,38 +271,11 @@ pub(crate) fn tick(x: f64) -> String {
     }
 }
 
-/// A duration in the unit that suits it: "12.3 ms", "1.50 s".
-pub fn format_ns(ns: f64) -> String {
-    let a = ns.abs();
-    let (name, div) = if a >= 1e9 {
-        ("s", 1e9)
-    } else if a >= 1e6 {
-        ("ms", 1e6)
-    } else if a >= 1e3 {
-        ("µs", 1e3)
-    } else {
-        ("ns", 1.0)
-    };
-    format!("{} {}", sig3(ns / div), name)
-}
+/// A duration in the unit that suits it: "12.3 ms", "1.50 s" (the presentation model's rule).
+pub use whichpy_view::format::time as format_ns;
 
 /// Memory in MiB from KiB: "12.3 MiB".
-pub fn format_kib(kib: f64) -> String {
-    format!("{} MiB", sig3(kib / 1024.0))
-}
-
-/// "12.3 ms (95% CI 12.1–12.5 ms)" style text of an estimate, or its mean alone.
-pub fn format_estimate(e: &Estimate) -> String {
-    match e.ci {
-        Some(ci) => format!(
-            "{} (95% interval {} to {})",
-            format_ns(e.mean),
-            format_ns(ci.low),
-            format_ns(ci.high)
-        ),
-        None => format!("{} (one sample, no interval)", format_ns(e.mean)),
-    }
-}
+pub use whichpy_view::figure::mib as format_kib;
 
 /// A file-name-safe slug: lowercase ASCII letters, digits, `_`, `.` and `-`; runs of anything
 /// else become one `-`. When the slug is not the name itself, a short hash of the name keeps two names
@@ -448,25 +374,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sig3_has_three_significant_digits() {
-        assert_eq!(sig3(0.0), "0");
-        assert_eq!(sig3(0.001234), "0.00123");
-        assert_eq!(sig3(1.234), "1.23");
-        assert_eq!(sig3(12.34), "12.3");
-        assert_eq!(sig3(123.4), "123");
-        assert_eq!(sig3(1234.6), "1235");
-        assert_eq!(sig3(f64::NAN), "–");
+    fn charts_write_numbers_as_the_article_does() {
+        // One rule (whichpy-view): three significant digits, thousands separated.
+        assert_eq!(sig3(1234.6), "1,230");
+        assert_eq!(format_ns(12_340_000.0), "12.3 ms");
         assert_eq!(tick(20.0), "20");
         assert_eq!(tick(0.25), "0.25");
         assert_eq!(tick(0.125), "0.125");
-    }
-
-    #[test]
-    fn durations_pick_their_unit() {
-        assert_eq!(format_ns(950.0), "950 ns");
-        assert_eq!(format_ns(1_500.0), "1.50 µs");
-        assert_eq!(format_ns(12_340_000.0), "12.3 ms");
-        assert_eq!(format_ns(2.5e9), "2.50 s");
     }
 
     #[test]

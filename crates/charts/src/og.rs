@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use whichpy_wire::summary::{Metric, Summary};
 
 use crate::bars::{draw_panel, Bar, Panel};
-use crate::{format_ns, interpreters, primary_size, sig3, svg_chart, text};
+use crate::{format_ns, interpreters, primary_size, svg_chart, text};
 use crate::{Chart, Error, Result, TimeUnit, INK, MUTED};
 
 pub const OG_WIDTH: u32 = 1200;
@@ -22,6 +22,7 @@ static DEJAVU_SANS: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 /// The og:image as SVG (also useful on its own).
 pub fn og_svg(summary: &Summary, headline: &str) -> Result<Chart> {
     let size = primary_size(summary);
+    let level = whichpy_view::Lookup::at(summary, size).level();
     let interps = interpreters(summary);
     let baseline = &summary.analysis.baseline;
     let base_label = interps
@@ -67,13 +68,20 @@ pub fn og_svg(summary: &Summary, headline: &str) -> Result<Chart> {
         .iter()
         .filter_map(|i| {
             if &i.id == baseline {
-                return Some((i, 1.0, None, 0usize));
+                return Some((
+                    i,
+                    1.0,
+                    None::<(whichpy_wire::summary::Interval, String)>,
+                    0usize,
+                ));
             }
             let g = summary
                 .geomeans
                 .iter()
                 .find(|g| g.interp == i.id && g.size == size && g.metric == Metric::Warm)?;
-            Some((i, g.ratio, Some(g.ci), g.workloads.len()))
+            let words =
+                whichpy_view::figure::ratio(g.ratio, g.ci.low, g.ci.high, g.verdict, &level, "");
+            Some((i, g.ratio, Some((g.ci, words.short)), g.workloads.len()))
         })
         .collect();
     let workloads = geo.iter().map(|g| g.3).max().unwrap_or(0);
@@ -89,9 +97,11 @@ pub fn og_svg(summary: &Summary, headline: &str) -> Result<Chart> {
                     label: i.label.clone(),
                     color: i.color(),
                     value: Some(*r),
-                    interval: ci.map(|c| (c.low, c.high)),
+                    interval: ci.as_ref().map(|(c, _)| (c.low, c.high)),
                     marker: None,
-                    note: format!("{}×", sig3(*r)),
+                    note: ci
+                        .as_ref()
+                        .map_or("baseline".to_string(), |(_, w)| w.clone()),
                 })
                 .collect()
         } else {
@@ -112,7 +122,10 @@ pub fn og_svg(summary: &Summary, headline: &str) -> Result<Chart> {
             .collect::<Vec<_>>()
             .join(", "),
         geo.iter()
-            .map(|(i, r, _, _)| format!("{} {}×", i.label, sig3(*r)))
+            .map(|(i, _, ci, _)| {
+                let w = ci.as_ref().map_or("baseline", |(_, w)| w.as_str());
+                format!("{} {w}", i.label)
+            })
             .collect::<Vec<_>>()
             .join(", ")
     );

@@ -8,7 +8,10 @@ use whichpy_wire::summary::{Interval, Metric, Summary, Verdict};
 use whichpy_wire::SizeName;
 
 use crate::bars::missing_note;
-use crate::{interpreters, iteration_workloads, sig3, svg_chart, text, tick};
+use whichpy_view::figure::{self, RatioView};
+use whichpy_view::Lookup;
+
+use crate::{interpreters, svg_chart, text, tick};
 use crate::{legend, Chart, Interp, Result, Swatch, INK, MUTED};
 
 const WIDTH: u32 = 800;
@@ -28,11 +31,19 @@ struct Group {
     rows: Vec<Row>,
 }
 
-fn verdict_words(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Faster => "faster",
-        Verdict::Slower => "slower",
-        Verdict::NoSignificantDifference => "no significant difference",
+/// The ratio as the article words it ("17.2× faster"), and its long text for the description.
+fn words(ratio: f64, ci: Interval, v: Verdict, level: &str) -> RatioView {
+    figure::ratio(ratio, ci.low, ci.high, v, level, "")
+}
+
+/// An axis tick in the article's convention: `4× faster`, `1×`, `2× slower`.
+fn convention_tick(v: f64) -> String {
+    if (v - 1.0).abs() < 1e-9 {
+        "1×".into()
+    } else if v < 1.0 {
+        format!("{}× faster", tick(1.0 / v))
+    } else {
+        format!("{}× slower", tick(v))
     }
 }
 
@@ -55,8 +66,10 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
     if comps.is_empty() || others.is_empty() {
         return Ok(None);
     }
+    let look = Lookup::at(summary, size);
+    let level = look.level();
     let mut groups = Vec::new();
-    for w in iteration_workloads(summary, size) {
+    for w in look.iteration_workloads() {
         let rows: Vec<Row> = others
             .iter()
             .map(|i| {
@@ -65,7 +78,7 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
                     interp: i.clone(),
                     ratio: c.map(|c| (c.ratio, c.ci, c.verdict)),
                     note: match c {
-                        Some(c) => format!("{}×", sig3(c.ratio)),
+                        Some(c) => words(c.ratio, c.ci, c.verdict, &level).short,
                         None => missing_note(summary, &i.id, &w, size),
                     },
                 }
@@ -85,7 +98,7 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
             Some(Row {
                 interp: i.clone(),
                 ratio: Some((g.ratio, g.ci, g.verdict)),
-                note: format!("{}×", sig3(g.ratio)),
+                note: words(g.ratio, g.ci, g.verdict, &level).short,
             })
         })
         .collect();
@@ -123,14 +136,9 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
                 .rows
                 .iter()
                 .map(|r| match r.ratio {
-                    Some((ratio, ci, v)) => format!(
-                        "{} {}× (95% interval {} to {}, {})",
-                        r.interp.label,
-                        sig3(ratio),
-                        sig3(ci.low),
-                        sig3(ci.high),
-                        verdict_words(v)
-                    ),
+                    Some((ratio, ci, v)) => {
+                        format!("{} {}", r.interp.label, words(ratio, ci, v, &level).text)
+                    }
                     None => format!("{} {}", r.interp.label, r.note),
                 })
                 .collect::<Vec<_>>()
@@ -149,7 +157,7 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
     );
     let desc = format!(
         "Dot plot on a logarithmic axis of each interpreter's {what} divided by {base_label}'s, \
-         with bootstrap 95% interval whiskers; below 1 is faster than {base_label}. {desc_items}."
+         with 95% interval whiskers; left of 1× is faster than {base_label}. {desc_items}."
     );
     let legend_items: Vec<(String, RGBColor)> = others
         .iter()
@@ -170,15 +178,14 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
                 .x_label_area_size(62)
                 .y_label_area_size(150)
                 .build_cartesian_2d((lo..hi).log_scale().base(2.0), 0f64..height_units)?;
-            let x_desc = format!(
-                "Time relative to {base_label} (log scale; below 1 = faster; whiskers: 95% interval)"
-            );
+            let x_desc =
+                format!("Time relative to {base_label} (log scale; whiskers: 95% interval)");
             chart
                 .configure_mesh()
                 .disable_y_mesh()
                 .y_labels(0)
-                .x_labels(12)
-                .x_label_formatter(&|v| tick(*v))
+                .x_labels(8)
+                .x_label_formatter(&|v| convention_tick(*v))
                 .x_desc(x_desc.as_str())
                 .label_style(text(13, &INK))
                 .axis_desc_style(text(13, &INK))
@@ -220,7 +227,11 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
                         None => {
                             chart.draw_series(std::iter::once(
                                 EmptyElement::at((lo, yc))
-                                    + Text::new(r.note.clone(), (6, 0), text(12, &MUTED).pos(Pos::new(HPos::Left, VPos::Center))),
+                                    + Text::new(
+                                        r.note.clone(),
+                                        (6, 0),
+                                        text(12, &MUTED).pos(Pos::new(HPos::Left, VPos::Center)),
+                                    ),
                             ))?;
                         }
                     }
@@ -228,7 +239,8 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
                 }
                 let mid = (top + y) / 2.0;
                 chart.draw_series(std::iter::once(
-                    EmptyElement::at((lo, mid)) + Text::new(g.label.clone(), (-10, 0), label_style.clone()),
+                    EmptyElement::at((lo, mid))
+                        + Text::new(g.label.clone(), (-10, 0), label_style.clone()),
                 ))?;
                 y -= GROUP_GAP / 2.0;
                 chart.draw_series(std::iter::once(PathElement::new(
@@ -236,8 +248,10 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
                     RGBColor(0xDD, 0xDD, 0xDD).stroke_width(1),
                 )))?;
             }
-            let items: Vec<(Swatch, String)> =
-                legend_items.iter().map(|(l, c)| (Swatch::Dot(*c), l.clone())).collect();
+            let items: Vec<(Swatch, String)> = legend_items
+                .iter()
+                .map(|(l, c)| (Swatch::Dot(*c), l.clone()))
+                .collect();
             legend(&foot, 160, &items)?;
             Ok(())
         },

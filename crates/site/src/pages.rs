@@ -7,13 +7,13 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use whichpy_charts as charts;
-use whichpy_render::format::{int, sig3, TimeUnit};
 use whichpy_render::Rendered;
-use whichpy_wire::summary::{
-    CellSummary, Comparison, CompatStatus, CrossDirection, Estimate, Metric, Summary, Verdict,
-    WarmupClass, WarmupSummary,
-};
-use whichpy_wire::{Outcome, SizeName, WorkloadKind};
+use whichpy_view::figure::{self, Fig, RatioView};
+use whichpy_view::format::{int, sig3};
+use whichpy_view::words::{compat_text, outcome_text, warmup_text};
+use whichpy_view::Lookup;
+use whichpy_wire::summary::{CellSummary, CrossDirection, Estimate, Metric, Summary};
+use whichpy_wire::{SizeName, WorkloadKind};
 
 use crate::images::{Charts, Figure, WorkloadCharts};
 use crate::{context, Error, Input, Renderer, Site};
@@ -145,187 +145,22 @@ fn base_url(canonical: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Numbers
+// Numbers: every one from the presentation model (`whichpy-view`)
 // ---------------------------------------------------------------------------------------------
 
-/// A figure as a table cell shows it.
-#[derive(Clone, Debug, Serialize)]
-struct Num {
-    /// "12.3 ms".
-    text: String,
-    /// "12.1–12.5 ms", or "one sample".
-    interval: String,
-    /// For sorting: the value in base units.
-    sort: String,
+/// A time figure as a table cell shows it (no footnote on the site: each page links its command).
+fn time_num(look: &Lookup, e: Option<&Estimate>) -> Option<Fig> {
+    e.map(|e| figure::time(e, &look.level(), ""))
 }
 
-fn time_num(e: Option<&Estimate>) -> Option<Num> {
-    let e = e?;
-    let u = TimeUnit::for_ns(e.mean);
-    Some(Num {
-        text: format!("{} {}", sig3(u.scale(e.mean)), u.symbol()),
-        interval: match e.ci {
-            Some(ci) => format!(
-                "{}–{} {}",
-                sig3(u.scale(ci.low)),
-                sig3(u.scale(ci.high)),
-                u.symbol()
-            ),
-            None => "one sample".into(),
-        },
-        sort: format!("{:.1}", e.mean),
-    })
-}
-
-fn mib(kib: f64) -> String {
-    format!("{} MiB", sig3(kib / 1024.0))
-}
-
-fn memory_num(c: &CellSummary) -> Option<Num> {
-    let m = c.memory.as_ref()?;
-    Some(Num {
-        text: mib(m.median_kib),
-        interval: format!("max {}", mib(m.max_kib as f64)),
-        sort: format!("{:.1}", m.median_kib),
-    })
-}
-
-fn verdict_words(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Faster => "faster",
-        Verdict::Slower => "slower",
-        Verdict::NoSignificantDifference => "no significant difference",
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-struct Ratio {
-    text: String,
-    interval: String,
-    verdict: String,
-    /// `faster`, `slower` or `same`, for styling.
-    class: String,
-    sort: String,
-}
-
-fn ratio(ratio: f64, low: f64, high: f64, v: Verdict) -> Ratio {
-    Ratio {
-        text: format!("{}×", sig3(ratio)),
-        interval: format!("{}–{}", sig3(low), sig3(high)),
-        verdict: verdict_words(v).into(),
-        class: match v {
-            Verdict::Faster => "faster",
-            Verdict::Slower => "slower",
-            Verdict::NoSignificantDifference => "same",
-        }
-        .into(),
-        sort: format!("{ratio:.6}"),
-    }
-}
-
-fn comparison<'a>(
-    s: &'a Summary,
+fn comparison_ratio(
+    look: &Lookup,
     interp: &str,
     workload: &str,
-    size: SizeName,
     metric: Metric,
-) -> Option<&'a Comparison> {
-    s.comparisons.iter().find(|c| {
-        c.interp == interp && c.workload == workload && c.size == size && c.metric == metric
-    })
-}
-
-fn comparison_ratio(c: Option<&Comparison>) -> Option<Ratio> {
-    c.map(|c| ratio(c.ratio, c.ci.low, c.ci.high, c.verdict))
-}
-
-fn class_words(c: WarmupClass) -> &'static str {
-    match c {
-        WarmupClass::Flat => "flat",
-        WarmupClass::Warmup => "warm-up",
-        WarmupClass::Slowdown => "slowdown",
-        WarmupClass::NoSteadyState => "no steady state",
-    }
-}
-
-fn warmup_text(w: Option<&WarmupSummary>) -> String {
-    let Some(w) = w else {
-        return "–".into();
-    };
-    let total: u32 = w.counts.values().sum();
-    match w.class {
-        Some(c) => format!("{} ({total} of {total})", class_words(c)),
-        None => {
-            let parts = WarmupClass::ALL
-                .iter()
-                .filter_map(|c| {
-                    let n = w.counts.get(c).copied().unwrap_or(0);
-                    (n > 0).then(|| format!("{n} {}", class_words(*c)))
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let good = if w.good {
-                "good inconsistent"
-            } else {
-                "inconsistent"
-            };
-            format!("{good}: {parts}")
-        }
-    }
-}
-
-fn outcome_detail(o: &Outcome) -> String {
-    match o {
-        Outcome::Ok => "ok".into(),
-        Outcome::Crashed { exit_code, signal } => match (exit_code, signal) {
-            (_, Some(s)) => format!("killed by signal {s}"),
-            (Some(c), None) => format!("exit code {c}"),
-            (None, None) => "crashed".into(),
-        },
-        Outcome::TimedOut { after_s } => format!("timed out after {} s", sig3(*after_s)),
-        Outcome::WrongChecksum { expected, got } => {
-            format!("wrong checksum: expected {expected}, got {got}")
-        }
-        Outcome::BadOutput { reason } => format!("bad output: {reason}"),
-        Outcome::OutOfMemory => "out of memory (container limit)".into(),
-        Outcome::Unsupported { reason } => format!("unsupported: {reason}"),
-        Outcome::SpawnFailed { reason } => format!("could not start: {reason}"),
-    }
-}
-
-fn compat_text(s: &Summary, interp: &str, workload: &str, size: SizeName) -> (String, String) {
-    let e = s
-        .compatibility
-        .iter()
-        .find(|c| c.interp == interp && c.workload == workload && c.size == size);
-    match e.map(|e| &e.status) {
-        Some(CompatStatus::Supported) => ("supported".into(), "runs".into()),
-        Some(CompatStatus::Failed {
-            outcome,
-            failed,
-            ok,
-        }) => (
-            "failed".into(),
-            format!(
-                "{failed} of {} process executions failed: {}",
-                failed + ok,
-                outcome_detail(outcome)
-            ),
-        ),
-        Some(CompatStatus::Unsupported { reason }) => ("unsupported".into(), reason.clone()),
-        None => ("missing".into(), "not measured".into()),
-    }
-}
-
-fn cell<'a>(
-    s: &'a Summary,
-    interp: &str,
-    workload: &str,
-    size: SizeName,
-) -> Option<&'a CellSummary> {
-    s.cells
-        .iter()
-        .find(|c| c.key.interp == interp && c.key.workload == workload && c.key.size == size)
+) -> Option<RatioView> {
+    look.comparison(interp, workload, metric)
+        .map(|c| figure::ratio(c.ratio, c.ci.low, c.ci.high, c.verdict, &look.level(), ""))
 }
 
 fn workload_href(root: &str, name: &str) -> String {
@@ -350,12 +185,12 @@ struct CellRow {
     interp: String,
     status: String,
     status_text: String,
-    warm: Option<Num>,
-    cold: Option<Num>,
+    warm: Option<Fig>,
+    cold: Option<Fig>,
     warmup: String,
-    warm_ratio: Option<Ratio>,
-    cold_ratio: Option<Ratio>,
-    memory: Option<Num>,
+    warm_ratio: Option<RatioView>,
+    cold_ratio: Option<RatioView>,
+    memory: Option<Fig>,
     processes: String,
 }
 
@@ -376,7 +211,7 @@ struct CompatRow {
 struct GeoRow {
     interp: String,
     metric: String,
-    ratio: Ratio,
+    ratio: RatioView,
     workloads: String,
 }
 
@@ -413,18 +248,18 @@ struct InterpRow {
     interp: String,
     status: String,
     status_text: String,
-    warm: Option<Num>,
-    cold: Option<Num>,
-    first: Option<Num>,
-    startup: Option<Num>,
-    all_iterations: Option<Num>,
-    memory: Option<Num>,
+    warm: Option<Fig>,
+    cold: Option<Fig>,
+    first: Option<Fig>,
+    startup: Option<Fig>,
+    all_iterations: Option<Fig>,
+    memory: Option<Fig>,
     warmup: String,
     steady_after: String,
     processes: String,
     iterations: String,
-    warm_ratio: Option<Ratio>,
-    cold_ratio: Option<Ratio>,
+    warm_ratio: Option<RatioView>,
+    cold_ratio: Option<RatioView>,
 }
 
 #[derive(Serialize)]
@@ -455,9 +290,9 @@ struct WorkloadData {
 #[derive(Serialize)]
 struct StartupRow {
     interp: String,
-    wall: Option<Num>,
-    memory: Option<Num>,
-    ratio: Option<Ratio>,
+    wall: Option<Fig>,
+    memory: Option<Fig>,
+    ratio: Option<RatioView>,
     processes: String,
 }
 
@@ -587,7 +422,7 @@ fn bench_command(r: &whichpy_wire::summary::RunInfo) -> String {
     let p = &r.params;
     let interps: Vec<&str> = p.interps.iter().map(String::as_str).collect();
     let workloads: Vec<&str> = p.workloads.iter().map(String::as_str).collect();
-    whichpy_render::command::bench_command(r.backend, p, &interps, &workloads, None)
+    whichpy_view::command::bench_command(r.backend, p, &interps, &workloads, None)
 }
 
 /// The command render's view gives for a workload (its footnote), if any.
@@ -635,7 +470,9 @@ pub(crate) fn render_pages(
         .find(|i| i.id == s.analysis.baseline)
         .map(|i| i.label.clone())
         .unwrap_or_else(|| s.analysis.baseline.clone());
-    let workloads = charts::iteration_workloads(s, size);
+    let look = Lookup::at(s, size);
+    let level = look.level();
+    let workloads = look.iteration_workloads();
     let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
         let page = &Page {
             csp: csp(page.inline_css.as_deref()),
@@ -672,7 +509,7 @@ pub(crate) fn render_pages(
         let mut rows = Vec::new();
         for w in &workloads {
             for i in &interps {
-                let c = cell(s, &i.id, w, size);
+                let c = look.cell(&i.id, w);
                 let (status, status_text) = compat_text(s, &i.id, w, size);
                 if c.is_none() && status == "missing" {
                     continue;
@@ -683,12 +520,12 @@ pub(crate) fn render_pages(
                     interp: i.label.clone(),
                     status,
                     status_text,
-                    warm: time_num(c.and_then(|c| c.warm_ns.as_ref())),
-                    cold: time_num(c.and_then(|c| c.cold_ns.as_ref())),
+                    warm: time_num(&look, c.and_then(|c| c.warm_ns.as_ref())),
+                    cold: time_num(&look, c.and_then(|c| c.cold_ns.as_ref())),
                     warmup: warmup_text(c.and_then(|c| c.warmup.as_ref())),
-                    warm_ratio: comparison_ratio(comparison(s, &i.id, w, size, Metric::Warm)),
-                    cold_ratio: comparison_ratio(comparison(s, &i.id, w, size, Metric::Cold)),
-                    memory: c.and_then(memory_num),
+                    warm_ratio: comparison_ratio(&look, &i.id, w, Metric::Warm),
+                    cold_ratio: comparison_ratio(&look, &i.id, w, Metric::Cold),
+                    memory: c.and_then(|c| figure::memory(c, "")),
                     processes: c
                         .map(|c| format!("{} ok, {} failed", c.processes_ok, c.processes_failed))
                         .unwrap_or_else(|| "none run".into()),
@@ -736,7 +573,7 @@ pub(crate) fn render_pages(
                     .map(|i| i.label.clone())
                     .unwrap_or_else(|| g.interp.clone()),
                 metric: g.metric.as_str().into(),
-                ratio: ratio(g.ratio, g.ci.low, g.ci.high, g.verdict),
+                ratio: figure::ratio(g.ratio, g.ci.low, g.ci.high, g.verdict, &level, ""),
                 workloads: g.workloads.join(", "),
             })
             .collect();
@@ -787,7 +624,7 @@ pub(crate) fn render_pages(
         let rows = interps
             .iter()
             .filter_map(|i| {
-                let c = cell(s, &i.id, w, size);
+                let c = look.cell(&i.id, w);
                 let (status, status_text) = compat_text(s, &i.id, w, size);
                 if c.is_none() && status == "missing" {
                     return None;
@@ -796,12 +633,12 @@ pub(crate) fn render_pages(
                     interp: i.label.clone(),
                     status,
                     status_text,
-                    warm: time_num(c.and_then(|c| c.warm_ns.as_ref())),
-                    cold: time_num(c.and_then(|c| c.cold_ns.as_ref())),
-                    first: time_num(c.and_then(|c| c.first_iteration_ns.as_ref())),
-                    startup: time_num(c.and_then(|c| c.startup_ns.as_ref())),
-                    all_iterations: time_num(c.and_then(|c| c.iteration_mean_ns.as_ref())),
-                    memory: c.and_then(memory_num),
+                    warm: time_num(&look, c.and_then(|c| c.warm_ns.as_ref())),
+                    cold: time_num(&look, c.and_then(|c| c.cold_ns.as_ref())),
+                    first: time_num(&look, c.and_then(|c| c.first_iteration_ns.as_ref())),
+                    startup: time_num(&look, c.and_then(|c| c.startup_ns.as_ref())),
+                    all_iterations: time_num(&look, c.and_then(|c| c.iteration_mean_ns.as_ref())),
+                    memory: c.and_then(|c| figure::memory(c, "")),
                     warmup: warmup_text(c.and_then(|c| c.warmup.as_ref())),
                     steady_after: c
                         .and_then(|c| c.warmup.as_ref())
@@ -812,20 +649,20 @@ pub(crate) fn render_pages(
                         .map(|c| format!("{} ok, {} failed", c.processes_ok, c.processes_failed))
                         .unwrap_or_else(|| "none run".into()),
                     iterations: c.map(|c| int(c.iterations as u64)).unwrap_or_default(),
-                    warm_ratio: comparison_ratio(comparison(s, &i.id, w, size, Metric::Warm)),
-                    cold_ratio: comparison_ratio(comparison(s, &i.id, w, size, Metric::Cold)),
+                    warm_ratio: comparison_ratio(&look, &i.id, w, Metric::Warm),
+                    cold_ratio: comparison_ratio(&look, &i.id, w, Metric::Cold),
                 })
             })
             .collect();
         let failures = interps
             .iter()
-            .filter_map(|i| cell(s, &i.id, w, size).map(|c| (i, c)))
+            .filter_map(|i| look.cell(&i.id, w).map(|c| (i, c)))
             .flat_map(|(i, c)| {
                 c.failures.iter().map(move |f| FailureRow {
                     interp: i.label.clone(),
                     label: f.label.clone(),
                     count: int(f.count as u64),
-                    detail: outcome_detail(&f.example),
+                    detail: outcome_text(&f.example),
                     stderr: f.stderr_tail.clone(),
                 })
             })
@@ -868,15 +705,9 @@ pub(crate) fn render_pages(
                 let c = startup_cells.iter().find(|c| c.key.interp == i.id)?;
                 Some(StartupRow {
                     interp: i.label.clone(),
-                    wall: time_num(c.wall_ns.as_ref()),
-                    memory: memory_num(c),
-                    ratio: comparison_ratio(comparison(
-                        s,
-                        &i.id,
-                        &c.key.workload,
-                        size,
-                        Metric::Startup,
-                    )),
+                    wall: time_num(&look, c.wall_ns.as_ref()),
+                    memory: figure::memory(c, ""),
+                    ratio: comparison_ratio(&look, &i.id, &c.key.workload, Metric::Startup),
                     processes: format!("{} ok, {} failed", c.processes_ok, c.processes_failed),
                 })
             })
@@ -1136,16 +967,14 @@ fn crossovers(
                 CrossDirection::InterpOvertakes => (label(&c.interp), label(&c.baseline)),
                 CrossDirection::BaselineOvertakes => (label(&c.baseline), label(&c.interp)),
             };
-            let u = TimeUnit::for_ns(c.time_ns);
             CrossRow {
                 workload: c.workload.clone(),
                 href: workload_href(root, &c.workload),
                 text: format!(
                     "{over} is slower at first and catches up with {other} after {} iterations \
-                     ({} {} in total, startup included){}",
+                     ({} in total, startup included){}",
                     int(c.iterations),
-                    sig3(u.scale(c.time_ns)),
-                    u.symbol(),
+                    whichpy_view::format::time(c.time_ns),
                     if c.extrapolated {
                         "; extrapolated from the warm means, beyond the measured iterations"
                     } else {

@@ -13,13 +13,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use whichpy_wire::summary::{
-    CellSummary, Comparison, CompatStatus, CrossDirection, Estimate, Metric, Summary,
-    Verdict,
+    CellSummary, Comparison, CompatStatus, CrossDirection, Estimate, Metric, Summary, Verdict,
 };
 use whichpy_wire::{Family, InterpInfo, SizeName, WorkloadKind};
 
 use crate::figure::{self, Fig, RatioView};
-use crate::format::{int, number_tokens, sig3, TimeUnit};
+use crate::format::{int, number_tokens, sig3};
 use crate::lookup::Lookup;
 use crate::words::{cell_class_word, family_name};
 
@@ -448,7 +447,7 @@ impl<'a> Builder<'a> {
             ed,
             look,
             size,
-            confidence: format!("{}", (s.analysis.confidence * 100.0).round() as u32),
+            confidence: look.level(),
             chosen,
             cites: BTreeMap::new(),
             footnotes: Vec::new(),
@@ -503,7 +502,14 @@ impl<'a> Builder<'a> {
     fn make_footnotes(&mut self) {
         let chosen_ids: BTreeSet<&str> = self.chosen.values().map(|i| i.id.as_str()).collect();
         // Suite-wide figures (geometric means, the plan) come from the whole latest run.
-        if let Some(run) = self.s.environment.runs.iter().rev().find(|r| r.params.size == self.size) {
+        if let Some(run) = self
+            .s
+            .environment
+            .runs
+            .iter()
+            .rev()
+            .find(|r| r.params.size == self.size)
+        {
             let interps: Vec<&str> = chosen_ids.iter().copied().collect();
             let cmd = crate::command::bench_command(run.backend, &run.params, &interps, &[], None);
             self.footnotes.push(Footnote {
@@ -713,7 +719,6 @@ impl<'a> Builder<'a> {
                     CrossDirection::InterpOvertakes => (me, other),
                     CrossDirection::BaselineOvertakes => (other, me),
                 };
-                let unit = TimeUnit::for_ns(x.time_ns);
                 CrossView {
                     workload: x.workload.clone(),
                     overtaker,
@@ -724,7 +729,7 @@ impl<'a> Builder<'a> {
                     }
                     .to_string(),
                     iterations: int(x.iterations),
-                    time: format!("{} {}", sig3(unit.scale(x.time_ns)), unit.symbol()),
+                    time: crate::format::time(x.time_ns),
                     extrapolated: x.extrapolated,
                     cite: self.cite(&x.workload),
                 }

@@ -172,7 +172,14 @@ pub struct RatioView {
 }
 
 /// A time ratio `interp / baseline` with its interval and verdict, in the one convention.
-pub fn ratio(ratio: f64, low: f64, high: f64, verdict: Verdict, level: &str, cite: &str) -> RatioView {
+pub fn ratio(
+    ratio: f64,
+    low: f64,
+    high: f64,
+    verdict: Verdict,
+    level: &str,
+    cite: &str,
+) -> RatioView {
     let (factor, short, interval) = match verdict {
         Verdict::Faster => {
             let f = format!("{}×", sig3(1.0 / ratio));
@@ -239,7 +246,10 @@ mod tests {
         assert_eq!(s.text, "2.95× slower (95% CI 2.50–3.40×)");
         let n = ratio(0.97, 0.85, 1.1, Verdict::NoSignificantDifference, "95", "");
         assert_eq!(n.short, "no significant difference");
-        assert_eq!(n.text, "no significant difference (ratio 0.970, 95% CI 0.850–1.10)");
+        assert_eq!(
+            n.text,
+            "no significant difference (ratio 0.970, 95% CI 0.850–1.10)"
+        );
     }
 
     #[test]

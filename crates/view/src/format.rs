@@ -102,6 +102,12 @@ impl TimeUnit {
     }
 }
 
+/// A duration in the unit that suits it ([`TimeUnit::for_ns`]): `82.0 ms`.
+pub fn time(ns: f64) -> String {
+    let u = TimeUnit::for_ns(ns);
+    format!("{} {}", sig3(u.scale(ns)), u.symbol())
+}
+
 /// A number token found in text, with its byte offset.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NumberToken {

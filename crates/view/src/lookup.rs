@@ -35,15 +35,28 @@ impl<'a> Lookup<'a> {
         Lookup { s, size }
     }
 
+    /// The confidence level in percent, as figures print it (`95`).
+    pub fn level(&self) -> String {
+        format!("{}", (self.s.analysis.confidence * 100.0).round() as u32)
+    }
+
     pub fn cell(&self, interp: &str, workload: &str) -> Option<&'a CellSummary> {
         self.s.cells.iter().find(|c| {
             c.key.interp == interp && c.key.workload == workload && c.key.size == self.size
         })
     }
 
-    pub fn comparison(&self, interp: &str, workload: &str, metric: Metric) -> Option<&'a Comparison> {
+    pub fn comparison(
+        &self,
+        interp: &str,
+        workload: &str,
+        metric: Metric,
+    ) -> Option<&'a Comparison> {
         self.s.comparisons.iter().find(|c| {
-            c.interp == interp && c.workload == workload && c.size == self.size && c.metric == metric
+            c.interp == interp
+                && c.workload == workload
+                && c.size == self.size
+                && c.metric == metric
         })
     }
 
