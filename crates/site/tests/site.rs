@@ -188,3 +188,44 @@ fn write_refuses_a_folder_it_did_not_write() {
     whichpy_site::write(&site, &out).unwrap();
     assert!(!out.join("stale.html").exists());
 }
+
+/// One presentation model: PyPy's warm ratio on `nbody`, as `whichpy-view` writes it, is the
+/// same string in the article, on the results page and in the overview chart, and the time
+/// ratio itself ("0.0582×") is written nowhere a reader sees it as a factor.
+#[test]
+fn one_figure_reads_the_same_in_article_site_and_chart() {
+    use whichpy_wire::summary::{Metric, Verdict};
+    let summary = fixture::summary();
+    let look = whichpy_view::Lookup::new(&summary);
+    let c = summary
+        .comparisons
+        .iter()
+        .find(|c| {
+            c.workload == "nbody"
+                && c.metric == Metric::Warm
+                && c.size == look.size
+                && c.verdict != Verdict::NoSignificantDifference
+        })
+        .expect("the fixture has a significant warm ratio on nbody");
+    let words =
+        whichpy_view::figure::ratio(c.ratio, c.ci.low, c.ci.high, c.verdict, &look.level(), "");
+    let site = common::build(&summary);
+    let page = |p: &str| String::from_utf8(site.files[p].clone()).unwrap();
+    let chart = format!("charts/overview-warm-{}.svg", look.size);
+    for (what, text, needle) in [
+        ("article", page("index.html"), words.text.clone()),
+        ("results page", page("results.html"), words.short.clone()),
+        ("overview chart", page(&chart), words.short.clone()),
+    ] {
+        assert!(text.contains(&needle), "{what} lacks {needle:?}");
+    }
+    let raw_factor = format!("{}×", whichpy_view::format::sig3(c.ratio));
+    if c.verdict == Verdict::Faster {
+        for p in ["results.html", chart.as_str()] {
+            assert!(
+                !page(p).contains(&format!(">{raw_factor}<")),
+                "{p} prints the time ratio {raw_factor} as a factor"
+            );
+        }
+    }
+}
