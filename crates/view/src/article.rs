@@ -59,10 +59,10 @@ impl std::error::Error for ConfigError {}
 /// The footnote label of suite-wide figures (geometric means, the plan).
 pub const SUITE_FOOTNOTE: &str = "bench-suite";
 
-/// Category of the workload that stands for I/O-bound work.
-pub const IO_CATEGORY: &str = "file_io";
-/// Category of the workload dominated by a C extension.
-pub const C_EXTENSION_CATEGORY: &str = "c_library";
+/// Category of the workload whose time is spent blocked on I/O (a loopback socket).
+pub const IO_CATEGORY: &str = "io_wait";
+/// Category of the workload that calls into C through a foreign-function interface.
+pub const C_EXTENSION_CATEGORY: &str = "ffi";
 /// The same CPU-bound work on threads and on processes (the GIL).
 pub const THREADS_WORKLOAD: &str = "threads_cpu";
 pub const PROCESSES_WORKLOAD: &str = "processes_cpu";
@@ -262,6 +262,17 @@ pub struct InterpView {
     pub geomean_cold: Option<GeoView>,
     /// Where its cumulative time crosses the baseline's (example workload first).
     pub crossover: Option<CrossView>,
+    /// Its largest significant steady-state win and loss against the baseline, by workload.
+    pub largest_win: Option<Extreme>,
+    pub largest_loss: Option<Extreme>,
+}
+
+/// A workload where an interpreter's steady-state ratio is the most extreme of the suite.
+#[derive(Clone, Debug, Serialize)]
+pub struct Extreme {
+    pub workload: String,
+    pub category: String,
+    pub ratio: RatioView,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -617,6 +628,36 @@ impl<'a> Builder<'a> {
         ))
     }
 
+    /// The significant warm comparison furthest from 1 in the direction of `verdict`.
+    fn extreme(&self, interp: &str, verdict: Verdict) -> Option<Extreme> {
+        let c = self
+            .s
+            .comparisons
+            .iter()
+            .filter(|c| {
+                c.interp == interp
+                    && c.size == self.size
+                    && c.metric == Metric::Warm
+                    && c.verdict == verdict
+            })
+            .min_by(|a, b| {
+                let key = |r: f64| if verdict == Verdict::Faster { r } else { -r };
+                key(a.ratio).total_cmp(&key(b.ratio))
+            })?;
+        let category = self
+            .s
+            .workloads
+            .iter()
+            .find(|w| w.name == c.workload)
+            .map(|w| w.category.clone())
+            .unwrap_or_default();
+        Some(Extreme {
+            workload: c.workload.clone(),
+            category,
+            ratio: self.ratio(c.ratio, c.ci.low, c.ci.high, c.verdict, &self.cite(&c.workload)),
+        })
+    }
+
     fn geo_view(&self, interp: &str, metric: Metric) -> Option<GeoView> {
         let g = self.look.geomean(interp, metric)?;
         let cite = if self.footnotes.iter().any(|f| f.label == SUITE_FOOTNOTE) {
@@ -760,6 +801,8 @@ impl<'a> Builder<'a> {
             example: example.and_then(|w| self.cell_view(&info.id, w)),
             example_warm_vs: example.and_then(|w| self.comparison_view(&info.id, w, Metric::Warm)),
             example_cold_vs: example.and_then(|w| self.comparison_view(&info.id, w, Metric::Cold)),
+            largest_win: self.extreme(&info.id, Verdict::Faster),
+            largest_loss: self.extreme(&info.id, Verdict::Slower),
             geomean_warm: self.geo_view(&info.id, Metric::Warm),
             geomean_cold: self.geo_view(&info.id, Metric::Cold),
             crossover,
@@ -884,7 +927,7 @@ impl<'a> Builder<'a> {
                     cell(
                         "Built for it",
                         format!(
-                            "ran {} of {} workloads of the suite; check RAM, flash and drivers",
+                            "ran {} of {} workloads",
                             int(ok as u64),
                             int(total as u64)
                         ),
@@ -893,14 +936,14 @@ impl<'a> Builder<'a> {
                 _ => match &v.startup_memory {
                     Some(m) => cell(
                         "Not a fit",
-                        format!("needs an OS; {} resident after startup", m.short),
+                        format!("needs an OS; {} at startup", m.short),
                     ),
                     None => cell("Not a fit", "needs an operating system".to_string()),
                 },
             };
         }
         if v.is_baseline {
-            return cell("Baseline", "the reference every ratio uses".to_string());
+            return cell("Baseline", "the reference".to_string());
         }
         let mut faster = 0;
         let mut slower = 0;
@@ -948,10 +991,9 @@ impl<'a> Builder<'a> {
         .map(|(w, n)| format!("{w} on {}", int(*n as u64)))
         .collect();
         let mut evidence = format!(
-            "steady state: {} of {} measured ({})",
+            "{} of {}",
             counts.join(", "),
-            int(total as u64),
-            measured.join(", ")
+            int(total as u64)
         );
         if !blocked.is_empty() {
             evidence.push_str(&format!("; cannot run {}", blocked.join(", ")));
