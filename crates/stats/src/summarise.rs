@@ -57,6 +57,8 @@ struct CellData {
     profile: Vec<f64>,
     warm_mean: Option<f64>,
     startup_mean: f64,
+    /// Half-width of the 95% interval of `startup_mean` (0 when unknown).
+    startup_half: f64,
 }
 
 /// Analyse raw files into a summary (pure: the same input gives byte-identical JSON).
@@ -272,6 +274,50 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
                 profile: c.profile.clone(),
                 warm,
             };
+            // The same curves at the ends of the 95% intervals of startup and warm time:
+            // `sign` -1 is the favourable end for the overtaker, +1 the unfavourable one.
+            let shifted = |c: &CellData, warm: f64, sign: f64| -> Option<Curve> {
+                let h = |t: &TwoLevel| {
+                    ratio::mean_se(t).map(|m| {
+                        crate::describe::t_quantile(crate::describe::CONFIDENCE, m.df.max(1.0))
+                            * m.se2.sqrt()
+                    })
+                };
+                let hw = h(&c.warm)?;
+                let hs = c.startup_half;
+                let w = (warm + sign * hw).max(f64::MIN_POSITIVE);
+                let scale = w / warm;
+                Some(Curve {
+                    startup: (c.startup_mean + sign * hs).max(0.0),
+                    profile: c.profile.iter().map(|x| x * scale).collect(),
+                    warm: w,
+                })
+            };
+            let bounds = |c: &crate::crossover::Cross| {
+                let (over, under) = match c.direction {
+                    CrossDirection::InterpOvertakes => (d, b),
+                    CrossDirection::BaselineOvertakes => (b, d),
+                };
+                let (wo, wu) = match c.direction {
+                    CrossDirection::InterpOvertakes => (wi, wb),
+                    CrossDirection::BaselineOvertakes => (wb, wi),
+                };
+                let at = |so: f64| -> Option<Option<u64>> {
+                    let o = shifted(over, wo, so)?;
+                    let u = shifted(under, wu, -so)?;
+                    Some(
+                        crossover(&o, &u)
+                            .filter(|x| x.direction == CrossDirection::InterpOvertakes)
+                            .map(|x| x.iterations),
+                    )
+                };
+                let early = at(-1.0)?;
+                let late = at(1.0)?;
+                Some(CrossBounds {
+                    low: early.unwrap_or(1).min(c.iterations),
+                    high: late.map(|k| k.max(c.iterations)),
+                })
+            };
             if let Some(c) = crossover(&curve(d, wi), &curve(b, wb)) {
                 crossovers.push(Crossover {
                     interp: key.interp.clone(),
@@ -282,6 +328,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
                     iterations: c.iterations,
                     time_ns: c.time,
                     extrapolated: c.extrapolated,
+                    iterations_bounds: bounds(&c),
                 });
             }
         }
@@ -523,6 +570,10 @@ fn summarise_cell(
     });
     let startup_est = startup.and_then(|s| estimate(s));
     let startup_mean = startup_est.as_ref().map_or(0.0, |e| e.mean);
+    let startup_half = startup_est
+        .as_ref()
+        .and_then(|e| e.ci.map(|ci| (ci.high - e.mean).max(0.0)))
+        .unwrap_or(0.0);
 
     let mut cell = CellSummary {
         machine: None,
@@ -606,6 +657,7 @@ fn summarise_cell(
         profile: Vec::new(),
         warm_mean: None,
         startup_mean,
+        startup_half,
     };
 
     if with_iters.is_empty() {

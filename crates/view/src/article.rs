@@ -196,6 +196,9 @@ pub struct CrossView {
     /// `interp_overtakes` or `baseline_overtakes`.
     pub direction: String,
     pub iterations: String,
+    /// The range of `iterations` the intervals of startup and warm time allow: `2–3`, `2 or
+    /// more` when at their unfavourable ends the curves do not cross; empty in older summaries.
+    pub range: String,
     /// Total time of the overtaker at that point, startup included.
     pub time: String,
     pub extrapolated: bool,
@@ -654,7 +657,13 @@ impl<'a> Builder<'a> {
         Some(Extreme {
             workload: c.workload.clone(),
             category,
-            ratio: self.ratio(c.ratio, c.ci.low, c.ci.high, c.verdict, &self.cite(&c.workload)),
+            ratio: self.ratio(
+                c.ratio,
+                c.ci.low,
+                c.ci.high,
+                c.verdict,
+                &self.cite(&c.workload),
+            ),
         })
     }
 
@@ -770,6 +779,14 @@ impl<'a> Builder<'a> {
                     }
                     .to_string(),
                     iterations: int(x.iterations),
+                    range: match &x.iterations_bounds {
+                        Some(b) => match b.high {
+                            Some(h) if h == b.low => int(h),
+                            Some(h) => format!("{}–{}", int(b.low), int(h)),
+                            None => format!("{} or more", int(b.low)),
+                        },
+                        None => String::new(),
+                    },
                     time: crate::format::time(x.time_ns),
                     extrapolated: x.extrapolated,
                     cite: self.cite(&x.workload),
@@ -926,18 +943,11 @@ impl<'a> Builder<'a> {
                         .count();
                     cell(
                         "Built for it",
-                        format!(
-                            "ran {} of {} workloads",
-                            int(ok as u64),
-                            int(total as u64)
-                        ),
+                        format!("ran {} of {} workloads", int(ok as u64), int(total as u64)),
                     )
                 }
                 _ => match &v.startup_memory {
-                    Some(m) => cell(
-                        "Not a fit",
-                        format!("needs an OS; {} at startup", m.short),
-                    ),
+                    Some(m) => cell("Not a fit", format!("needs an OS; {} at startup", m.short)),
                     None => cell("Not a fit", "needs an operating system".to_string()),
                 },
             };
@@ -990,11 +1000,7 @@ impl<'a> Builder<'a> {
         .filter(|(_, n)| *n > 0)
         .map(|(w, n)| format!("{w} on {}", int(*n as u64)))
         .collect();
-        let mut evidence = format!(
-            "{} of {}",
-            counts.join(", "),
-            int(total as u64)
-        );
+        let mut evidence = format!("{} of {}", counts.join(", "), int(total as u64));
         if !blocked.is_empty() {
             evidence.push_str(&format!("; cannot run {}", blocked.join(", ")));
         }

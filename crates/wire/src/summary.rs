@@ -439,6 +439,18 @@ pub struct Crossover {
     pub time_ns: f64,
     /// `true` when k lies beyond the measured iterations and comes from the warm means.
     pub extrapolated: bool,
+    /// The crossover of the curves at the ends of their 95% intervals (startup and warm time
+    /// each at its bound): the earliest and the latest `k` the data allows. `high` is `None`
+    /// when at the unfavourable ends the curves do not cross. Absent in older summaries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iterations_bounds: Option<CrossBounds>,
+}
+
+/// The range of a crossover's iteration count.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrossBounds {
+    pub low: u64,
+    pub high: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
