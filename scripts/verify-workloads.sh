@@ -67,7 +67,9 @@ for interp in "${interps[@]}"; do
         if [ -n "${WORKLOADS:-}" ] && [[ " $WORKLOADS " != *" $name "* ]]; then continue; fi
         out=$("$interp" "$HARNESS" "$DIR" "$name" "$n" "$ITERATIONS" 2>&1)
         status=$?
-        results=$(printf '%s\n' "$out" | sed -n 's/^@whichpy result //p')
+        # The harness prints each result as a JSON string; checksums hold no quote or
+        # backslash, so dropping the surrounding quotes decodes it.
+        results=$(printf '%s\n' "$out" | sed -n 's/^@whichpy result "\(.*\)"$/\1/p')
         ms=$(printf '%s\n' "$out" | awk '/^@whichpy iter/ {printf "%s%.1f", sep, $4 / 1e6; sep = " "}')
         if [[ ",$unsupported," == *",$family,"* ]]; then
             if [ $status -ne 0 ] || [ -z "$results" ]; then

@@ -3,9 +3,10 @@
 //! behind. Where no engine answers (or mmdebstrap is missing), each test says so on stderr
 //! and returns.
 //!
-//! The tests share one lock (they run one at a time) and build the CPython image only, with a
-//! temporary copy of the workloads plus the `hog.py` fixture; the rootfs cache in
-//! `.cache/rootfs/` makes the first build about 20 s and later ones a few seconds.
+//! The tests share one lock (they run one at a time) and build the CPython image (one test also
+//! the PyPy and MicroPython images), with a temporary copy of the workloads plus the `hog.py`
+//! fixture; the rootfs cache in `.cache/rootfs/` makes the first build about 20 s and later
+//! ones a few seconds.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -576,4 +577,50 @@ fn suite_imports_the_workloads_in_the_image_when_the_engine_answers() {
     assert!(how.starts_with("in a sandboxed container of "), "{how}");
     let committed = std::fs::read_to_string(root().join(xtask::project::SUITE)).unwrap();
     assert_eq!(fresh, committed, "the image and the committed suite agree");
+}
+
+/// The two workloads that need more than the interpreter, run from the committed suite with
+/// its checksums inside the real sandbox, on each interpreter of the default set: `io_wait`
+/// needs the loopback interface (network "none" keeps it) and a second thread, `ffi_libc`
+/// needs libffi to call into libc and to build callable closures for its Python comparison
+/// (executable memory under no-new-privileges and a read-only root). A sandbox option that
+/// took either away would turn these records into failures.
+#[test]
+fn io_wait_and_ffi_libc_run_in_the_sandbox_on_every_default_interpreter() {
+    let Some(mut env) = env("io_wait_and_ffi_libc_run_in_the_sandbox_on_every_default_interpreter")
+    else {
+        return;
+    };
+    let suite: whichpy_wire::Suite =
+        serde_json::from_str(&std::fs::read_to_string(root().join(xtask::project::SUITE)).unwrap())
+            .unwrap();
+    let catalogue = Catalogue::load(&root()).unwrap();
+    for id in ["cpython-3.13", "pypy-7.3", "micropython-1.25"] {
+        let interp = catalogue.get(id).expect("in the catalogue").clone();
+        env.backend
+            .prepare(&interp)
+            .unwrap_or_else(|e| panic!("prepare {id}: {e:#}"));
+        for name in ["io_wait", "ffi_libc"] {
+            let meta = suite.get(name).expect("in suite.json").clone();
+            let expected = meta.sizes.quick.checksum.clone();
+            let cell = spec(&env.backend, &interp, meta, 1);
+            let mut records: Vec<ExecRecord> = Vec::new();
+            env.backend
+                .run_cell(&interp, &cell, &AtomicBool::new(false), &mut |r| {
+                    records.push(r);
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(records.len(), 1, "{id} × {name}: {records:?}");
+            let r = &records[0];
+            assert_eq!(r.outcome, Outcome::Ok, "{id} × {name}: {}", r.stderr_tail);
+            assert_eq!(
+                r.checksum.as_deref(),
+                Some(expected.as_str()),
+                "{id} × {name}"
+            );
+            assert_eq!(r.iterations_ns.len(), 2, "{id} × {name}: {r:?}");
+        }
+    }
+    assert_nothing_left(env.backend.engine());
 }
