@@ -273,19 +273,34 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The code of a source file, as lines, without comments and without its tests: a file
-/// named `tests.rs` is all tests, and a file's tests start at its `#[cfg(test)]`.
+/// The code of a source file, as lines (numbered as in the file), without comments and
+/// without its tests: the item after a `#[cfg(test)]` (`mod tests;` or a braced block) is
+/// blanked. A file named `tests.rs` or under `tests/` is all tests ([`is_test_file`]).
 fn code_of(text: &str) -> Vec<String> {
     let mut lines = Vec::new();
+    // Inside a test item: its brace depth so far, and whether its first brace was seen.
+    let mut skipping: Option<(i64, bool)> = None;
     for line in text.lines() {
-        if line.trim_start().starts_with("#[cfg(test)]") {
-            break;
-        }
         let code = match line.find("//") {
             // `https://` in a string is not a comment.
             Some(i) if !line[..i].ends_with(':') => &line[..i],
             _ => line,
         };
+        if let Some((depth, opened)) = skipping.as_mut() {
+            *depth += code.matches('{').count() as i64 - code.matches('}').count() as i64;
+            *opened |= code.contains('{');
+            let ended = (*opened && *depth <= 0) || (!*opened && code.trim_end().ends_with(';'));
+            if ended {
+                skipping = None;
+            }
+            lines.push(String::new());
+            continue;
+        }
+        if code.trim_start().starts_with("#[cfg(test)]") {
+            skipping = Some((0, false));
+            lines.push(String::new());
+            continue;
+        }
         lines.push(code.to_owned());
     }
     lines
@@ -679,6 +694,10 @@ fn the_scanner_finds_paths_in_every_form_and_ignores_comments_and_tests() {
         ),
         None
     );
+    // Code after a test module is code again.
+    let after_tests =
+        "#[cfg(test)]\nmod tests;\n#[cfg(test)]\nmod more {\n    use std::fs;\n}\nuse std::fs;";
+    assert_eq!(find_path(&code(after_tests), "std::fs"), Some(7));
     assert_eq!(
         find_word(&code("let t = Instant::now();"), "Instant"),
         Some(1)
