@@ -116,6 +116,13 @@ impl Bench {
         let catalogue = Catalogue::load(&root)?;
         let suite = project::load_suite(&root)?;
         let out_dir = root.join(&self.out);
+        if self.backend == BackendChoice::Fake && out_dir.starts_with(root.join("results")) {
+            // Its records are drawn, not measured: they must never reach `analyse`'s default
+            // input or the published summary.
+            bail!(
+                "--backend fake is a test instrument; give it an --out folder outside results/                  (a temporary one)"
+            );
+        }
         std::fs::create_dir_all(&out_dir)
             .with_context(|| format!("creating {}", self.out.display()))?;
 

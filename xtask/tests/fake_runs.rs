@@ -483,3 +483,27 @@ fn analyse_of_a_fake_run_recovers_the_model() {
         "{ratio:?}"
     );
 }
+
+#[test]
+fn a_fake_run_never_writes_into_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = model(tmp.path(), "model.toml", "");
+    let o = xtask(&[
+        "bench",
+        "--backend",
+        "fake",
+        "--fake-model",
+        m.to_str().unwrap(),
+        "--quick",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("outside results/"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_fake_backend_is_hidden_from_help() {
+    let o = xtask(&["bench", "--help"]);
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(help.contains("--backend"), "{help}");
+    assert!(!help.contains("fake"), "{help}");
+}
