@@ -13,7 +13,8 @@ use crate::catalogue::Interpreter;
 pub mod fake;
 pub mod native;
 
-/// Something that can run bench-runner for a cell.
+/// Something that runs a cell: bench-runner on the host or in an image, or the fake
+/// backend's model.
 pub trait Backend {
     fn kind(&self) -> BackendKind;
 
