@@ -89,6 +89,7 @@ fn pipe_cloexec() -> std::io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as RawFd; 2];
     // SAFETY: pipe2 fills two fds, which we then own.
     cvt(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: pipe2 succeeded, so both fds are open and owned by nothing else.
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
@@ -110,6 +111,7 @@ fn pidfd_open(pid: libc::pid_t) -> Option<OwnedFd> {
     }
     // SAFETY: pidfd_open(pid, 0) returns a new fd or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    // SAFETY: a non-negative fd from pidfd_open is new and ours.
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
@@ -120,6 +122,7 @@ fn try_reap(pid: libc::pid_t, block: bool) -> Option<(libc::c_int, libc::rusage)
     let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
     loop {
         let flags = if block { 0 } else { libc::WNOHANG };
+        // SAFETY: status and rusage are valid out-pointers for wait4.
         let r = unsafe { libc::wait4(pid, &mut status, flags, &mut rusage) };
         if r == pid {
             return Some((status, rusage));
@@ -388,6 +391,7 @@ pub fn spawn_and_wait(launch: &Launch) -> std::io::Result<Finished> {
                 if let Some((status, rusage)) = try_reap(pid, false) {
                     exited = Some((status, rusage, start.elapsed()));
                     // What the workload left in its group (helpers, orphans) goes too.
+                    // SAFETY: killpg takes plain integers; the group is the child's own.
                     unsafe { libc::killpg(pid, libc::SIGKILL) };
                 }
             }

@@ -2,6 +2,8 @@
 //!
 //! xtask starts it, on the host (`--backend native`) or inside an image (`--backend docker`);
 //! its stdout lines are exactly the lines of `results/raw/<run>.jsonl`.
+// Its stdout is its output: the records (and `--identify`).
+#![allow(clippy::print_stdout)]
 
 use std::io::Write;
 use std::path::PathBuf;

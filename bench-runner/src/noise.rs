@@ -45,6 +45,7 @@ fn jiffy_ns() -> u64 {
 pub fn own_cpu_ns() -> u64 {
     // SAFETY: rusage is plain old data; getrusage fills it.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: ru is a valid out-pointer for getrusage.
     if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) } != 0 {
         return 0;
     }

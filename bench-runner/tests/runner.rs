@@ -333,6 +333,7 @@ fn run_binary(spec: &CellSpec) -> (Vec<ExecRecord>, u64, std::time::Duration) {
     // SAFETY: rusage is plain data; waiting for our own child.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     let pid = child.id() as libc::pid_t;
+    // SAFETY: status and ru are valid out-pointers; pid is our own child.
     assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut ru) }, pid);
     std::mem::forget(child);
     assert!(

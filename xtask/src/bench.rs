@@ -32,6 +32,9 @@ pub enum BackendChoice {
     Docker,
     /// Interpreters installed on this machine
     Native,
+    /// A test instrument: records drawn from a seeded model (`--fake-model`), not measured
+    #[value(hide = true)]
+    Fake,
 }
 
 /// Run the benchmark matrix and record every process execution.
@@ -93,6 +96,9 @@ pub struct Bench {
     /// Folder for raw results
     #[arg(long, default_value = RAW_DIR)]
     pub out: PathBuf,
+    /// The model of `--backend fake`, a test instrument (xtask/src/backend/fake.rs)
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub fake_model: Option<PathBuf>,
 }
 
 /// One cell to run, with how many process executions it still needs.
@@ -110,6 +116,13 @@ impl Bench {
         let catalogue = Catalogue::load(&root)?;
         let suite = project::load_suite(&root)?;
         let out_dir = root.join(&self.out);
+        if self.backend == BackendChoice::Fake && out_dir.starts_with(root.join("results")) {
+            // Its records are drawn, not measured: they must never reach `analyse`'s default
+            // input or the published summary.
+            bail!(
+                "--backend fake is a test instrument; give it an --out folder outside results/                  (a temporary one)"
+            );
+        }
         std::fs::create_dir_all(&out_dir)
             .with_context(|| format!("creating {}", self.out.display()))?;
 
@@ -132,10 +145,11 @@ impl Bench {
             Some((_, f)) => match f.meta.backend {
                 BackendKind::Docker => BackendChoice::Docker,
                 BackendKind::Native => BackendChoice::Native,
+                BackendKind::Fake => BackendChoice::Fake,
             },
             None => self.backend,
         };
-        let mut backend = crate::backend::connect(sh, &root, kind)?;
+        let mut backend = crate::backend::connect(sh, &root, kind, self.fake_model.as_deref())?;
 
         let mut metrics = BTreeMap::new();
         let prior: Vec<ExecRecord> = resumed
@@ -192,7 +206,7 @@ impl Bench {
         };
         let wanted = if self.interps.is_empty() {
             vec![match backend.kind() {
-                BackendKind::Docker => "default".to_owned(),
+                BackendKind::Docker | BackendKind::Fake => "default".to_owned(),
                 BackendKind::Native => "host".to_owned(),
             }]
         } else {
@@ -608,7 +622,7 @@ fn execute(
         };
         let key = spec.key();
         pb.set_message(key.to_string());
-        let cell_start = std::time::Instant::now();
+        let cell_start = backend.clock_s();
         let closed = std::cell::Cell::new(false);
         let mut batch = |spec: &CellSpec,
                          backend: &mut dyn Backend,
@@ -657,7 +671,7 @@ fn execute(
             loop {
                 let hw = whichpy_stats::relative_half_width(cell_metrics);
                 let reached = hw.is_some_and(|h| h <= target);
-                let spent = cell_start.elapsed().as_secs_f64();
+                let spent = backend.clock_s() - cell_start;
                 let stop = if reached {
                     Some("reached")
                 } else if closed.get() || cell_metrics.is_empty() {
@@ -724,7 +738,7 @@ fn execute(
                 pb.position(),
                 pb.length().unwrap_or(0),
                 cell_metrics.len(),
-                cell_start.elapsed().as_secs_f64()
+                backend.clock_s() - cell_start
             );
         }
     }

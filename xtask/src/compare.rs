@@ -143,7 +143,7 @@ pub fn load(path: &Path) -> anyhow::Result<Side> {
         )
     })?;
     if v.get("schema").is_some() && v.get("cells").is_some() {
-        let summary: Summary = whichpy_wire::parse_json_file(path)?;
+        let summary = crate::render::load_summary(path)?;
         return Ok(Side {
             format: Format::Summary,
             entries: Vec::new(),

@@ -6,7 +6,6 @@ use anyhow::Context;
 use whichpy_stats::export::{
     csv::CsvExporter, markdown::MarkdownExporter, pyperf::PyperfExporter, Exporter,
 };
-use whichpy_wire::summary::Summary;
 use whichpy_wire::RawFile;
 use xshell::Shell;
 
@@ -42,7 +41,7 @@ pub struct Export {
 impl Export {
     pub fn run(self, _sh: &Shell) -> anyhow::Result<()> {
         let root = project::root();
-        let summary: Summary = whichpy_wire::parse_json_file(&root.join(&self.summary))?;
+        let summary = crate::render::load_summary(&root.join(&self.summary))?;
         let formats = if self.formats.is_empty() {
             vec![Format::Pyperf, Format::Csv, Format::Markdown]
         } else {

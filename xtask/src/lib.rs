@@ -1,4 +1,6 @@
 //! whichpy's commands. `main.rs` parses flags and dispatches; one module per command.
+// The commands print their data (tables, exports, plans) on stdout; logs go to stderr.
+#![allow(clippy::print_stdout)]
 
 pub mod analyse;
 pub mod backend;

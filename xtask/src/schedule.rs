@@ -14,7 +14,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use indicatif::ProgressBar;
 use rand_chacha::ChaCha8Rng;
@@ -102,7 +101,8 @@ pub fn run(
     cancel: &AtomicBool,
     pb: &ProgressBar,
 ) -> anyhow::Result<Report> {
-    let start = Instant::now();
+    // The backend's clock: monotonic, or the fake backend's simulated one.
+    let start = backend.clock_s();
     let budget = meta.params.budget_s.unwrap_or(900.0);
     // A resumed run has spent about the wall time of what it recorded (plus container starts).
     let spent_before: f64 = prior.iter().map(|r| r.wall_ns as f64 / 1e9).sum::<f64>() * 1.1;
@@ -153,10 +153,10 @@ pub fn run(
         fix_shape(c);
     }
 
-    let elapsed = |start: &Instant| spent_before + start.elapsed().as_secs_f64();
+    let elapsed = |now: f64| spent_before + now - start;
     pb.set_length(budget.ceil() as u64);
-    let tick = |pb: &ProgressBar, start: &Instant| {
-        pb.set_position(elapsed(start).min(budget) as u64);
+    let tick = |pb: &ProgressBar, now: f64| {
+        pb.set_position(elapsed(now).min(budget) as u64);
     };
     // Container (or runner) start, per batch, seconds: measured as batches run.
     let mut overheads: Vec<f64> = Vec::new();
@@ -194,7 +194,7 @@ pub fn run(
         } else {
             round += 1;
             phase = format!("round {round}");
-            let remaining = budget - elapsed(&start);
+            let remaining = budget - elapsed(backend.clock_s());
             let open: Vec<usize> = (0..cells.len())
                 .filter(|&i| cells[i].closed.is_none())
                 .collect();
@@ -242,7 +242,7 @@ pub fn run(
                 pb,
                 format!(
                     "[{:>4.0}s/{budget:.0}s] {phase}: {} cells, {} process executions, aiming at ±{:.2}%",
-                    elapsed(&start),
+                    elapsed(backend.clock_s()),
                     batches.len(),
                     batches.iter().map(|b| b.1).sum::<u32>(),
                     h * 100.0
@@ -261,7 +261,7 @@ pub fn run(
                 break;
             }
             let c = &cells[i];
-            let remaining = budget - elapsed(&start);
+            let remaining = budget - elapsed(backend.clock_s());
             let unit = c.cost_s();
             let fits = ((remaining - overhead(&overheads)) / unit).floor();
             if c.next_process > 0 && fits < n as f64 {
@@ -298,7 +298,7 @@ pub fn run(
                 workloads_dir: workloads_dir.clone(),
             };
             pb.set_message(format!("{phase} {}", c.key));
-            let batch_start = Instant::now();
+            let batch_start = backend.clock_s();
             let mut walls = 0.0;
             let mut got = Vec::new();
             let interp = cells[i].interp.clone();
@@ -312,7 +312,7 @@ pub fn run(
                 got.push(rec);
                 Ok(())
             });
-            let batch_s = batch_start.elapsed().as_secs_f64();
+            let batch_s = backend.clock_s() - batch_start;
             if !write_failed {
                 file.sync()?;
             }
@@ -354,7 +354,7 @@ pub fn run(
                     .map_or("no interval".to_owned(), |h| format!("±{:.2}%", h * 100.0));
                 eprintln!(
                     "[{:>4.0}s/{budget:.0}s] {}: +{} → {} processes, {hw}",
-                    elapsed(&start),
+                    elapsed(backend.clock_s()),
                     cell.key,
                     got.len(),
                     cell.metrics.len()
@@ -374,7 +374,7 @@ pub fn run(
             } else if cell.metrics.len() == before && cell.closed.is_none() {
                 cell.closed = Some("no successful process execution in its last batch".into());
             }
-            tick(pb, &start);
+            tick(pb, backend.clock_s());
         }
         if !ran_any && round > 0 {
             break;

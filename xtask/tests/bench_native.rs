@@ -83,6 +83,7 @@ fn interrupt_then_resume_loses_nothing_and_duplicates_nothing() {
         assert!(Instant::now() < deadline, "no records appeared");
         std::thread::sleep(Duration::from_millis(20));
     }
+    // SAFETY: killpg takes plain integers; the group is the xtask we started.
     unsafe { libc::killpg(pgid, libc::SIGINT) };
     let interrupted = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&interrupted.stderr);

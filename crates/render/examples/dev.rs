@@ -1,4 +1,5 @@
 //! Render a summary into a folder and print the audit: `cargo run -p whichpy-render --example dev -- SUMMARY OUT`.
+#![allow(clippy::print_stdout)] // an example prints the audit
 use std::path::Path;
 
 use whichpy_render::audit::{audit, Files, Input};

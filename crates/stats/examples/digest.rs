@@ -2,6 +2,7 @@
 //! results/raw/*.jsonl [--suite bench-runner/workloads/suite.json] [--json OUT]`.
 //!
 //! A developer's look at real data; `cargo xtask analyse` is the real command.
+#![allow(clippy::print_stdout)] // an example prints its digest
 
 use std::path::PathBuf;
 

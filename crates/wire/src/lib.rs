@@ -379,6 +379,10 @@ impl ExecRecord {
 pub enum BackendKind {
     Native,
     Docker,
+    /// xtask's test instrument (`bench --backend fake`): records drawn from a seeded model,
+    /// not measured. Named in the metadata and the run id so that its files are never taken
+    /// for measurements.
+    Fake,
 }
 
 impl fmt::Display for BackendKind {
@@ -386,6 +390,7 @@ impl fmt::Display for BackendKind {
         f.write_str(match self {
             BackendKind::Native => "native",
             BackendKind::Docker => "docker",
+            BackendKind::Fake => "fake",
         })
     }
 }

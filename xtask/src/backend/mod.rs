@@ -1,5 +1,7 @@
-//! Where interpreters run. Both backends start the same bench-runner with the same
-//! [`CellSpec`]; they differ only in where the interpreter comes from.
+//! Where interpreters run. The native and docker backends start the same bench-runner with
+//! the same [`CellSpec`]; they differ only in where the interpreter comes from. The fake
+//! backend ([`fake`]) is a test instrument: it draws records from a seeded model, on a
+//! simulated clock.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -8,9 +10,11 @@ use whichpy_wire::{BackendKind, CellSpec, ExecRecord, InterpInfo};
 
 use crate::catalogue::Interpreter;
 
+pub mod fake;
 pub mod native;
 
-/// Something that can run bench-runner for a cell.
+/// Something that runs a cell: bench-runner on the host or in an image, or the fake
+/// backend's model.
 pub trait Backend {
     fn kind(&self) -> BackendKind;
 
@@ -26,6 +30,12 @@ pub trait Backend {
     /// containers' cpuset.
     fn cpus(&self) -> Option<String>;
 
+    /// Seconds, from a fixed origin, on the clock a run's budgets are spent on: the monotonic
+    /// clock, except for the fake backend, whose clock is simulated.
+    fn clock_s(&self) -> f64 {
+        monotonic_s()
+    }
+
     /// Run one cell. Each record is handed to `on_record` as soon as bench-runner prints it,
     /// so an interrupted cell keeps its finished process executions. Returns early, without
     /// error, when `cancel` is set.
@@ -38,17 +48,28 @@ pub trait Backend {
     ) -> anyhow::Result<()>;
 }
 
+/// Seconds on the monotonic clock since this process first asked.
+pub fn monotonic_s() -> f64 {
+    static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    ORIGIN
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
+}
+
 /// The CPUs this process may run on (its affinity), in order; empty if unknown.
 pub fn allowed_cpus() -> Vec<usize> {
     // SAFETY: cpu_set_t is plain data; sched_getaffinity fills it for this process.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
     let ok =
+        // SAFETY: set is a valid cpu_set_t of the size passed.
         unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) }
             == 0;
     if !ok {
         return Vec::new();
     }
     (0..libc::CPU_SETSIZE as usize)
+        // SAFETY: CPU_ISSET reads the set filled above, with c < CPU_SETSIZE.
         .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
         .collect()
 }
@@ -128,17 +149,27 @@ pub fn read_records(
             whichpy_wire::parse::from_value::<ExecRecord>(path, l + i, v)
         })?;
         for (_, rec) in parsed {
+            if rec.schema != whichpy_wire::SCHEMA {
+                anyhow::bail!(
+                    "{source}: record schema {} is not supported (this build reads {}); \
+                     rebuild bench-runner and the images (`cargo xtask images`)",
+                    rec.schema,
+                    whichpy_wire::SCHEMA
+                );
+            }
             on_record(rec)?;
         }
     }
     Ok(())
 }
 
-/// Open the backend the user asked for. `auto` falls back to native, saying why.
+/// Open the backend the user asked for. `auto` falls back to native, saying why. The fake
+/// backend needs its model file (`fake_model`).
 pub fn connect(
     sh: &xshell::Shell,
     root: &std::path::Path,
     choice: crate::bench::BackendChoice,
+    fake_model: Option<&std::path::Path>,
 ) -> anyhow::Result<Box<dyn Backend>> {
     use crate::bench::BackendChoice;
     let native = |sh: &xshell::Shell| -> anyhow::Result<Box<dyn Backend>> {
@@ -149,6 +180,18 @@ pub fn connect(
     };
     match choice {
         BackendChoice::Native => native(sh),
+        BackendChoice::Fake => {
+            let Some(model) = fake_model else {
+                anyhow::bail!(
+                    "--backend fake needs --fake-model FILE (see xtask/src/backend/fake.rs)"
+                );
+            };
+            eprintln!(
+                "backend: fake (records drawn from {}, not measured)",
+                model.display()
+            );
+            Ok(Box::new(fake::Fake::open(model)?))
+        }
         BackendChoice::Docker => Ok(Box::new(crate::docker::DockerBackend::connect(sh, root)?)),
         BackendChoice::Auto => match crate::docker::DockerBackend::connect(sh, root) {
             Ok(b) => {

@@ -72,6 +72,7 @@ impl Backend for Native {
             // SAFETY: cpu_set_t is plain data, built before the fork.
             let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
             for &c in &self.cpus {
+                // SAFETY: CPU_SET writes into a set we own; c comes from the affinity mask.
                 unsafe { libc::CPU_SET(c, &mut set) };
             }
             // SAFETY: sched_setaffinity is async-signal-safe.

@@ -59,6 +59,7 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.ws.close(None);
         // /usr/bin/chromium is a shell wrapper: end the whole process group we started.
+        // SAFETY: killpg takes plain integers; the group is the browser's, which we started.
         unsafe {
             libc::killpg(self.child.id() as i32, libc::SIGTERM);
         }
@@ -69,6 +70,7 @@ impl Drop for Browser {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        // SAFETY: as above.
         unsafe {
             libc::killpg(self.child.id() as i32, libc::SIGKILL);
         }

@@ -1,0 +1,440 @@
+//! `--backend fake`: a test instrument, not a way to measure. It answers `prepare` and
+//! `run_cell` from a seeded model of each cell (startup time, warm-up curve, steady-state
+//! mean, between- and within-process noise, failures), so that whole runs, the planner and
+//! `--resume` are tested in milliseconds without an engine or interpreters, as hyperfine
+//! tests its runs with a fake executor. The real proof stays the native and docker tests.
+//!
+//! - Its records take bench-runner's path: each is serialised as an `exec` line and read back
+//!   through [`super::read_records`], the parser of bench-runner's stdout.
+//! - Its clock is simulated: a process execution advances it by its wall time, a batch by the
+//!   model's `batch_overhead_s` (a container start). Nothing sleeps, and a planned run spends
+//!   its budget on this clock ([`Backend::clock_s`]), so a 15-minute plan runs in well under a
+//!   second.
+//! - Deterministic: a record is a function of the model's seed, the cell, the process index
+//!   and the spec (iterations, loops, pilot), never of the order cells run in, so a resumed
+//!   run gets the records an uninterrupted one gets.
+//! - Its runs say what they are: the metadata's backend and the run id end in `fake`.
+//!
+//! The model is a TOML file (`--fake-model FILE`), for example:
+//!
+//! ```toml
+//! seed = 1
+//! batch_overhead_s = 0.3        # simulated start of a container, per batch
+//! # interrupt_after = 7         # stop the run (as Ctrl-C does) after 7 records
+//!
+//! [[interpreter]]
+//! id = "cpython-3.13"           # a catalogue id
+//! version = "3.13.5"
+//! python = "3.13.5"
+//!
+//! [[cell]]
+//! interp = "cpython-3.13"
+//! workload = "nbody"
+//! startup_ms = 20.0             # spawn to first iteration (a startup cell's whole time)
+//! first_ms = 30.0               # the first 10 calls of `run` take 30 ms,
+//! warmup_calls = 10             # the later ones steady_ms
+//! steady_ms = 12.0
+//! between_cv = 0.03             # spread of process means
+//! within_cv = 0.01              # spread of iterations within a process
+//! failure = { outcome = "crashed", processes = [2] }   # optional; no processes: all fail
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{bail, Context};
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+use serde::Deserialize;
+use whichpy_wire::{
+    to_jsonl, BackendKind, CellSpec, ClockInfo, ExecRecord, Family, ImplInfo, InterpInfo, Noise,
+    Outcome, RawLine, WorkloadKind, PILOT_MIN_ITERATIONS, SCHEMA,
+};
+
+use super::Backend;
+use crate::catalogue::Interpreter;
+
+/// The model a fake backend draws its records from (the module doc shows the file).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// Seed of every random draw.
+    pub seed: u64,
+    /// Simulated seconds each batch costs beyond its process executions.
+    #[serde(default = "default_overhead")]
+    pub batch_overhead_s: f64,
+    /// Stop the run, as a Ctrl-C does, after this many records.
+    #[serde(default)]
+    pub interrupt_after: Option<u64>,
+    #[serde(rename = "interpreter", default)]
+    pub interpreters: Vec<ModelInterp>,
+    #[serde(rename = "cell", default)]
+    pub cells: Vec<ModelCell>,
+}
+
+fn default_overhead() -> f64 {
+    0.3
+}
+
+/// What a modelled interpreter says it is.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelInterp {
+    pub id: String,
+    pub version: String,
+    pub python: String,
+}
+
+/// One modelled cell (interpreter × workload, at every size).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelCell {
+    pub interp: String,
+    pub workload: String,
+    /// Spawn to the first iteration, ms; a startup cell's whole wall time.
+    pub startup_ms: f64,
+    /// Steady-state time of one call of `run`, ms (iteration cells).
+    #[serde(default)]
+    pub steady_ms: f64,
+    /// Time of a call during the warm-up, ms [default: steady_ms, no warm-up].
+    #[serde(default)]
+    pub first_ms: Option<f64>,
+    /// Calls that take `first_ms`; the later ones take `steady_ms`.
+    #[serde(default)]
+    pub warmup_calls: u32,
+    /// Coefficient of variation of process means (the process's own speed).
+    #[serde(default)]
+    pub between_cv: f64,
+    /// Coefficient of variation of one call within a process.
+    #[serde(default)]
+    pub within_cv: f64,
+    #[serde(default = "default_rss")]
+    pub rss_kib: u64,
+    #[serde(default)]
+    pub failure: Option<FailureModel>,
+}
+
+fn default_rss() -> u64 {
+    10_000
+}
+
+/// Which process executions of a cell fail, and how.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureModel {
+    pub outcome: FailKind,
+    /// Process indices that fail; empty: every one.
+    #[serde(default)]
+    pub processes: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailKind {
+    Crashed,
+    TimedOut,
+    WrongChecksum,
+    BadOutput,
+    OutOfMemory,
+    SpawnFailed,
+}
+
+impl Model {
+    pub fn load(path: &Path) -> anyhow::Result<Model> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the fake model {}", path.display()))?;
+        let model: Model = toml::from_str(&text).with_context(|| {
+            format!(
+                "{}: not a fake model (see xtask/src/backend/fake.rs)",
+                path.display()
+            )
+        })?;
+        Ok(model)
+    }
+
+    fn cell(&self, interp: &str, workload: &str) -> Option<&ModelCell> {
+        self.cells
+            .iter()
+            .find(|c| c.interp == interp && c.workload == workload)
+    }
+}
+
+/// The fake backend: a [`Model`] and a simulated clock.
+pub struct Fake {
+    model: Model,
+    path: PathBuf,
+    /// Simulated seconds since the backend was opened.
+    clock_s: f64,
+    /// Records handed out so far (for `interrupt_after`).
+    delivered: u64,
+}
+
+impl Fake {
+    pub fn new(model: Model, path: &Path) -> Fake {
+        Fake {
+            model,
+            path: path.to_owned(),
+            clock_s: 0.0,
+            delivered: 0,
+        }
+    }
+
+    pub fn open(path: &Path) -> anyhow::Result<Fake> {
+        Ok(Fake::new(Model::load(path)?, path))
+    }
+}
+
+impl Backend for Fake {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Fake
+    }
+
+    fn prepare(&mut self, interp: &Interpreter) -> anyhow::Result<InterpInfo> {
+        let Some(m) = self.model.interpreters.iter().find(|m| m.id == interp.id) else {
+            bail!(
+                "`{}` is not in the fake model {} (add an [[interpreter]] with id = \"{}\")",
+                interp.id,
+                self.path.display(),
+                interp.id
+            );
+        };
+        let implementation = ImplInfo {
+            name: interp.family.as_str().to_owned(),
+            version: m.version.clone(),
+            python: m.python.clone(),
+            sys_version: format!("{} (a fake interpreter: --backend fake)", m.python),
+        };
+        super::interp_info(
+            interp,
+            format!("fake:{}", interp.id),
+            implementation,
+            None,
+            "the fake model",
+        )
+    }
+
+    fn runner_paths(&self) -> (PathBuf, PathBuf) {
+        (
+            PathBuf::from("fake/harness.py"),
+            PathBuf::from("fake/workloads"),
+        )
+    }
+
+    fn cpus(&self) -> Option<String> {
+        None
+    }
+
+    fn clock_s(&self) -> f64 {
+        self.clock_s
+    }
+
+    fn run_cell(
+        &mut self,
+        _interp: &Interpreter,
+        spec: &CellSpec,
+        cancel: &AtomicBool,
+        on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        self.clock_s += self.model.batch_overhead_s;
+        let source = format!("fake backend ({})", self.path.display());
+        let mut deliver = |rec: ExecRecord| {
+            super::read_records(&source, to_jsonl(&RawLine::Exec(rec)).as_bytes(), on_record)
+        };
+        if let Some(reason) = spec.workload.unsupported.get(&spec.interp.family) {
+            // As bench-runner does: one record closes the cell, nothing runs.
+            let mut rec = blank(spec, spec.first_process);
+            rec.outcome = Outcome::Unsupported {
+                reason: reason.clone(),
+            };
+            return deliver(rec);
+        }
+        let Some(cell) = self.model.cell(&spec.interp.id, &spec.workload.name) else {
+            bail!(
+                "no [[cell]] for {} in the fake model {}",
+                spec.key(),
+                self.path.display()
+            );
+        };
+        let cell = cell.clone();
+        for process in spec.first_process..spec.first_process + spec.processes {
+            if cancel.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            let rec = record(self.model.seed, &cell, spec, process);
+            self.clock_s += rec.wall_ns as f64 / 1e9;
+            deliver(rec)?;
+            self.delivered += 1;
+            if self.model.interrupt_after == Some(self.delivered) {
+                cancel.store(true, Ordering::SeqCst);
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A record with nothing measured (bench-runner's blank record).
+fn blank(spec: &CellSpec, process: u32) -> ExecRecord {
+    ExecRecord {
+        schema: SCHEMA,
+        interp: spec.interp.id.clone(),
+        workload: spec.workload.name.clone(),
+        size: spec.size,
+        process,
+        outcome: Outcome::Ok,
+        iterations_ns: Vec::new(),
+        wall_ns: 0,
+        user_ns: 0,
+        sys_ns: 0,
+        max_rss_kib: 0,
+        checksum: None,
+        clock: None,
+        implementation: None,
+        stderr_tail: String::new(),
+        loops: spec.loops.max(1),
+        noise: None,
+    }
+}
+
+/// The stream of draws of one process execution: the same for the same seed, cell, size and
+/// process, whatever ran before it.
+fn stream(seed: u64, spec: &CellSpec, process: u32) -> ChaCha8Rng {
+    use sha2::Digest;
+    let key = format!(
+        "{seed}\0{}\0{}\0{}\0{process}",
+        spec.interp.id, spec.workload.name, spec.size
+    );
+    ChaCha8Rng::from_seed(sha2::Sha256::digest(key).into())
+}
+
+/// A standard normal draw (Box–Muller).
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let uniform =
+        |rng: &mut ChaCha8Rng| ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+    let (u1, u2) = (uniform(rng), uniform(rng));
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// A factor of mean 1 and coefficient of variation about `cv` (log-normal, never negative).
+fn factor(rng: &mut ChaCha8Rng, cv: f64) -> f64 {
+    let sigma = (1.0 + cv * cv).ln().sqrt();
+    (sigma * normal(rng) - sigma * sigma / 2.0).exp()
+}
+
+/// Time of call `call` of `run` in a process of average speed, ns: the warm-up curve, a step
+/// from `first_ms` to `steady_ms` after `warmup_calls` calls (a JIT's compiled code taking
+/// over), so that the model's steady state is exactly known.
+fn curve_ns(cell: &ModelCell, call: f64) -> f64 {
+    let steady = cell.steady_ms * 1e6;
+    match cell.first_ms {
+        Some(first) if call < f64::from(cell.warmup_calls) => first * 1e6,
+        _ => steady,
+    }
+}
+
+/// One process execution of `cell`, drawn from the model.
+fn record(seed: u64, cell: &ModelCell, spec: &CellSpec, process: u32) -> ExecRecord {
+    let mut rng = stream(seed, spec, process);
+    let mut rec = blank(spec, process);
+    let speed = factor(&mut rng, cell.between_cv);
+    let startup_ns = cell.startup_ms * 1e6 * factor(&mut rng, cell.within_cv);
+    let failure = cell
+        .failure
+        .as_ref()
+        .filter(|f| f.processes.is_empty() || f.processes.contains(&process))
+        .map(|f| f.outcome);
+    if failure == Some(FailKind::SpawnFailed) {
+        rec.outcome = Outcome::SpawnFailed {
+            reason: format!(
+                "fake:{}: the model says this process cannot start",
+                spec.interp.id
+            ),
+        };
+        return rec;
+    }
+    let mut wall_ns = startup_ns * speed;
+    if spec.workload.kind == WorkloadKind::Iterations {
+        let resolution: u64 = if spec.interp.family == Family::Micropython {
+            1_000
+        } else {
+            1
+        };
+        let loops = spec.loops.max(1);
+        let within = cell.within_cv / f64::from(loops).sqrt();
+        let pilot_ns = spec.pilot_s.map(|s| s * 1e9);
+        let mut spent_ns = 0.0;
+        for i in 0..spec.iterations {
+            let middle = f64::from(i) * f64::from(loops) + f64::from(loops) / 2.0;
+            let per_call = curve_ns(cell, middle) * speed * factor(&mut rng, within);
+            let per_call = ((per_call / resolution as f64).round() as u64).max(1) * resolution;
+            rec.iterations_ns.push(per_call);
+            spent_ns += (per_call * u64::from(loops)) as f64;
+            if pilot_ns.is_some_and(|p| spent_ns >= p) && i + 1 >= PILOT_MIN_ITERATIONS {
+                break;
+            }
+        }
+        wall_ns += spent_ns;
+        rec.clock = Some(ClockInfo {
+            name: if resolution == 1 {
+                "perf_counter_ns"
+            } else {
+                "ticks_us"
+            }
+            .to_owned(),
+            resolution_ns: resolution,
+        });
+        rec.checksum = Some(spec.workload.sizes.get(spec.size).checksum.clone());
+    }
+    rec.wall_ns = wall_ns.round().max(1.0) as u64;
+    rec.user_ns = rec.wall_ns / 100 * 95;
+    rec.sys_ns = rec.wall_ns / 100 * 4;
+    rec.max_rss_kib = cell.rss_kib;
+    rec.noise = Some(Noise {
+        foreign_cpu_ns: 0,
+        steal_ns: 0,
+    });
+    let tail = |what: &str| format!("fake model: process {process} {what}");
+    if let Some(kind) = failure {
+        rec.outcome = match kind {
+            FailKind::Crashed => Outcome::Crashed {
+                exit_code: Some(1),
+                signal: None,
+            },
+            FailKind::TimedOut => Outcome::TimedOut {
+                after_s: spec.timeout_s,
+            },
+            FailKind::WrongChecksum => Outcome::WrongChecksum {
+                expected: spec.workload.sizes.get(spec.size).checksum.clone(),
+                got: "fake-wrong".to_owned(),
+            },
+            FailKind::BadOutput => Outcome::BadOutput {
+                reason: "fake model: no protocol output".to_owned(),
+            },
+            FailKind::OutOfMemory => Outcome::OutOfMemory,
+            FailKind::SpawnFailed => unreachable!("handled above"),
+        };
+        match kind {
+            FailKind::WrongChecksum => rec.checksum = Some("fake-wrong".to_owned()),
+            FailKind::TimedOut => {
+                // Killed at the deadline: no result, whatever iterations fitted.
+                rec.wall_ns = (spec.timeout_s * 1e9) as u64;
+                let mut left = rec.wall_ns;
+                rec.iterations_ns.retain(|&ns| {
+                    let cost = ns * u64::from(spec.loops.max(1));
+                    let keep = cost <= left;
+                    left = left.saturating_sub(cost);
+                    keep
+                });
+                rec.checksum = None;
+            }
+            _ => {
+                // Died half-way: half the iterations, no result.
+                let half = rec.iterations_ns.len() / 2;
+                rec.iterations_ns.truncate(half);
+                rec.checksum = None;
+            }
+        }
+        rec.stderr_tail = tail(rec.outcome.label());
+    }
+    rec
+}
