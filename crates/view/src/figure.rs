@@ -17,6 +17,9 @@ pub struct Fig {
     pub unit: String,
     /// `7.42 ms (95% CI 5.23–9.61 ms)`.
     pub text: String,
+    /// `7.42 ms (5.23–9.61 ms)`: the interval without its label, for prose that says once what
+    /// brackets hold; a range keeps its label (`10.2 MiB (range 10.1–10.4 MiB)`).
+    pub brief: String,
     /// `7.42 ms`.
     pub short: String,
     /// `7.42 (5.23–9.61)`, for tables whose header names the unit.
@@ -48,9 +51,9 @@ pub fn fig(
     what: Interval,
     cite: &str,
 ) -> Fig {
-    let what = match what {
-        Interval::Ci(level) => format!("{level}% CI"),
-        Interval::Range => "range".to_string(),
+    let (what, brief_what) = match what {
+        Interval::Ci(level) => (format!("{level}% CI"), String::new()),
+        Interval::Range => ("range".to_string(), "range ".to_string()),
     };
     let sep = if unit.is_empty() || unit.starts_with('/') {
         ""
@@ -59,6 +62,7 @@ pub fn fig(
     };
     Fig {
         text: format!("{value}{sep}{unit} ({what} {low}–{high}{sep}{unit})"),
+        brief: format!("{value}{sep}{unit} ({brief_what}{low}–{high}{sep}{unit})"),
         short: format!("{value}{sep}{unit}"),
         cell: format!("{value} ({low}–{high})"),
         interval: format!("{what} {low}–{high}{sep}{unit}"),
@@ -165,6 +169,8 @@ pub struct RatioView {
     /// `18.0× faster (95% CI 14.4–25.3×)` or `no significant difference (ratio 0.97, 95% CI
     /// 0.85–1.10)`.
     pub text: String,
+    /// The same without the interval's label: `18.0× faster (14.4–25.3×)`.
+    pub brief: String,
     /// The time ratio, for sorting.
     pub sort: String,
     /// Footnote label of the reproduction command, or empty.
@@ -197,6 +203,18 @@ pub fn ratio(
             format!("ratio {}–{}", sig3(low), sig3(high)),
         ),
     };
+    let brief = match verdict {
+        Verdict::NoSignificantDifference => format!(
+            "no significant difference (ratio {}, {}–{})",
+            sig3(ratio),
+            sig3(low),
+            sig3(high)
+        ),
+        _ => format!(
+            "{short} ({})",
+            interval.trim_start_matches(&format!("{level}% CI "))
+        ),
+    };
     let text = match verdict {
         Verdict::NoSignificantDifference => format!(
             "no significant difference (ratio {}, {level}% CI {}–{})",
@@ -217,6 +235,7 @@ pub fn ratio(
         ratio_low: sig3(low),
         ratio_high: sig3(high),
         text,
+        brief,
         sort: format!("{ratio:.6}"),
         cite: cite.to_string(),
     }
@@ -242,6 +261,7 @@ mod tests {
         let f = ratio(0.0582, 0.0444, 0.0735, Verdict::Faster, "95", "bench-nbody");
         assert_eq!(f.short, "17.2× faster");
         assert_eq!(f.text, "17.2× faster (95% CI 13.6–22.5×)");
+        assert_eq!(f.brief, "17.2× faster (13.6–22.5×)");
         let s = ratio(2.95, 2.5, 3.4, Verdict::Slower, "95", "");
         assert_eq!(s.text, "2.95× slower (95% CI 2.50–3.40×)");
         let n = ratio(0.97, 0.85, 1.1, Verdict::NoSignificantDifference, "95", "");
@@ -257,5 +277,6 @@ mod tests {
         let f = time(&est(2.0e6, -1.0e6, 5.0e6), "95", "");
         assert_eq!(f.text, "2.00 ms (95% CI 0–5.00 ms)");
         assert_eq!(f.interval, "95% CI 0–5.00 ms");
+        assert_eq!(f.brief, "2.00 ms (0–5.00 ms)");
     }
 }
