@@ -21,10 +21,7 @@ use crate::render::{load_summary, CONTENT, DIST};
 
 /// Audit dist/ against the article rules (lengths, keywords, headings, FAQ, alt text, JSON-LD, links, numbers)
 #[derive(Clone, Debug, clap::Args)]
-#[command(
-    after_help = "Fails when any rule is broken; each failure names the rule, the file and the offending text.\n\
-Numbers are traced to the summary (the same one `render` used) or to content/constants.toml."
-)]
+#[command(after_help = rules_help())]
 pub struct Check {
     /// Summary the output was rendered from
     #[arg(long, default_value = SUMMARY)]
@@ -35,6 +32,24 @@ pub struct Check {
     /// Folder of rendered files
     #[arg(long, default_value = DIST)]
     pub dist: PathBuf,
+}
+
+/// The text after `check --help`: what a failure says, then every rule of the audit's table.
+fn rules_help() -> String {
+    let mut out = String::from(
+        "Fails when any rule is broken; each failure names the rule, the file and the offending text.\n\
+         Numbers are traced to the summary (the same one `render` used) or to content/constants.toml.\n\n\
+         Rules (id, group: what it checks):\n",
+    );
+    for r in audit::RULES {
+        let bounds = r.bounds.to_string();
+        out.push_str(&format!("  {:<26} {}: {}", r.id, r.group, r.checks));
+        if !bounds.is_empty() {
+            out.push_str(&format!(" ({bounds})"));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Audit the files in `dist`.
@@ -162,5 +177,16 @@ impl Check {
             failed.join(", ")
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn help_lists_every_rule_of_the_table() {
+        let help = super::rules_help();
+        for r in whichpy_render::audit::RULES {
+            assert!(help.contains(r.id), "{} is not in `check --help`", r.id);
+        }
     }
 }
