@@ -6,7 +6,9 @@
 //! offending text. The report also gives the readability score, where the secondary keywords
 //! are, and freshness (the data date and the interpreter versions).
 //!
-//! Definitions (body, word, sentence, number) are documented in `whichpy_render::audit`.
+//! Definitions (body, word, sentence, number) are documented in `whichpy_render::audit`; the
+//! standard word count (the rendered body before the FAQ, tables, captions and code included,
+//! split on whitespace) is printed by `check --help` from `audit::words::WORD_RULE`.
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +43,10 @@ fn rules_help() -> String {
          Numbers are traced to the summary (the same one `render` used) or to content/constants.toml.\n\n\
          Rules (id, group: what it checks):\n",
     );
+    let words = format!(
+        "\nWord count (body-words, intro-words, conclusion-words): {}\n",
+        audit::words::WORD_RULE
+    );
     for r in audit::RULES {
         let bounds = r.bounds.to_string();
         out.push_str(&format!("  {:<26} {}: {}", r.id, r.group, r.checks));
@@ -49,6 +55,7 @@ fn rules_help() -> String {
         }
         out.push('\n');
     }
+    out.push_str(&words);
     out
 }
 

@@ -263,7 +263,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "body-words",
         group: "words",
-        checks: "the body's word count (see `words`)",
+        checks: "the body's word count: the rendered text from the H1 to the FAQ (see below)",
         bounds: Bounds::Range(BODY_WORDS.0, BODY_WORDS.1, "words"),
         run: words::body_words,
     },
