@@ -63,7 +63,9 @@ fn rules_help() -> String {
 pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result<Report> {
     let summary = load_summary(summary)?;
     let content = Content::load(content)?;
-    let ledger = View::build(&summary, &content)?.ledger();
+    let view = View::build(&summary, &content)?;
+    let ledger = view.ledger();
+    let footnote_workloads = audit::footnotes::footnote_workloads(&view);
     let read = |name: &str| {
         let path = dist.join(name);
         std::fs::read_to_string(&path)
@@ -90,6 +92,7 @@ pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result
         constants: &content.constants,
         ledger: &ledger,
         exists: &exists,
+        footnote_workloads: &footnote_workloads,
     }))
 }
 

@@ -417,3 +417,73 @@ fn body_words_follow_the_standard_count() {
     let note = format!("Text[^n].\n\n[^n]: {}\n\n", "note ".repeat(100));
     assert!(!has(&small_article(1399, &note)));
 }
+
+/// The footnote rules that fail on a small article `md`, with these footnotes' workloads.
+fn footnote_rules(md: &str, workloads: &[(&str, &str)]) -> Vec<&'static str> {
+    let map = workloads
+        .iter()
+        .map(|(l, w)| (l.to_string(), w.to_string()))
+        .collect();
+    let r = rendered();
+    common::audit_with_footnotes(&r, &map, |name, _| {
+        (name == ARTICLE).then(|| md.to_string())
+    })
+    .failed_rules()
+    .into_iter()
+    .filter(|r| r.starts_with("footnote-"))
+    .collect()
+}
+
+#[test]
+fn footnotes_are_the_commands_of_their_own_figures() {
+    let w = [
+        ("bench-nbody", "nbody"),
+        ("bench-dicts-sets", "dicts_sets"),
+        ("bench-threads-cpu", "threads_cpu"),
+        ("bench-processes-cpu", "processes_cpu"),
+    ];
+    let defs = "[^bench-nbody]: Reproduce with `a`.\n\n[^bench-dicts-sets]: Reproduce with `b`.\n\n\
+                [^bench-suite]: Reproduce with `c`.\n\n[^bench-threads-cpu]: Reproduce with `d`.\n\n\
+                [^bench-processes-cpu]: Reproduce with `e`.\n";
+    let good = format!(
+        "# T\n\nOn `nbody`, PyPy was faster[^bench-nbody]. On `dicts_sets` it was slower[^bench-dicts-sets].\n\n\
+         Across the suite, PyPy's geometric mean was faster[^bench-suite].\n\n\
+         | Workload | Threads |\n|---|---|\n| `threads_cpu` | 1.2 s[^bench-threads-cpu] |\n\n\
+         The same work took 2.0 s forked on `processes_cpu`[^bench-processes-cpu].\n\n{defs}"
+    );
+    assert_eq!(footnote_rules(&good, &w), Vec::<&str>::new());
+
+    // Today's two defects: the suite geometric mean cites a workload's footnote, and the
+    // forked timings (processes_cpu) cite threads_cpu's.
+    let geomean = good.replace(
+        "geometric mean was faster[^bench-suite]",
+        "geometric mean was faster[^bench-dicts-sets]",
+    );
+    assert_eq!(
+        footnote_rules(&geomean, &w),
+        ["footnote-referenced", "footnote-figure"]
+    );
+    let forked = good.replace(
+        "forked on `processes_cpu`[^bench-processes-cpu]",
+        "forked on `processes_cpu`[^bench-threads-cpu]",
+    );
+    assert_eq!(
+        footnote_rules(&forked, &w),
+        ["footnote-referenced", "footnote-figure"]
+    );
+    // A sentence that names no workload cannot cite one.
+    let unnamed = good.replace(
+        "On `nbody`, PyPy was faster[^bench-nbody].",
+        "On `nbody`, PyPy was fast. Then it was faster[^bench-nbody].",
+    );
+    assert_eq!(footnote_rules(&unnamed, &w), ["footnote-figure"]);
+    // An orphan: a definition no figure cites.
+    let orphan = format!("{good}\n[^bench-orphan]: Reproduce with `z`.\n");
+    assert_eq!(footnote_rules(&orphan, &w), ["footnote-referenced"]);
+    // A reference without a definition.
+    let undefined = good.replace("[^bench-nbody]: Reproduce with `a`.\n", "");
+    assert!(footnote_rules(&undefined, &w).contains(&"footnote-defined"));
+    // A bench- label of no workload.
+    let unknown = good.replace("[^bench-nbody]", "[^bench-nbody-2]");
+    assert_eq!(footnote_rules(&unknown, &w), ["footnote-figure"]);
+}

@@ -17,7 +17,7 @@
 //!   model made from the summary ([`Ledger`]), a constant's value or a source's year in
 //!   `content/constants.toml`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::content::{Constants, SiteConfig};
@@ -25,6 +25,7 @@ use crate::markdown::Doc;
 use crate::view::Ledger;
 
 pub mod faq;
+pub mod footnotes;
 pub mod images;
 pub mod keywords;
 pub mod links;
@@ -81,6 +82,8 @@ pub struct Input<'a> {
     pub ledger: &'a Ledger,
     /// Whether a path relative to the article exists.
     pub exists: &'a dyn Fn(&str) -> bool,
+    /// The workload of each footnote label the view wrote (`bench-nbody` → `nbody`).
+    pub footnote_workloads: &'a BTreeMap<String, String>,
 }
 
 /// One broken rule.
@@ -385,6 +388,27 @@ pub const RULES: &[Rule] = &[
         checks: "every `#` link names a heading or footnote, every relative link a file",
         bounds: Bounds::None,
         run: links::internal_links,
+    },
+    Rule {
+        id: "footnote-defined",
+        group: "footnotes",
+        checks: "every footnote reference has a definition",
+        bounds: Bounds::None,
+        run: footnotes::footnote_defined,
+    },
+    Rule {
+        id: "footnote-referenced",
+        group: "footnotes",
+        checks: "every footnote definition is referenced (no orphan)",
+        bounds: Bounds::None,
+        run: footnotes::footnote_referenced,
+    },
+    Rule {
+        id: "footnote-figure",
+        group: "footnotes",
+        checks: "a workload's footnote stands in a sentence or table row naming that workload; suite-wide figures cite [^bench-suite]",
+        bounds: Bounds::None,
+        run: footnotes::footnote_figure,
     },
     Rule {
         id: "numbers-traceable",

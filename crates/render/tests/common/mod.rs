@@ -1,6 +1,7 @@
 //! Shared by the tests: the content folder, the fixtures and an audit of rendered files.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use whichpy_render::audit::{audit, Files, Input, Report};
@@ -30,6 +31,16 @@ pub fn render(name: &str) -> Rendered {
 /// Audit rendered files, with `edit` applied to one of them first. Paths exist when the
 /// content folder has them (diagrams); generated charts are pending.
 pub fn audit_with(r: &Rendered, edit: impl Fn(&str, &str) -> Option<String>) -> Report {
+    let footnote_workloads = whichpy_render::audit::footnotes::footnote_workloads(&r.view);
+    audit_with_footnotes(r, &footnote_workloads, edit)
+}
+
+/// [`audit_with`], with the label → workload map of the footnotes given.
+pub fn audit_with_footnotes(
+    r: &Rendered,
+    footnote_workloads: &BTreeMap<String, String>,
+    edit: impl Fn(&str, &str) -> Option<String>,
+) -> Report {
     let content = content();
     let get = |name: &str| edit(name, &r.files[name]).unwrap_or_else(|| r.files[name].clone());
     let (article, faq, meta, social, images) = (
@@ -54,6 +65,7 @@ pub fn audit_with(r: &Rendered, edit: impl Fn(&str, &str) -> Option<String>) -> 
         constants: &content.constants,
         ledger: &ledger,
         exists: &exists,
+        footnote_workloads,
     };
     audit(&input)
 }
