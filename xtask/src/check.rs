@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use whichpy_render::audit::{self, Files, Input, Report};
 use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, IMAGES, META, SOCIAL};
-use whichpy_render::{Content, View};
+use whichpy_render::View;
 use xshell::Shell;
 
 use crate::project::{self, SUMMARY};
-use crate::render::{load_summary, CONTENT, DIST};
+use crate::render::{load_content, load_summary, CONTENT, DIST};
 
 /// Audit dist/ against the article rules (lengths, keywords, headings, FAQ, alt text, JSON-LD, links, numbers)
 #[derive(Clone, Debug, clap::Args)]
@@ -62,7 +62,7 @@ fn rules_help() -> String {
 /// Audit the files in `dist`.
 pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result<Report> {
     let summary = load_summary(summary)?;
-    let content = Content::load(content)?;
+    let content = load_content(content)?;
     let view = View::build(&summary, &content)?;
     let ledger = view.ledger();
     let footnote_workloads = audit::footnotes::footnote_workloads(&view);
@@ -78,6 +78,7 @@ pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result
         read(SOCIAL)?,
         read(IMAGES)?,
     );
+    let pages = pages(dist)?;
     // A relative link resolves next to the article, or in the site the site step writes.
     let exists = |p: &str| dist.join(p).exists() || dist.join("site").join(p).exists();
     Ok(audit::audit(&Input {
@@ -93,7 +94,43 @@ pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result
         ledger: &ledger,
         exists: &exists,
         footnote_workloads: &footnote_workloads,
+        pages: &pages,
     }))
+}
+
+/// The files only the address rule reads: the page head and every HTML page of the site,
+/// as (path relative to `dist`, text), in path order.
+fn pages(dist: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for e in std::fs::read_dir(dir)? {
+            let p = e?.path();
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else if p.extension().is_some_and(|x| x == "html") {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut paths = Vec::new();
+    let head = dist.join(whichpy_render::outputs::HEAD);
+    if head.is_file() {
+        paths.push(head);
+    }
+    let site = dist.join("site");
+    if site.is_dir() {
+        walk(&site, &mut paths).with_context(|| format!("reading {}", site.display()))?;
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text =
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            let rel = p.strip_prefix(dist).unwrap_or(&p).display().to_string();
+            Ok((rel, text))
+        })
+        .collect()
 }
 
 /// Flesch reading ease, in words.

@@ -37,6 +37,7 @@ fn main() {
         ledger: &ledger,
         exists: &exists,
         footnote_workloads: &footnote_workloads,
+        pages: &[],
     });
     for f in &rep.findings {
         println!("{f}");

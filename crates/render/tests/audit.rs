@@ -7,7 +7,7 @@
 mod common;
 
 use serde_json::Value;
-use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, IMAGES, META, SOCIAL};
+use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, HEAD, IMAGES, META, SOCIAL};
 use whichpy_render::Rendered;
 
 fn rendered() -> Rendered {
@@ -226,28 +226,19 @@ fn each_rule_fails_alone() {
         (
             "pillar-link",
             ARTICLE,
+            // No pillar url is configured: the title must be named in the conclusion.
             Box::new(|t| {
                 replace(
                     t,
-                    "For the theory behind these trade-offs, read [",
-                    "For the theory behind these trade-offs, read the pillar [",
-                )
-                .replacen(
-                    "](https://whichpy.dev/python-performance-fundamentals/).\nEvery",
-                    "](https://example.org/elsewhere/).\nEvery",
-                    1,
+                    "For the theory behind these trade-offs, read Python Performance Fundamentals",
+                    "For the theory behind these trade-offs, read Python Fundamentals",
                 )
             }),
         ),
         (
             "sources-cited",
             ARTICLE,
-            Box::new(|t| {
-                t.replace(
-                    "https://vmprof.readthedocs.io/en/latest/",
-                    "https://example.org/vmprof/",
-                )
-            }),
+            Box::new(|t| t.replace("](https://vmprof.readthedocs.io/en/latest/)", "]")),
         ),
         (
             "author",
@@ -486,4 +477,140 @@ fn footnotes_are_the_commands_of_their_own_figures() {
     // A bench- label of no workload.
     let unknown = good.replace("[^bench-nbody]", "[^bench-nbody-2]");
     assert_eq!(footnote_rules(&unknown, &w), ["footnote-figure"]);
+}
+
+/// The absolute addresses of every rendered file that are not a source's.
+fn own_addresses(r: &Rendered) -> Vec<String> {
+    let content = common::content();
+    let mut out = Vec::new();
+    for text in r.files.values() {
+        let text = whichpy_render::audit::addresses::unescape(text);
+        for url in whichpy_render::audit::addresses::absolute_addresses(&text) {
+            let source = content
+                .constants
+                .source
+                .iter()
+                .any(|s| url.starts_with(&s.url));
+            let vocabulary = whichpy_render::audit::addresses::VOCABULARIES.contains(&url);
+            if !source && !vocabulary {
+                out.push(url.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_default_build_has_no_address_of_its_own() {
+    let r = rendered();
+    assert_eq!(own_addresses(&r), Vec::<String>::new());
+    assert!(!baseline().contains(&"addresses-configured"));
+    let meta: Value = serde_json::from_str(&r.files[META]).unwrap();
+    assert!(meta.get("canonical").is_none(), "{meta}");
+    assert!(meta["og"].get("og:url").is_none(), "{meta}");
+    assert_eq!(meta["og"]["og:image"], "images/og.png");
+    assert_eq!(meta["og"]["og:site_name"], "whichpy");
+    assert_eq!(meta["local_build"], true);
+    let ld: Value = serde_json::from_str(&r.files[FAQ_JSONLD]).unwrap();
+    assert_eq!(ld["@graph"][0]["@id"], "#article");
+    assert_eq!(ld["@graph"][1]["@id"], "#faq");
+    assert!(ld["@graph"][0].get("mainEntityOfPage").is_none());
+    assert_eq!(ld["@graph"][0]["author"]["@type"], "Organization");
+    assert!(ld["@graph"][0]["author"].get("url").is_none());
+    assert!(!r.files[HEAD].contains("rel=\"canonical\""));
+    assert!(r.files[HEAD].contains("og:site_name"));
+    // No clone command without a repository address, and the article says so.
+    assert!(!r.files[ARTICLE].contains("git clone"));
+    assert!(
+        r.files[ARTICLE].contains("No public address of the benchmark repository is configured")
+    );
+}
+
+#[test]
+fn a_configured_site_url_makes_absolute_addresses_under_it() {
+    let mut content = common::content();
+    let site = "https://example.org/whichpy/";
+    content.site.site_url = Some(site.into());
+    content.site.repository.url = Some("https://github.com/example/whichpy".into());
+    content.site.author.url = Some("https://example.org/about/".into());
+    let r = whichpy_render::render_all(&common::fixture("pypy-faster.json"), &content).unwrap();
+    let meta: Value = serde_json::from_str(&r.files[META]).unwrap();
+    assert_eq!(meta["canonical"], site);
+    assert_eq!(meta["og"]["og:url"], site);
+    assert_eq!(
+        meta["og"]["og:image"],
+        "https://example.org/whichpy/images/og.png"
+    );
+    let ld: Value = serde_json::from_str(&r.files[FAQ_JSONLD]).unwrap();
+    assert_eq!(
+        ld["@graph"][0]["@id"],
+        "https://example.org/whichpy/#article"
+    );
+    assert_eq!(ld["@graph"][1]["@id"], "https://example.org/whichpy/#faq");
+    assert_eq!(ld["@graph"][0]["mainEntityOfPage"], site);
+    assert_eq!(
+        ld["@graph"][0]["author"]["url"],
+        "https://example.org/about/"
+    );
+    let head = whichpy_render::audit::addresses::unescape(&r.files[HEAD]);
+    assert!(
+        head.contains(&format!("<link rel=\"canonical\" href=\"{site}\">")),
+        "{head}"
+    );
+    assert!(r.files[ARTICLE].contains("`git clone https://github.com/example/whichpy`"));
+    let map = whichpy_render::audit::footnotes::footnote_workloads(&r.view);
+    let report = common::audit_content(&r, &content, &map, |_, _| None);
+    assert!(
+        !report.failed_rules().contains(&"addresses-configured"),
+        "{:#?}",
+        report.findings
+    );
+    // The same output audited without the configuration: its own addresses are unconfigured.
+    let report = common::audit_with(&r, |_, _| None);
+    assert!(report.failed_rules().contains(&"addresses-configured"));
+}
+
+#[test]
+fn an_address_nobody_configured_fails() {
+    let cases: Vec<(&'static str, Edit)> = vec![
+        (
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "## About the author\n",
+                    "## About the author\n\nSee [us](https://whichpy.dev/about/).\n",
+                )
+            }),
+        ),
+        (
+            FAQ_JSONLD,
+            Box::new(|t| {
+                edit_json(t, |v| {
+                    v["@graph"][0]["author"]["url"] = "https://whichpy.dev/about/".into()
+                })
+            }),
+        ),
+        (
+            META,
+            Box::new(|t| {
+                edit_json(t, |v| {
+                    v["og"]["og:image"] = "https://whichpy.dev/images/og.png".into()
+                })
+            }),
+        ),
+        (
+            HEAD,
+            Box::new(|t| {
+                format!("<link rel=\"canonical\" href=\"https://whichpy.dev/cpython-vs-pypy-vs-micropython/\">\n{t}")
+            }),
+        ),
+    ];
+    for (file, edit) in &cases {
+        assert_eq!(
+            failing(file, |t| edit(t)),
+            ["addresses-configured"],
+            "{file}"
+        );
+    }
 }

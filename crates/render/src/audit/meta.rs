@@ -39,13 +39,27 @@ pub fn description_length(c: &Ctx, out: &mut Out) {
 pub fn open_graph(c: &Ctx, out: &mut Out) {
     let Ok(m) = &c.meta else { return };
     let og = m.get("og").cloned().unwrap_or_default();
+    // og:url is the site's address: required when one is configured, absent in a local build.
+    let local = c.site().site_url.is_none();
     for k in [
         "og:title",
         "og:description",
         "og:image",
         "og:url",
         "og:type",
+        "og:site_name",
     ] {
+        if k == "og:url" && local {
+            if og.get(k).is_some() {
+                out.fail(
+                    "open-graph",
+                    META,
+                    k,
+                    "og:url is set, but no site_url is configured",
+                );
+            }
+            continue;
+        }
         if og
             .get(k)
             .and_then(|v| v.as_str())

@@ -24,6 +24,7 @@ use crate::content::{Constants, SiteConfig};
 use crate::markdown::Doc;
 use crate::view::Ledger;
 
+pub mod addresses;
 pub mod faq;
 pub mod footnotes;
 pub mod images;
@@ -84,6 +85,9 @@ pub struct Input<'a> {
     pub exists: &'a dyn Fn(&str) -> bool,
     /// The workload of each footnote label the view wrote (`bench-nbody` → `nbody`).
     pub footnote_workloads: &'a BTreeMap<String, String>,
+    /// Other files of `dist/` that only the address rule reads: (path, text) of the page head
+    /// and of the site's HTML pages.
+    pub pages: &'a [(String, String)],
 }
 
 /// One broken rule.
@@ -231,7 +235,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "open-graph",
         group: "meta",
-        checks: "og:title, og:description, og:image (a PNG of 1200×630), og:url and og:type are set",
+        checks: "og:title, og:description, og:site_name, og:type and og:image (a PNG of 1200×630) are set; og:url exactly when site_url is",
         bounds: Bounds::None,
         run: meta::open_graph,
     },
@@ -409,6 +413,13 @@ pub const RULES: &[Rule] = &[
         checks: "a workload's footnote stands in a sentence or table row naming that workload; suite-wide figures cite [^bench-suite]",
         bounds: Bounds::None,
         run: footnotes::footnote_figure,
+    },
+    Rule {
+        id: "addresses-configured",
+        group: "addresses",
+        checks: "every absolute address is a source's (constants.toml) or under a configured site, author, pillar or repository url",
+        bounds: Bounds::None,
+        run: addresses::addresses_configured,
     },
     Rule {
         id: "numbers-traceable",

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use whichpy_render::audit::{audit, Files, Input, Report};
-use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, IMAGES, META, SOCIAL};
+use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, HEAD, IMAGES, META, SOCIAL};
 use whichpy_render::{render_all, Content, Rendered};
 use whichpy_wire::summary::Summary;
 
@@ -41,8 +41,18 @@ pub fn audit_with_footnotes(
     footnote_workloads: &BTreeMap<String, String>,
     edit: impl Fn(&str, &str) -> Option<String>,
 ) -> Report {
-    let content = content();
+    audit_content(r, &content(), footnote_workloads, edit)
+}
+
+/// [`audit_with_footnotes`] against a given content (a configured site URL, say).
+pub fn audit_content(
+    r: &Rendered,
+    content: &Content,
+    footnote_workloads: &BTreeMap<String, String>,
+    edit: impl Fn(&str, &str) -> Option<String>,
+) -> Report {
     let get = |name: &str| edit(name, &r.files[name]).unwrap_or_else(|| r.files[name].clone());
+    let pages = vec![(HEAD.to_string(), get(HEAD))];
     let (article, faq, meta, social, images) = (
         get(ARTICLE),
         get(FAQ_JSONLD),
@@ -66,6 +76,7 @@ pub fn audit_with_footnotes(
         ledger: &ledger,
         exists: &exists,
         footnote_workloads,
+        pages: &pages,
     };
     audit(&input)
 }
