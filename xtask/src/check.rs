@@ -1,4 +1,5 @@
-//! `cargo xtask check`: the SEO audit as code, on the files in `dist/`.
+//! `cargo xtask check`: the SEO audit as code, on the files in `dist/`; it writes the editorial
+//! report `dist/audit.md` (`whichpy_render::audit::report`).
 //!
 //! Every rule of ARTICLE.md's "Checks" lives in `whichpy_render::audit` (pure, tested rule by
 //! rule); this command reads `dist/`, rebuilds from the summary the set of numbers the article
@@ -59,7 +60,10 @@ fn rules_help() -> String {
     out
 }
 
-/// Audit the files in `dist`.
+/// The editorial report `check` and `publish` write beside the article.
+pub const AUDIT_MD: &str = "audit.md";
+
+/// Audit the files in `dist`, and write the report to `dist/audit.md`.
 pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result<Report> {
     let summary = load_summary(summary)?;
     let content = load_content(content)?;
@@ -81,7 +85,7 @@ pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result
     let pages = pages(dist)?;
     // A relative link resolves next to the article, or in the site the site step writes.
     let exists = |p: &str| dist.join(p).exists() || dist.join("site").join(p).exists();
-    Ok(audit::audit(&Input {
+    let report = audit::audit(&Input {
         files: Files {
             article: &article,
             faq_jsonld: &faq,
@@ -95,7 +99,26 @@ pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result
         exists: &exists,
         footnote_workloads: &footnote_workloads,
         pages: &pages,
-    }))
+    });
+    let now = jiff::Timestamp::now();
+    let today = now.strftime("%Y-%m-%d").to_string();
+    let age_days = report
+        .data_date
+        .parse::<jiff::Timestamp>()
+        .ok()
+        .map(|ts| (now.as_second() - ts.as_second()) / 86_400);
+    let md = audit::report::audit_markdown(
+        &report,
+        &audit::report::Context {
+            site: &content.site,
+            constants: &content.constants,
+            today: &today,
+            age_days,
+        },
+    );
+    let path = dist.join(AUDIT_MD);
+    std::fs::write(&path, md).with_context(|| format!("writing {}", path.display()))?;
+    Ok(report)
 }
 
 /// The files only the address rule reads: the page head and every HTML page of the site,
@@ -215,6 +238,7 @@ impl Check {
             &root.join(&self.dist),
         )?;
         print!("{}", format_report(&report));
+        eprintln!("wrote {}", self.dist.join(AUDIT_MD).display());
         let failed = report.failed_rules();
         anyhow::ensure!(
             failed.is_empty(),

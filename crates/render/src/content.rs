@@ -275,6 +275,9 @@ mod tests {
             Some("https://github.com/owner/whichpy")
         );
         assert_eq!(actions_repository_url(None, Some("owner/whichpy")), None);
-        assert_eq!(actions_repository_url(Some("https://github.com"), Some("")), None);
+        assert_eq!(
+            actions_repository_url(Some("https://github.com"), Some("")),
+            None
+        );
     }
 }

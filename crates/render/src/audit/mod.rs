@@ -32,6 +32,7 @@ pub mod keywords;
 pub mod links;
 pub mod meta;
 pub mod numbers;
+pub mod report;
 pub mod social;
 pub mod structure;
 pub mod words;
@@ -135,6 +136,10 @@ pub struct Report {
     pub data_date: String,
     /// `id version (Python x.y.z)`.
     pub interpreters: Vec<String>,
+    /// Mean words per sentence of the body's prose.
+    pub words_per_sentence: f64,
+    /// Every heading of the article: (level, text).
+    pub headings: Vec<(u8, String)>,
 }
 
 impl Report {
@@ -601,6 +606,13 @@ pub fn audit(input: &Input) -> Report {
         faq_pairs: ctx.pairs.len(),
         readability: flesch(&ctx.texts.body_prose),
         keywords: keywords::placements(&ctx),
+        words_per_sentence: words::words_per_sentence(&ctx.texts.body_prose),
+        headings: ctx
+            .doc
+            .headings
+            .iter()
+            .map(|h| (h.level, h.text.clone()))
+            .collect(),
         ..Report::default()
     };
     meta::freshness(&ctx, &mut report);

@@ -250,6 +250,15 @@ pub(crate) fn syllables(word: &str) -> usize {
     count.max(1)
 }
 
+/// Mean words per sentence of prose (the Flesch formula's first term).
+pub fn words_per_sentence(prose: &str) -> f64 {
+    let words = prose
+        .split_whitespace()
+        .filter(|w| *w != CODE_MARK && w.chars().any(|c| c.is_alphabetic()))
+        .count();
+    words as f64 / sentence_count(prose).max(1) as f64
+}
+
 /// Flesch reading ease of prose.
 pub fn flesch(prose: &str) -> f64 {
     let words: Vec<&str> = prose
