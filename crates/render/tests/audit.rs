@@ -614,3 +614,37 @@ fn an_address_nobody_configured_fails() {
         );
     }
 }
+
+#[test]
+fn broken_meta_and_a_missing_conclusion_are_caught() {
+    let r = rendered();
+    let meta = common::audit_with(&r, |name, _| {
+        (name == META).then(|| "{ not json".to_string())
+    });
+    assert!(
+        meta.failed_rules().contains(&"meta-parses"),
+        "{:?}",
+        meta.failed_rules()
+    );
+    let article = common::audit_with(&r, |name, t| {
+        (name == ARTICLE).then(|| replace(t, "\n## Conclusion\n", "\n## Closing words\n"))
+    });
+    assert!(
+        article.failed_rules().contains(&"required-sections"),
+        "{:?}",
+        article.failed_rules()
+    );
+}
+
+/// Every rule of the table is broken on purpose by one of the tests above: a new rule without
+/// a test fails here.
+#[test]
+fn every_rule_is_broken_by_a_test() {
+    let src = include_str!("audit.rs");
+    let missing: Vec<&str> = whichpy_render::audit::RULES
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| !src.contains(&format!("\"{id}\"")))
+        .collect();
+    assert!(missing.is_empty(), "no test breaks {missing:?}");
+}
