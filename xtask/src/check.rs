@@ -1,4 +1,5 @@
-//! `cargo xtask check`: the SEO audit as code, on the files in `dist/`.
+//! `cargo xtask check`: the SEO audit as code, on the files in `dist/`; it writes the editorial
+//! report `dist/audit.md` (`whichpy_render::audit::report`).
 //!
 //! Every rule of ARTICLE.md's "Checks" lives in `whichpy_render::audit` (pure, tested rule by
 //! rule); this command reads `dist/`, rebuilds from the summary the set of numbers the article
@@ -6,25 +7,23 @@
 //! offending text. The report also gives the readability score, where the secondary keywords
 //! are, and freshness (the data date and the interpreter versions).
 //!
-//! Definitions (body, word, sentence, number) are documented in `whichpy_render::audit`.
+//! Definitions (body, word, sentence, number) are documented in `whichpy_render::audit`; the
+//! standard word count (the rendered body before the FAQ, tables, captions and code included,
+//! split on whitespace) is printed by `check --help` from `audit::words::WORD_RULE`.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use whichpy_render::audit::{self, Files, Input, Report};
 use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, IMAGES, META, SOCIAL};
-use whichpy_render::Content;
 use xshell::Shell;
 
 use crate::project::{self, SUMMARY};
-use crate::render::{load_summary, CONTENT, DIST};
+use crate::render::{load_content, load_summary, CONTENT, DIST};
 
 /// Audit dist/ against the article rules (lengths, keywords, headings, FAQ, alt text, JSON-LD, links, numbers)
 #[derive(Clone, Debug, clap::Args)]
-#[command(
-    after_help = "Fails when any rule is broken; each failure names the rule, the file and the offending text.\n\
-Numbers are traced to the summary (the same one `render` used) or to content/constants.toml."
-)]
+#[command(after_help = rules_help())]
 pub struct Check {
     /// Summary the output was rendered from
     #[arg(long, default_value = SUMMARY)]
@@ -37,11 +36,39 @@ pub struct Check {
     pub dist: PathBuf,
 }
 
-/// Audit the files in `dist`.
+/// The text after `check --help`: what a failure says, then every rule of the audit's table.
+fn rules_help() -> String {
+    let mut out = String::from(
+        "Fails when any rule is broken; each failure names the rule, the file and the offending text.\n\
+         Numbers are traced to the summary (the same one `render` used) or to content/constants.toml.\n\n\
+         Rules (id, group: what it checks):\n",
+    );
+    let words = format!(
+        "\nWord count (body-words, intro-words, conclusion-words): {}\n",
+        audit::words::WORD_RULE
+    );
+    for r in audit::RULES {
+        let bounds = r.bounds.to_string();
+        out.push_str(&format!("  {:<26} {}: {}", r.id, r.group, r.checks));
+        if !bounds.is_empty() {
+            out.push_str(&format!(" ({bounds})"));
+        }
+        out.push('\n');
+    }
+    out.push_str(&words);
+    out
+}
+
+/// The editorial report `check` and `publish` write beside the article.
+pub const AUDIT_MD: &str = "audit.md";
+
+/// Audit the files in `dist`, and write the report to `dist/audit.md`.
 pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result<Report> {
     let summary = load_summary(summary)?;
-    let content = Content::load(content)?;
-    let ledger = whichpy_render::view_of(&summary, &content)?.ledger();
+    let content = load_content(content)?;
+    let view = whichpy_render::view_of(&summary, &content)?;
+    let ledger = view.ledger();
+    let footnote_workloads = audit::footnotes::footnote_workloads(&view);
     let read = |name: &str| {
         let path = dist.join(name);
         std::fs::read_to_string(&path)
@@ -54,9 +81,10 @@ pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result
         read(SOCIAL)?,
         read(IMAGES)?,
     );
+    let pages = pages(dist)?;
     // A relative link resolves next to the article, or in the site the site step writes.
     let exists = |p: &str| dist.join(p).exists() || dist.join("site").join(p).exists();
-    Ok(audit::audit(&Input {
+    let report = audit::audit(&Input {
         files: Files {
             article: &article,
             faq_jsonld: &faq,
@@ -68,7 +96,63 @@ pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result
         constants: &content.constants,
         ledger: &ledger,
         exists: &exists,
-    }))
+        footnote_workloads: &footnote_workloads,
+        pages: &pages,
+    });
+    let now = jiff::Timestamp::now();
+    let today = now.strftime("%Y-%m-%d").to_string();
+    let age_days = report
+        .data_date
+        .parse::<jiff::Timestamp>()
+        .ok()
+        .map(|ts| (now.as_second() - ts.as_second()) / 86_400);
+    let md = audit::report::audit_markdown(
+        &report,
+        &audit::report::Context {
+            site: &content.site,
+            constants: &content.constants,
+            today: &today,
+            age_days,
+        },
+    );
+    let path = dist.join(AUDIT_MD);
+    std::fs::write(&path, md).with_context(|| format!("writing {}", path.display()))?;
+    Ok(report)
+}
+
+/// The files only the address rule reads: the page head and every HTML page of the site,
+/// as (path relative to `dist`, text), in path order.
+fn pages(dist: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for e in std::fs::read_dir(dir)? {
+            let p = e?.path();
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else if p.extension().is_some_and(|x| x == "html") {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut paths = Vec::new();
+    let head = dist.join(whichpy_render::outputs::HEAD);
+    if head.is_file() {
+        paths.push(head);
+    }
+    let site = dist.join("site");
+    if site.is_dir() {
+        walk(&site, &mut paths).with_context(|| format!("reading {}", site.display()))?;
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text =
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            let rel = p.strip_prefix(dist).unwrap_or(&p).display().to_string();
+            Ok((rel, text))
+        })
+        .collect()
 }
 
 /// Flesch reading ease, in words.
@@ -153,6 +237,7 @@ impl Check {
             &root.join(&self.dist),
         )?;
         print!("{}", format_report(&report));
+        eprintln!("wrote {}", self.dist.join(AUDIT_MD).display());
         let failed = report.failed_rules();
         anyhow::ensure!(
             failed.is_empty(),
@@ -162,5 +247,16 @@ impl Check {
             failed.join(", ")
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn help_lists_every_rule_of_the_table() {
+        let help = super::rules_help();
+        for r in whichpy_render::audit::RULES {
+            assert!(help.contains(r.id), "{} is not in `check --help`", r.id);
+        }
     }
 }

@@ -37,6 +37,21 @@ pub struct Render {
     pub out: PathBuf,
 }
 
+/// Load `content/`; on GitHub Actions the repository's address comes from
+/// `GITHUB_SERVER_URL`/`GITHUB_REPOSITORY` when `content/site.toml` sets none. The environment
+/// is read here, never in the pure crates.
+pub fn load_content(dir: &Path) -> anyhow::Result<Content> {
+    let mut content = Content::load(dir)?;
+    if content.site.repository.url.is_none() {
+        let var = |k: &str| std::env::var(k).ok();
+        content.site.repository.url = whichpy_render::content::actions_repository_url(
+            var("GITHUB_SERVER_URL").as_deref(),
+            var("GITHUB_REPOSITORY").as_deref(),
+        );
+    }
+    Ok(content)
+}
+
 /// Read and version-check a summary.
 pub fn load_summary(path: &Path) -> anyhow::Result<Summary> {
     let summary: Summary = whichpy_wire::parse_json_file(path)?;
@@ -85,7 +100,7 @@ pub fn claim_output(out: &Path) -> anyhow::Result<()> {
 /// `out` must be missing, empty, or a folder render wrote before ([`claim_output`]).
 pub fn render_to(summary: &Path, content: &Path, out: &Path) -> anyhow::Result<Rendered> {
     let summary = load_summary(summary)?;
-    let content = Content::load(content)?;
+    let content = load_content(content)?;
     let rendered = render_all(&summary, &content)?;
     claim_output(out)?;
     for (name, text) in &rendered.files {

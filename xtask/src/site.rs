@@ -50,7 +50,7 @@ impl SiteInputs {
         let summary_json =
             std::fs::read(summary).with_context(|| format!("reading {}", summary.display()))?;
         let parsed = load_summary(summary)?;
-        let content = Content::load(content)?;
+        let content = crate::render::load_content(content)?;
         // The raw files of the runs the summary pooled, in run order.
         let mut raw = Vec::new();
         for run in &parsed.environment.runs {

@@ -24,6 +24,7 @@ fn main() {
     }
     let ledger = r.ledger();
     let exists = |p: &str| Path::new("content").join(p).exists();
+    let footnote_workloads = whichpy_render::audit::footnotes::footnote_workloads(&r.view);
     let rep = audit(&Input {
         files: Files {
             article: &r.files[ARTICLE],
@@ -36,6 +37,8 @@ fn main() {
         constants: &content.constants,
         ledger: &ledger,
         exists: &exists,
+        footnote_workloads: &footnote_workloads,
+        pages: &[],
     });
     for f in &rep.findings {
         println!("{f}");

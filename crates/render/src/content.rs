@@ -54,8 +54,13 @@ fn read_toml<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<T, 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
-    /// Where the article is published; JSON-LD and Open Graph URLs are made from it.
-    pub canonical_url: String,
+    /// The address the site is published at (the article is its index page). Canonical links,
+    /// og:url, absolute og:image and JSON-LD `@id`s are made from it. `None`: a local build,
+    /// whose links are relative and which writes no canonical address.
+    #[serde(default)]
+    pub site_url: Option<String>,
+    /// `og:site_name` on every page.
+    pub site_name: String,
     /// The H1 of the article, and the headline the social posts quote verbatim.
     pub article_title: String,
     pub language: String,
@@ -81,14 +86,50 @@ pub struct SiteConfig {
 pub struct Author {
     pub name: String,
     pub bio: String,
-    pub url: String,
+    /// The author's page; `None` until there is one (the audit reports the gap).
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NamedLink {
     pub title: String,
-    pub url: String,
+    /// `None` until there is a public address: the article then names it without a link.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl SiteConfig {
+    /// The site's address with one trailing `/`, when one is configured.
+    pub fn base_url(&self) -> Option<String> {
+        self.site_url
+            .as_deref()
+            .map(|u| format!("{}/", u.trim_end_matches('/')))
+    }
+
+    /// Every address of the project's own that is configured: the site, the author, the pillar
+    /// article and the repository. An absolute address in the output must start with one of
+    /// these or be a source's.
+    pub fn configured_urls(&self) -> Vec<&str> {
+        [
+            self.site_url.as_deref(),
+            self.author.url.as_deref(),
+            self.pillar.url.as_deref(),
+            self.repository.url.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// The repository's address on GitHub Actions, from `GITHUB_SERVER_URL` and
+/// `GITHUB_REPOSITORY` (xtask reads the environment and passes them here).
+pub fn actions_repository_url(server: Option<&str>, repository: Option<&str>) -> Option<String> {
+    let (server, repository) = (server?.trim(), repository?.trim());
+    (!server.is_empty() && !repository.is_empty())
+        .then(|| format!("{}/{}", server.trim_end_matches('/'), repository))
 }
 
 /// `content/constants.toml`: the only figures the article may show that whichpy did not
@@ -221,4 +262,22 @@ pub struct FamilyTests {
     pub cpython: [String; 2],
     pub pypy: [String; 2],
     pub micropython: [String; 2],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::actions_repository_url;
+
+    #[test]
+    fn the_repository_address_on_actions() {
+        assert_eq!(
+            actions_repository_url(Some("https://github.com/"), Some("owner/whichpy")).as_deref(),
+            Some("https://github.com/owner/whichpy")
+        );
+        assert_eq!(actions_repository_url(None, Some("owner/whichpy")), None);
+        assert_eq!(
+            actions_repository_url(Some("https://github.com"), Some("")),
+            None
+        );
+    }
 }

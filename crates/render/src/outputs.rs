@@ -307,74 +307,8 @@ pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Erro
     // Structured data, built as values.
     let site = &content.site;
     let og = images.iter().find(|i| i.id == "og");
-    let og_image = og.map(|i| absolute(&site.canonical_url, &i.path));
-    let jsonld = json!({
-        "@context": "https://schema.org",
-        "@graph": [
-            {
-                "@type": "Article",
-                "@id": format!("{}#article", site.canonical_url),
-                "headline": site.article_title,
-                "description": description,
-                "author": {
-                    "@type": "Person",
-                    "name": site.author.name,
-                    "description": site.author.bio,
-                    "url": site.author.url,
-                },
-                "datePublished": view.data.published,
-                "dateModified": view.data.modified,
-                "image": og.map(|i| json!({
-                    "@type": "ImageObject",
-                    "url": og_image,
-                    "width": i.width,
-                    "height": i.height,
-                })),
-                "mainEntityOfPage": site.canonical_url,
-                "inLanguage": site.language,
-                "keywords": std::iter::once(&site.primary_keyword)
-                    .chain(&site.secondary_keywords)
-                    .collect::<Vec<_>>(),
-            },
-            {
-                "@type": "FAQPage",
-                "@id": format!("{}#faq", site.canonical_url),
-                "mainEntity": faq.iter().map(|f| json!({
-                    "@type": "Question",
-                    "name": f.question,
-                    "acceptedAnswer": { "@type": "Answer", "text": f.text },
-                })).collect::<Vec<_>>(),
-            }
-        ]
-    });
-    let meta = json!({
-        "title": title,
-        "description": description,
-        "canonical": site.canonical_url,
-        "language": site.language,
-        "headline": site.article_title,
-        "author": { "name": site.author.name, "bio": site.author.bio, "url": site.author.url },
-        "keywords": { "primary": site.primary_keyword, "secondary": site.secondary_keywords },
-        "date_published": view.data.published,
-        "date_modified": view.data.modified,
-        "og": {
-            "og:type": "article",
-            "og:title": title,
-            "og:description": description,
-            "og:url": site.canonical_url,
-            "og:image": og_image,
-            "og:image:type": "image/png",
-            "og:image:width": og.map(|i| i.width),
-            "og:image:height": og.map(|i| i.height),
-            "og:image:alt": og.map(|i| &i.alt),
-        },
-        "freshness": {
-            "data_date": view.data.datetime,
-            "interpreters": view.interps.iter().map(|i| json!({
-                "id": i.id, "version": i.version, "python": i.python,
-            })).collect::<Vec<_>>(),
-        },
-    });
+    let jsonld = json_ld(site, &view, &description, og, &faq);
+    let meta = meta_json(site, &view, &title, &description, og);
 
     let accessibility = render_str(
         &env,
@@ -413,6 +347,135 @@ pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Erro
         jsonld,
         meta,
     })
+}
+
+/// An address on the site: absolute under the configured site URL, else the relative path (a
+/// local build works from its folder).
+pub fn site_address(site: &SiteConfig, path: &str) -> String {
+    match &site.site_url {
+        Some(base) => absolute(base, path),
+        None => path.to_string(),
+    }
+}
+
+/// Insert `key: value` into a JSON object when the value is there: JSON outputs hold no null.
+fn put(obj: &mut serde_json::Value, key: &str, value: Option<impl Serialize>) {
+    if let (Some(map), Some(v)) = (obj.as_object_mut(), value) {
+        map.insert(
+            key.to_string(),
+            serde_json::to_value(v).expect("JSON values serialise"),
+        );
+    }
+}
+
+/// Article + FAQPage. `@id`s are absolute under the site URL, or fragments (`#article`) in a
+/// local build; the author is an Organization (a group), with its url only when configured.
+fn json_ld(
+    site: &SiteConfig,
+    view: &View,
+    description: &str,
+    og: Option<&ImageView>,
+    faq: &[FaqItem],
+) -> serde_json::Value {
+    let base = site.base_url();
+    let id = |frag: &str| format!("{}#{frag}", base.as_deref().unwrap_or(""));
+    let mut author = json!({
+        "@type": "Organization",
+        "name": site.author.name,
+        "description": site.author.bio,
+    });
+    put(&mut author, "url", site.author.url.as_deref());
+    let mut article = json!({
+        "@type": "Article",
+        "@id": id("article"),
+        "headline": site.article_title,
+        "description": description,
+        "author": author,
+        "datePublished": view.data.published,
+        "dateModified": view.data.modified,
+        "inLanguage": site.language,
+        "keywords": std::iter::once(&site.primary_keyword)
+            .chain(&site.secondary_keywords)
+            .collect::<Vec<_>>(),
+    });
+    put(
+        &mut article,
+        "image",
+        og.map(|i| {
+            json!({
+                "@type": "ImageObject",
+                "url": site_address(site, &i.path),
+                "width": i.width,
+                "height": i.height,
+            })
+        }),
+    );
+    put(&mut article, "mainEntityOfPage", base.as_deref());
+    json!({
+        "@context": "https://schema.org",
+        "@graph": [
+            article,
+            {
+                "@type": "FAQPage",
+                "@id": id("faq"),
+                "mainEntity": faq.iter().map(|f| json!({
+                    "@type": "Question",
+                    "name": f.question,
+                    "acceptedAnswer": { "@type": "Answer", "text": f.text },
+                })).collect::<Vec<_>>(),
+            }
+        ]
+    })
+}
+
+/// `meta.json`: title, description, Open Graph and freshness. `canonical` and `og:url` only
+/// when a site URL is configured; `local_build` says when none is.
+fn meta_json(
+    site: &SiteConfig,
+    view: &View,
+    title: &str,
+    description: &str,
+    og: Option<&ImageView>,
+) -> serde_json::Value {
+    let mut author = json!({ "name": site.author.name, "bio": site.author.bio });
+    put(&mut author, "url", site.author.url.as_deref());
+    let mut og_tags = json!({
+        "og:type": "article",
+        "og:site_name": site.site_name,
+        "og:title": title,
+        "og:description": description,
+        "og:image:type": "image/png",
+    });
+    let base = site.base_url();
+    put(&mut og_tags, "og:url", base.as_deref());
+    put(
+        &mut og_tags,
+        "og:image",
+        og.map(|i| site_address(site, &i.path)),
+    );
+    put(&mut og_tags, "og:image:width", og.map(|i| i.width));
+    put(&mut og_tags, "og:image:height", og.map(|i| i.height));
+    put(&mut og_tags, "og:image:alt", og.map(|i| &i.alt));
+    let mut meta = json!({
+        "title": title,
+        "description": description,
+        "local_build": site.site_url.is_none(),
+        "language": site.language,
+        "headline": site.article_title,
+        "author": author,
+        "keywords": { "primary": site.primary_keyword, "secondary": site.secondary_keywords },
+        "date_published": view.data.published,
+        "date_modified": view.data.modified,
+        "og": og_tags,
+        "freshness": {
+            "data_date": view.data.datetime,
+            "interpreters": view.interps.iter().map(|i| json!({
+                "id": i.id, "version": i.version, "python": i.python,
+            })).collect::<Vec<_>>(),
+        },
+    });
+    put(&mut meta, "canonical", base.as_deref());
+    meta
 }
 
 fn pretty(v: &serde_json::Value) -> String {

@@ -1,21 +1,46 @@
 //! The audit on good output, then on output broken on purpose, one rule at a time: each case
-//! edits one rendered file and expects exactly one rule to fail.
+//! edits one rendered file and expects exactly one rule to fail beyond those the unedited
+//! output already fails (`good_output_passes` names those: the committed content is being
+//! rewritten to the standard word count). Rules that the committed content already breaks are
+//! broken on purpose on small built inputs instead (`article_rules`).
 
 mod common;
 
 use serde_json::Value;
-use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, IMAGES, META, SOCIAL};
+use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, HEAD, IMAGES, META, SOCIAL};
 use whichpy_render::Rendered;
 
 fn rendered() -> Rendered {
     common::render("pypy-faster.json")
 }
 
-/// Edit one file of the rendered output and return the rules that fail.
+/// The rules the unedited output fails.
+fn baseline() -> Vec<&'static str> {
+    common::audit_with(&rendered(), |_, _| None).failed_rules()
+}
+
+/// Edit one file of the rendered output and return the rules that fail, less the baseline's.
 fn failing(file: &'static str, edit: impl Fn(&str) -> String) -> Vec<&'static str> {
     let r = rendered();
+    let base = baseline();
     let report = common::audit_with(&r, |name, text| (name == file).then(|| edit(text)));
-    report.failed_rules()
+    report
+        .failed_rules()
+        .into_iter()
+        .filter(|r| !base.contains(r))
+        .collect()
+}
+
+/// The rules that fail when the article is replaced by `md` (the other files unedited).
+fn article_rules(md: &str) -> Vec<&'static str> {
+    let r = rendered();
+    common::audit_with(&r, |name, _| (name == ARTICLE).then(|| md.to_string())).failed_rules()
+}
+
+/// A small article: an H1, `intro` words of introduction, a conclusion, a FAQ.
+fn small_article(body_words: usize, extra: &str) -> String {
+    let intro = "word ".repeat(body_words.saturating_sub(3));
+    format!("# Title\n\n{intro}\n\n{extra}## Conclusion\n\nThe end.\n\n## FAQ\n\n### Not counted?\n\nThese words are back matter and stay out of the body.\n")
 }
 
 fn edit_json(text: &str, f: impl Fn(&mut Value)) -> String {
@@ -145,17 +170,6 @@ fn each_rule_fails_alone() {
             }),
         ),
         (
-            "body-words",
-            ARTICLE,
-            Box::new(|t| {
-                replace(
-                    t,
-                    "\n## Decision checklist\n",
-                    &format!("\n{}\n\n## Decision checklist\n", "extra ".repeat(120)),
-                )
-            }),
-        ),
-        (
             "intro-words",
             ARTICLE,
             Box::new(|t| {
@@ -212,28 +226,19 @@ fn each_rule_fails_alone() {
         (
             "pillar-link",
             ARTICLE,
+            // No pillar url is configured: the title must be named in the conclusion.
             Box::new(|t| {
                 replace(
                     t,
-                    "For the theory behind these trade-offs, read [",
-                    "For the theory behind these trade-offs, read the pillar [",
-                )
-                .replacen(
-                    "](https://whichpy.dev/python-performance-fundamentals/).\nEvery",
-                    "](https://example.org/elsewhere/).\nEvery",
-                    1,
+                    "For the theory behind these trade-offs, read Python Performance Fundamentals",
+                    "For the theory behind these trade-offs, read Python Fundamentals",
                 )
             }),
         ),
         (
             "sources-cited",
             ARTICLE,
-            Box::new(|t| {
-                t.replace(
-                    "https://vmprof.readthedocs.io/en/latest/",
-                    "https://example.org/vmprof/",
-                )
-            }),
+            Box::new(|t| t.replace("](https://vmprof.readthedocs.io/en/latest/)", "]")),
         ),
         (
             "author",
@@ -374,5 +379,272 @@ fn faq_questions_must_include_the_required_ones() {
         n if n == ARTICLE || n == FAQ_JSONLD => Some(text.replace(q, "Can PyPy run on Lambda?")),
         _ => None,
     });
-    assert_eq!(report.failed_rules(), ["faq-questions"]);
+    let base = baseline();
+    let new: Vec<_> = report
+        .failed_rules()
+        .into_iter()
+        .filter(|r| !base.contains(r))
+        .collect();
+    assert_eq!(new, ["faq-questions"]);
+}
+
+#[test]
+fn body_words_follow_the_standard_count() {
+    let has = |md: &str| article_rules(md).contains(&"body-words");
+    // The heading "Conclusion" and "The end." are body words: 3 of the total.
+    assert!(!has(&small_article(1400, "")));
+    assert!(!has(&small_article(1350, "")));
+    assert!(has(&small_article(1349, "")));
+    assert!(has(&small_article(1451, "")));
+    // A table and a code block count: 1,400 words of prose plus 60 in a table is too many.
+    let table = format!("| {} |\n|---|\n| x |\n\n", "cell ".repeat(59));
+    assert!(has(&small_article(1400, &table)));
+    let code = format!("```\n{}\n```\n\n", "cargo ".repeat(60));
+    assert!(has(&small_article(1400, &code)));
+    // A code span is split on whitespace: `a b c` is three words.
+    let span = format!("`{}`\n\n", "x ".repeat(60).trim());
+    assert!(has(&small_article(1400, &span)));
+    // Footnote definitions and the FAQ are not body.
+    let note = format!("Text[^n].\n\n[^n]: {}\n\n", "note ".repeat(100));
+    assert!(!has(&small_article(1399, &note)));
+}
+
+/// The footnote rules that fail on a small article `md`, with these footnotes' workloads.
+fn footnote_rules(md: &str, workloads: &[(&str, &str)]) -> Vec<&'static str> {
+    let map = workloads
+        .iter()
+        .map(|(l, w)| (l.to_string(), w.to_string()))
+        .collect();
+    let r = rendered();
+    common::audit_with_footnotes(&r, &map, |name, _| {
+        (name == ARTICLE).then(|| md.to_string())
+    })
+    .failed_rules()
+    .into_iter()
+    .filter(|r| r.starts_with("footnote-"))
+    .collect()
+}
+
+#[test]
+fn footnotes_are_the_commands_of_their_own_figures() {
+    let w = [
+        ("bench-nbody", "nbody"),
+        ("bench-dicts-sets", "dicts_sets"),
+        ("bench-threads-cpu", "threads_cpu"),
+        ("bench-processes-cpu", "processes_cpu"),
+    ];
+    let defs = "[^bench-nbody]: Reproduce with `a`.\n\n[^bench-dicts-sets]: Reproduce with `b`.\n\n\
+                [^bench-suite]: Reproduce with `c`.\n\n[^bench-threads-cpu]: Reproduce with `d`.\n\n\
+                [^bench-processes-cpu]: Reproduce with `e`.\n";
+    let good = format!(
+        "# T\n\nOn `nbody`, PyPy was faster[^bench-nbody]. On `dicts_sets` it was slower[^bench-dicts-sets].\n\n\
+         Across the suite, PyPy's geometric mean was faster[^bench-suite].\n\n\
+         | Workload | Threads |\n|---|---|\n| `threads_cpu` | 1.2 s[^bench-threads-cpu] |\n\n\
+         The same work took 2.0 s forked on `processes_cpu`[^bench-processes-cpu].\n\n{defs}"
+    );
+    assert_eq!(footnote_rules(&good, &w), Vec::<&str>::new());
+
+    // Today's two defects: the suite geometric mean cites a workload's footnote, and the
+    // forked timings (processes_cpu) cite threads_cpu's.
+    let geomean = good.replace(
+        "geometric mean was faster[^bench-suite]",
+        "geometric mean was faster[^bench-dicts-sets]",
+    );
+    assert_eq!(
+        footnote_rules(&geomean, &w),
+        ["footnote-referenced", "footnote-figure"]
+    );
+    let forked = good.replace(
+        "forked on `processes_cpu`[^bench-processes-cpu]",
+        "forked on `processes_cpu`[^bench-threads-cpu]",
+    );
+    assert_eq!(
+        footnote_rules(&forked, &w),
+        ["footnote-referenced", "footnote-figure"]
+    );
+    // A sentence that names no workload cannot cite one.
+    let unnamed = good.replace(
+        "On `nbody`, PyPy was faster[^bench-nbody].",
+        "On `nbody`, PyPy was fast. Then it was faster[^bench-nbody].",
+    );
+    assert_eq!(footnote_rules(&unnamed, &w), ["footnote-figure"]);
+    // An orphan: a definition no figure cites.
+    let orphan = format!("{good}\n[^bench-orphan]: Reproduce with `z`.\n");
+    assert_eq!(footnote_rules(&orphan, &w), ["footnote-referenced"]);
+    // A reference without a definition.
+    let undefined = good.replace("[^bench-nbody]: Reproduce with `a`.\n", "");
+    assert!(footnote_rules(&undefined, &w).contains(&"footnote-defined"));
+    // A bench- label of no workload.
+    let unknown = good.replace("[^bench-nbody]", "[^bench-nbody-2]");
+    assert_eq!(footnote_rules(&unknown, &w), ["footnote-figure"]);
+}
+
+/// The absolute addresses of every rendered file that are not a source's.
+fn own_addresses(r: &Rendered) -> Vec<String> {
+    let content = common::content();
+    let mut out = Vec::new();
+    for text in r.files.values() {
+        let text = whichpy_render::audit::addresses::unescape(text);
+        for url in whichpy_render::audit::addresses::absolute_addresses(&text) {
+            let source = content
+                .constants
+                .source
+                .iter()
+                .any(|s| url.starts_with(&s.url));
+            let vocabulary = whichpy_render::audit::addresses::VOCABULARIES.contains(&url);
+            if !source && !vocabulary {
+                out.push(url.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_default_build_has_no_address_of_its_own() {
+    let r = rendered();
+    assert_eq!(own_addresses(&r), Vec::<String>::new());
+    assert!(!baseline().contains(&"addresses-configured"));
+    let meta: Value = serde_json::from_str(&r.files[META]).unwrap();
+    assert!(meta.get("canonical").is_none(), "{meta}");
+    assert!(meta["og"].get("og:url").is_none(), "{meta}");
+    assert_eq!(meta["og"]["og:image"], "images/og.png");
+    assert_eq!(meta["og"]["og:site_name"], "whichpy");
+    assert_eq!(meta["local_build"], true);
+    let ld: Value = serde_json::from_str(&r.files[FAQ_JSONLD]).unwrap();
+    assert_eq!(ld["@graph"][0]["@id"], "#article");
+    assert_eq!(ld["@graph"][1]["@id"], "#faq");
+    assert!(ld["@graph"][0].get("mainEntityOfPage").is_none());
+    assert_eq!(ld["@graph"][0]["author"]["@type"], "Organization");
+    assert!(ld["@graph"][0]["author"].get("url").is_none());
+    assert!(!r.files[HEAD].contains("rel=\"canonical\""));
+    assert!(r.files[HEAD].contains("og:site_name"));
+    // No clone command without a repository address, and the article says so.
+    assert!(!r.files[ARTICLE].contains("git clone"));
+    assert!(
+        r.files[ARTICLE].contains("No public address of the benchmark repository is configured")
+    );
+}
+
+#[test]
+fn a_configured_site_url_makes_absolute_addresses_under_it() {
+    let mut content = common::content();
+    let site = "https://example.org/whichpy/";
+    content.site.site_url = Some(site.into());
+    content.site.repository.url = Some("https://github.com/example/whichpy".into());
+    content.site.author.url = Some("https://example.org/about/".into());
+    let r = whichpy_render::render_all(&common::fixture("pypy-faster.json"), &content).unwrap();
+    let meta: Value = serde_json::from_str(&r.files[META]).unwrap();
+    assert_eq!(meta["canonical"], site);
+    assert_eq!(meta["og"]["og:url"], site);
+    assert_eq!(
+        meta["og"]["og:image"],
+        "https://example.org/whichpy/images/og.png"
+    );
+    let ld: Value = serde_json::from_str(&r.files[FAQ_JSONLD]).unwrap();
+    assert_eq!(
+        ld["@graph"][0]["@id"],
+        "https://example.org/whichpy/#article"
+    );
+    assert_eq!(ld["@graph"][1]["@id"], "https://example.org/whichpy/#faq");
+    assert_eq!(ld["@graph"][0]["mainEntityOfPage"], site);
+    assert_eq!(
+        ld["@graph"][0]["author"]["url"],
+        "https://example.org/about/"
+    );
+    let head = whichpy_render::audit::addresses::unescape(&r.files[HEAD]);
+    assert!(
+        head.contains(&format!("<link rel=\"canonical\" href=\"{site}\">")),
+        "{head}"
+    );
+    assert!(r.files[ARTICLE].contains("`git clone https://github.com/example/whichpy`"));
+    let map = whichpy_render::audit::footnotes::footnote_workloads(&r.view);
+    let report = common::audit_content(&r, &content, &map, |_, _| None);
+    assert!(
+        !report.failed_rules().contains(&"addresses-configured"),
+        "{:#?}",
+        report.findings
+    );
+    // The same output audited without the configuration: its own addresses are unconfigured.
+    let report = common::audit_with(&r, |_, _| None);
+    assert!(report.failed_rules().contains(&"addresses-configured"));
+}
+
+#[test]
+fn an_address_nobody_configured_fails() {
+    let cases: Vec<(&'static str, Edit)> = vec![
+        (
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "## About the author\n",
+                    "## About the author\n\nSee [us](https://whichpy.dev/about/).\n",
+                )
+            }),
+        ),
+        (
+            FAQ_JSONLD,
+            Box::new(|t| {
+                edit_json(t, |v| {
+                    v["@graph"][0]["author"]["url"] = "https://whichpy.dev/about/".into()
+                })
+            }),
+        ),
+        (
+            META,
+            Box::new(|t| {
+                edit_json(t, |v| {
+                    v["og"]["og:image"] = "https://whichpy.dev/images/og.png".into()
+                })
+            }),
+        ),
+        (
+            HEAD,
+            Box::new(|t| {
+                format!("<link rel=\"canonical\" href=\"https://whichpy.dev/cpython-vs-pypy-vs-micropython/\">\n{t}")
+            }),
+        ),
+    ];
+    for (file, edit) in &cases {
+        assert_eq!(
+            failing(file, |t| edit(t)),
+            ["addresses-configured"],
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn broken_meta_and_a_missing_conclusion_are_caught() {
+    let r = rendered();
+    let meta = common::audit_with(&r, |name, _| {
+        (name == META).then(|| "{ not json".to_string())
+    });
+    assert!(
+        meta.failed_rules().contains(&"meta-parses"),
+        "{:?}",
+        meta.failed_rules()
+    );
+    let article = common::audit_with(&r, |name, t| {
+        (name == ARTICLE).then(|| replace(t, "\n## Conclusion\n", "\n## Closing words\n"))
+    });
+    assert!(
+        article.failed_rules().contains(&"required-sections"),
+        "{:?}",
+        article.failed_rules()
+    );
+}
+
+/// Every rule of the table is broken on purpose by one of the tests above: a new rule without
+/// a test fails here.
+#[test]
+fn every_rule_is_broken_by_a_test() {
+    let src = include_str!("audit.rs");
+    let missing: Vec<&str> = whichpy_render::audit::RULES
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| !src.contains(&format!("\"{id}\"")))
+        .collect();
+    assert!(missing.is_empty(), "no test breaks {missing:?}");
 }

@@ -45,7 +45,8 @@ struct Page {
     path: String,
     title: String,
     description: String,
-    canonical: String,
+    /// Absolute, only when a site URL is configured; `None` in a local build.
+    canonical: Option<String>,
     og_image: String,
     og_image_alt: String,
     lang: String,
@@ -93,7 +94,8 @@ const PAGES: [(&str, &str); 5] = [
 
 struct Layout<'a> {
     input: &'a Input<'a>,
-    base: String,
+    /// The configured site URL with a trailing `/`; `None`: a local build.
+    base: Option<String>,
     og: (String, String),
     footer: Footer,
 }
@@ -107,15 +109,15 @@ impl Layout<'_> {
             path: path.to_string(),
             title: title.to_string(),
             description,
-            canonical: if path == "index.html" {
-                self.input.content.site.canonical_url.clone()
-            } else {
-                format!("{}{path}", self.base)
+            canonical: self.base.as_ref().map(|base| page_url(base, path)),
+            // Absolute under the site URL; from this page's folder in a local build.
+            og_image: match &self.base {
+                Some(base) => format!("{base}{}", self.og.0),
+                None => format!("{root}{}", self.og.0),
             },
-            og_image: format!("{}{}", self.base, self.og.0),
             og_image_alt: self.og.1.clone(),
             lang: self.input.content.site.language.clone(),
-            site_name: "whichpy".into(),
+            site_name: self.input.content.site.site_name.clone(),
             nav: PAGES
                 .iter()
                 .map(|(href, label)| Nav {
@@ -133,14 +135,13 @@ impl Layout<'_> {
     }
 }
 
-/// The folder URL the site is published under: the article's canonical URL up to its last `/`.
-fn base_url(canonical: &str) -> String {
-    match canonical.rfind('/') {
-        Some(i) if i + 1 < canonical.len() && !canonical[..i].ends_with('/') => {
-            canonical[..=i].to_string()
-        }
-        _ if canonical.ends_with('/') => canonical.to_string(),
-        _ => format!("{canonical}/"),
+/// A page's absolute address under the site's base (`…/`): the article is the site's index,
+/// so `index.html` is the base itself.
+fn page_url(base: &str, path: &str) -> String {
+    if path == "index.html" {
+        base.to_string()
+    } else {
+        format!("{base}{path}")
     }
 }
 
@@ -452,7 +453,7 @@ pub(crate) fn render_pages(
     let last_run = s.environment.runs.last();
     let layout = Layout {
         input,
-        base: base_url(&input.content.site.canonical_url),
+        base: input.content.site.base_url(),
         og: charts_.og.clone(),
         footer: Footer {
             data_date: s.environment.data_date.get(..10).unwrap_or("").to_string(),
@@ -914,23 +915,26 @@ pub(crate) fn render_pages(
         );
         emit(site, &page, "404.html.j2", &())?;
     }
-    let lastmod = layout.footer.data_date.clone();
-    let mut urls: Vec<SitemapUrl> = site
-        .pages()
-        .filter(|p| *p != "404.html")
-        .map(|p| SitemapUrl {
-            loc: if p == "index.html" {
-                input.content.site.canonical_url.clone()
-            } else {
-                format!("{}{p}", layout.base)
-            },
-            lastmod: lastmod.clone(),
-        })
-        .collect();
-    urls.sort_by(|a, b| a.loc.cmp(&b.loc));
-    let ctx = serde_json::json!({ "urls": urls, "base": layout.base });
-    site.add("sitemap.xml", render("sitemap.xml.j2", &ctx)?);
-    site.add("robots.txt", render("robots.txt.j2", &ctx)?);
+    // A sitemap lists absolute addresses: a local build has none, so it writes no sitemap and
+    // robots.txt names none.
+    if let Some(base) = &layout.base {
+        let lastmod = layout.footer.data_date.clone();
+        let mut urls: Vec<SitemapUrl> = site
+            .pages()
+            .filter(|p| *p != "404.html")
+            .map(|p| SitemapUrl {
+                loc: page_url(base, p),
+                lastmod: lastmod.clone(),
+            })
+            .collect();
+        urls.sort_by(|a, b| a.loc.cmp(&b.loc));
+        let ctx = serde_json::json!({ "urls": urls, "base": base });
+        site.add("sitemap.xml", render("sitemap.xml.j2", &ctx)?);
+        site.add("robots.txt", render("robots.txt.j2", &ctx)?);
+    } else {
+        let ctx = serde_json::json!({ "base": serde_json::Value::Null });
+        site.add("robots.txt", render("robots.txt.j2", &ctx)?);
+    }
     Ok(())
 }
 

@@ -18,7 +18,6 @@ fn every_page_and_file_is_there() {
         "workloads/nbody.html",
         "workloads/decimal_math.html",
         "workloads/threads.html",
-        "sitemap.xml",
         "robots.txt",
         "assets/site.css",
         "assets/site.js",
@@ -44,17 +43,22 @@ fn every_page_and_file_is_there() {
     assert_eq!(u32::from_be_bytes(og.1[16..20].try_into().unwrap()), 1200);
     assert_eq!(u32::from_be_bytes(og.1[20..24].try_into().unwrap()), 630);
 
-    let sitemap = String::from_utf8(site.files["sitemap.xml"].clone()).unwrap();
-    assert!(sitemap.contains("results.html</loc>"), "{sitemap}");
-    assert!(!sitemap.contains("404.html"), "{sitemap}");
+    // A local build (no site_url in content/site.toml): no sitemap, no canonical address.
+    assert!(!site.files.contains_key("sitemap.xml"));
     let robots = String::from_utf8(site.files["robots.txt"].clone()).unwrap();
-    assert!(robots.contains("Sitemap: https://"), "{robots}");
+    assert!(!robots.contains("Sitemap:"), "{robots}");
 
     for page in site.pages() {
         let html = String::from_utf8(site.files[page].clone()).unwrap();
         assert_eq!(html.matches("<h1").count(), 1, "{page}: one H1");
         assert!(html.contains("<meta name=\"viewport\""), "{page}");
-        assert!(html.contains("<link rel=\"canonical\""), "{page}");
+        assert!(!html.contains("<link rel=\"canonical\""), "{page}");
+        assert!(!html.contains("og:url"), "{page}");
+        assert!(html.contains("og:site_name"), "{page}");
+        assert!(
+            html.contains("Local build: no site address is configured."),
+            "{page}"
+        );
         assert!(html.contains("og:image"), "{page}");
         // Every image has alt text.
         for img in html.split("<img ").skip(1) {
@@ -227,5 +231,38 @@ fn one_figure_reads_the_same_in_article_site_and_chart() {
                 "{p} prints the time ratio {raw_factor} as a factor"
             );
         }
+    }
+}
+
+#[test]
+fn a_configured_site_url_gives_canonical_addresses_and_a_sitemap() {
+    let mut content = common::content();
+    content.site.site_url = Some("https://example.org/whichpy".into());
+    let site = common::build_with(&fixture::summary(), &content);
+    let unescape = whichpy_render::audit::addresses::unescape;
+    let sitemap = unescape(&String::from_utf8(site.files["sitemap.xml"].clone()).unwrap());
+    assert!(
+        sitemap.contains("<loc>https://example.org/whichpy/results.html</loc>"),
+        "{sitemap}"
+    );
+    assert!(
+        sitemap.contains("<loc>https://example.org/whichpy/</loc>"),
+        "{sitemap}"
+    );
+    assert!(!sitemap.contains("404.html"), "{sitemap}");
+    let robots = unescape(&String::from_utf8(site.files["robots.txt"].clone()).unwrap());
+    assert!(
+        robots.contains("Sitemap: https://example.org/whichpy/sitemap.xml"),
+        "{robots}"
+    );
+    for page in site.pages() {
+        let html = String::from_utf8(site.files[page].clone()).unwrap();
+        let html = unescape(&html);
+        assert!(
+            html.contains("<link rel=\"canonical\" href=\"https://example.org/whichpy/"),
+            "{page}"
+        );
+        assert!(html.contains("og:site_name"), "{page}");
+        assert!(!html.contains("Local build"), "{page}");
     }
 }

@@ -1,10 +1,11 @@
 //! Shared by the tests: the content folder, the fixtures and an audit of rendered files.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use whichpy_render::audit::{audit, Files, Input, Report};
-use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, IMAGES, META, SOCIAL};
+use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, HEAD, IMAGES, META, SOCIAL};
 use whichpy_render::{render_all, Content, Rendered};
 use whichpy_wire::summary::Summary;
 
@@ -30,8 +31,28 @@ pub fn render(name: &str) -> Rendered {
 /// Audit rendered files, with `edit` applied to one of them first. Paths exist when the
 /// content folder has them (diagrams); generated charts are pending.
 pub fn audit_with(r: &Rendered, edit: impl Fn(&str, &str) -> Option<String>) -> Report {
-    let content = content();
+    let footnote_workloads = whichpy_render::audit::footnotes::footnote_workloads(&r.view);
+    audit_with_footnotes(r, &footnote_workloads, edit)
+}
+
+/// [`audit_with`], with the label → workload map of the footnotes given.
+pub fn audit_with_footnotes(
+    r: &Rendered,
+    footnote_workloads: &BTreeMap<String, String>,
+    edit: impl Fn(&str, &str) -> Option<String>,
+) -> Report {
+    audit_content(r, &content(), footnote_workloads, edit)
+}
+
+/// [`audit_with_footnotes`] against a given content (a configured site URL, say).
+pub fn audit_content(
+    r: &Rendered,
+    content: &Content,
+    footnote_workloads: &BTreeMap<String, String>,
+    edit: impl Fn(&str, &str) -> Option<String>,
+) -> Report {
     let get = |name: &str| edit(name, &r.files[name]).unwrap_or_else(|| r.files[name].clone());
+    let pages = vec![(HEAD.to_string(), get(HEAD))];
     let (article, faq, meta, social, images) = (
         get(ARTICLE),
         get(FAQ_JSONLD),
@@ -54,6 +75,8 @@ pub fn audit_with(r: &Rendered, edit: impl Fn(&str, &str) -> Option<String>) -> 
         constants: &content.constants,
         ledger: &ledger,
         exists: &exists,
+        footnote_workloads,
+        pages: &pages,
     };
     audit(&input)
 }

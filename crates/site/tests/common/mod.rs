@@ -37,7 +37,11 @@ fn diagrams(content: &Content) -> Vec<(String, Vec<u8>)> {
 
 /// The site of a summary, with the real `content/`, the summary itself and one raw file.
 pub fn build(summary: &Summary) -> whichpy_site::Site {
-    let content = content();
+    build_with(summary, &content())
+}
+
+/// [`build`] with a given content (a configured site URL, say).
+pub fn build_with(summary: &Summary, content: &Content) -> whichpy_site::Site {
     let summary_json = serde_json::to_vec_pretty(summary).unwrap();
     let raw = vec![(
         "20261123T100000Z-native.jsonl".to_string(),
@@ -45,10 +49,10 @@ pub fn build(summary: &Summary) -> whichpy_site::Site {
     )];
     whichpy_site::build(&whichpy_site::Input {
         summary,
-        content: &content,
+        content,
         summary_json: &summary_json,
         raw: &raw,
-        diagrams: &diagrams(&content),
+        diagrams: &diagrams(content),
     })
     .expect("the site builds")
 }
