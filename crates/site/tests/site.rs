@@ -188,3 +188,56 @@ fn write_refuses_a_folder_it_did_not_write() {
     whichpy_site::write(&site, &out).unwrap();
     assert!(!out.join("stale.html").exists());
 }
+
+/// Width and height of a PNG (IHDR) or an SVG (`viewBox`), read here independently of the
+/// site's own reader.
+fn file_size(bytes: &[u8]) -> (u32, u32) {
+    if bytes.starts_with(b"\x89PNG") {
+        let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+        return (be(16), be(20));
+    }
+    let text = std::str::from_utf8(bytes).unwrap();
+    let vb = text
+        .split("viewBox=\"")
+        .nth(1)
+        .expect("an SVG with a viewBox");
+    let v: Vec<u32> = vb
+        .split('"')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse::<f64>().unwrap() as u32)
+        .collect();
+    (v[2], v[3])
+}
+
+#[test]
+fn the_image_plan_gives_the_size_of_each_file() {
+    let site = common::build(&fixture::summary());
+    let plan = &site.image_plan;
+    let mut checked = 0;
+    for section in plan.split("\n## ").skip(1) {
+        let field = |name: &str| {
+            section
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("- **{name}:** ")))
+                .unwrap_or_else(|| panic!("no {name} in {section}"))
+        };
+        if section.starts_with("Accessibility") {
+            continue;
+        }
+        let file = field("File").trim_matches('`');
+        let bytes = site
+            .files
+            .get(file)
+            .unwrap_or_else(|| panic!("{file} of the plan is not in the site"));
+        let (w, h) = file_size(bytes);
+        assert_eq!(
+            field("Dimensions"),
+            format!("{w}×{h}"),
+            "{file}: the plan's dimensions are not the file's"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} images checked in {plan}");
+}
