@@ -390,7 +390,46 @@ struct CrossRow {
 #[derive(Serialize)]
 struct WarnRow {
     about: String,
-    message: String,
+    /// The message cut at its backticks; the template sets the `code` parts in `<code>`.
+    message: Vec<TextPart>,
+}
+
+/// A run of text, shown as code or as prose; escaped by the template like any other data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+struct TextPart {
+    text: String,
+    code: bool,
+}
+
+/// Split text written with Markdown code spans (`` `--iterations` ``) into prose and code runs.
+/// An unpaired backtick stays text. Nothing is interpreted as markup: the parts are data that
+/// the `.html` auto-escaping escapes.
+fn code_spans(text: &str) -> Vec<TextPart> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('`') {
+        let Some(len) = rest[open + 1..].find('`') else {
+            break;
+        };
+        if open > 0 {
+            parts.push(TextPart {
+                text: rest[..open].to_string(),
+                code: false,
+            });
+        }
+        parts.push(TextPart {
+            text: rest[open + 1..open + 1 + len].to_string(),
+            code: true,
+        });
+        rest = &rest[open + 2 + len..];
+    }
+    if !rest.is_empty() {
+        parts.push(TextPart {
+            text: rest.to_string(),
+            code: false,
+        });
+    }
+    parts
 }
 
 #[derive(Serialize)]
@@ -660,9 +699,15 @@ pub(crate) fn render_pages(
             .get(whichpy_render::outputs::ARTICLE)
             .cloned()
             .unwrap_or_default();
-        let data = ArticleData {
-            html: whichpy_render::markdown_to_html(&md),
-        };
+        let mut html = whichpy_render::markdown_to_html(&md);
+        if let Some(im) = rendered.images.iter().find(|im| im.id == "matrix") {
+            html = image_as_link(
+                &html,
+                &im.path,
+                &format!("{} as an image, for sharing", im.title),
+            );
+        }
+        let data = ArticleData { html };
         emit(site, &page, "article.html.j2", &data)?;
     }
 
@@ -1103,6 +1148,37 @@ pub(crate) fn render_pages(
     Ok(())
 }
 
+/// The article's HTML with the paragraph that holds only the image `src` replaced by a link
+/// to it. The decision matrix is a table in the article and, for sharing, an image of the same
+/// table: on the site's page it is shown once, as the table, and the image is linked.
+fn image_as_link(html: &str, src: &str, label: &str) -> String {
+    let needle = format!("<p><img src=\"{src}\"");
+    let Some(start) = html.find(&needle) else {
+        return html.to_string();
+    };
+    let Some(len) = html[start..].find("</p>") else {
+        return html.to_string();
+    };
+    let para = &html[start..start + len];
+    // Only an image alone in its paragraph (one tag, closed at the end).
+    if para.matches('<').count() != 2 || !para.trim_end().ends_with("/>") {
+        return html.to_string();
+    }
+    format!(
+        "{}<p class=\"share\"><a href=\"{src}\">{}</a></p>{}",
+        &html[..start],
+        html_escape(label),
+        &html[start + len + "</p>".len()..]
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// A page's data, made into the template context with the layout's `page`.
 trait ErasedData {
     fn ctx(&self, page: &Page) -> serde_json::Value;
@@ -1170,7 +1246,50 @@ fn warnings(s: &Summary, only: Option<&str>) -> Vec<WarnRow> {
                 .as_ref()
                 .map(|c| c.to_string())
                 .unwrap_or_else(|| "the whole summary".into()),
-            message: w.message.clone(),
+            message: code_spans(&w.message),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parts as `text` and `[code]` strings.
+    fn parts(text: &str) -> Vec<String> {
+        code_spans(text)
+            .into_iter()
+            .map(|p| {
+                if p.code {
+                    format!("[{}]", p.text)
+                } else {
+                    p.text
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn code_spans_cut_at_backtick_pairs() {
+        assert_eq!(
+            parts("run more (`--iterations`) now"),
+            ["run more (", "[--iterations]", ") now"]
+        );
+        assert_eq!(parts("`a` and `b`"), ["[a]", " and ", "[b]"]);
+        assert_eq!(parts("no code"), ["no code"]);
+        assert_eq!(parts("one ` tick"), ["one ` tick"]);
+        assert_eq!(parts("<b>`<i>`"), ["<b>", "[<i>]"]);
+    }
+
+    #[test]
+    fn the_matrix_image_becomes_a_link() {
+        let html = "<table></table>\n<p><img src=\"images/m.svg\" alt=\"a\" title=\"t\" /></p>\n<h2>x</h2>";
+        assert_eq!(
+            image_as_link(html, "images/m.svg", "M & co"),
+            "<table></table>\n<p class=\"share\"><a href=\"images/m.svg\">M &amp; co</a></p>\n<h2>x</h2>"
+        );
+        // An image inside prose is left alone.
+        let prose = "<p><img src=\"images/m.svg\" alt=\"a\" /> and <em>text</em></p>";
+        assert_eq!(image_as_link(prose, "images/m.svg", "M"), prose);
+    }
 }
