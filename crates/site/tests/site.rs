@@ -241,3 +241,107 @@ fn the_image_plan_gives_the_size_of_each_file() {
     }
     assert!(checked >= 5, "only {checked} images checked in {plan}");
 }
+
+fn page(site: &whichpy_site::Site, path: &str) -> String {
+    String::from_utf8(site.files[path].clone()).unwrap()
+}
+
+#[test]
+fn the_article_page_links_into_the_site_and_shows_the_matrix_once() {
+    let summary = fixture::summary();
+    let site = common::build(&summary);
+    let html = page(&site, "index.html");
+    let article = html
+        .split("<article class=\"article\">")
+        .nth(1)
+        .unwrap()
+        .split("</article>")
+        .next()
+        .unwrap();
+    assert!(article.contains("href=\"results.html\""), "{article}");
+    assert!(
+        article.contains("<a href=\"workloads/nbody.html\"><code>nbody</code></a>"),
+        "{article}"
+    );
+    // The decision matrix: its table, and its image only as a link.
+    assert_eq!(
+        article.matches("<th>App class</th>").count(),
+        1,
+        "{article}"
+    );
+    assert!(
+        !article.contains("<img src=\"images/decision-matrix.svg\""),
+        "{article}"
+    );
+    assert!(
+        article.contains("<a href=\"images/decision-matrix.svg\">"),
+        "{article}"
+    );
+    // The standalone article keeps no site-relative link.
+    let rendered = whichpy_render::render_all(&summary, &common::content()).unwrap();
+    let md = &rendered.files[whichpy_render::outputs::ARTICLE];
+    assert!(
+        !md.contains("](results.html") && !md.contains("](workloads/"),
+        "{md}"
+    );
+}
+
+#[test]
+fn warnings_show_code_not_backticks() {
+    let summary = fixture::summary();
+    assert!(
+        summary.warnings.iter().any(|w| w.message.contains('`')),
+        "the fixture has a warning with a code span"
+    );
+    let site = common::build(&summary);
+    for path in site
+        .pages()
+        .filter(|p| p.starts_with("workloads/") || *p == "results.html")
+    {
+        let html = page(&site, path);
+        let Some(list) = html.split("<ul class=\"warnings\">").nth(1) else {
+            continue;
+        };
+        let list = list.split("</ul>").next().unwrap();
+        assert!(!list.contains('`'), "{path}: raw backticks in {list}");
+        if path == "results.html" {
+            assert!(list.contains("<code>"), "{path}: no code in {list}");
+        }
+    }
+}
+
+#[test]
+fn the_results_table_has_its_csv_and_filters() {
+    let summary = fixture::summary();
+    let site = common::build(&summary);
+    let csv = String::from_utf8(site.files["data/results.csv"].clone()).unwrap();
+    let html = page(&site, "results.html");
+    let size = whichpy_charts::primary_size(&summary);
+    let measured = summary
+        .cells
+        .iter()
+        .filter(|c| c.kind == whichpy_wire::WorkloadKind::Iterations && c.key.size == size)
+        .count();
+    let rows = html.matches("<tr class=\"status-").count();
+    assert!(
+        rows >= measured,
+        "{rows} rows in the table, {measured} cells"
+    );
+    assert!(csv.starts_with("interp,workload,size,"), "{csv}");
+    assert_eq!(
+        csv.lines().count() - 1,
+        measured,
+        "one CSV row per measured cell:\n{csv}"
+    );
+    assert!(
+        html.contains("href=\"data&#x2f;results.csv\" download"),
+        "{html}"
+    );
+    for filter in ["interp", "workload", "category", "warmup"] {
+        assert!(
+            html.contains(&format!("<select name=\"{filter}\">")),
+            "{filter}"
+        );
+        assert!(html.contains(&format!(" data-{filter}=\"")), "{filter}");
+    }
+}
