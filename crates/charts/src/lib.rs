@@ -170,6 +170,37 @@ where
     Ok(())
 }
 
+/// Draw `marker` once, `offset` pixels from the point `at` of a chart.
+pub(crate) fn draw_markers_at<'a, CT>(
+    chart: &mut ChartContext<'a, SVGBackend<'_>, CT>,
+    at: (f64, f64),
+    offset: (i32, i32),
+    marker: Marker,
+    r: i32,
+    color: RGBColor,
+) -> Result<()>
+where
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    let style = color.filled();
+    let (dx, dy) = offset;
+    match marker.outline(r) {
+        None => {
+            chart.draw_series(std::iter::once(
+                EmptyElement::at(at) + Circle::new(offset, r, style),
+            ))?;
+        }
+        Some(outline) => {
+            let moved: Vec<(i32, i32)> =
+                outline.into_iter().map(|(x, y)| (x + dx, y + dy)).collect();
+            chart.draw_series(std::iter::once(
+                EmptyElement::at(at) + Polygon::new(moved, style),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
 /// Draw `marker` at one pixel position of a drawing area.
 fn area_marker(
     area: &DrawingArea<SVGBackend, plotters::coord::Shift>,

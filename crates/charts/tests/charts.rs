@@ -300,6 +300,27 @@ fn series_differ_in_marker_shape_not_colour_alone() {
             chart.file
         );
     }
+    // Bars carry their interpreter's marker in white at their base: one shape per bar.
+    let memory = charts::memory(&summary, &workload, size).unwrap().unwrap();
+    let white = shapes_in(&memory.svg, "#ffffff");
+    let bars = interps
+        .iter()
+        .filter(|i| {
+            summary.cells.iter().any(|c| {
+                c.key.interp == i.id
+                    && c.key.workload == workload
+                    && c.key.size == size
+                    && c.memory.is_some()
+            })
+        })
+        .count();
+    assert!(bars >= 2, "{}: fewer than two bars", memory.file);
+    assert_eq!(
+        white.len(),
+        bars,
+        "{}: one marker shape per bar: {white:?}",
+        memory.file
+    );
 }
 
 #[test]
