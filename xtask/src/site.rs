@@ -128,6 +128,10 @@ pub fn publish_site(dist: &Path) -> anyhow::Result<()> {
     let site = inputs.build()?;
     let out = dist.join("site");
     whichpy_site::write(&site, &out)?;
+    // The image plan with the sizes of the files just drawn.
+    let plan = dist.join(whichpy_render::outputs::IMAGES);
+    std::fs::write(&plan, &site.image_plan)
+        .with_context(|| format!("writing {}", plan.display()))?;
     let prefix = format!("{}/", inputs.content.site.images_dir.trim_end_matches('/'));
     for (path, bytes) in site.files.iter().filter(|(p, _)| p.starts_with(&prefix)) {
         let to = dist.join(path);

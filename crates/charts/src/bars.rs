@@ -18,6 +18,8 @@ use crate::{Chart, Interp, Result, TimeUnit, INK, MUTED};
 pub(crate) struct Bar {
     pub label: String,
     pub color: RGBColor,
+    /// The interpreter's marker, drawn in white at the base of its bar, as in the line charts.
+    pub shape: crate::Marker,
     /// Length of the bar, in the panel's unit; `None` draws `note` instead.
     pub value: Option<f64>,
     /// Whisker (low, high), in the panel's unit.
@@ -104,6 +106,7 @@ pub(crate) fn draw_panel(area: &DrawingArea<SVGBackend, Shift>, panel: &Panel) -
             [(0.0, y0 + 0.22), (v, y0 + 0.78)],
             bar.color.filled(),
         )))?;
+        crate::draw_markers_at(&mut chart, (0.0, yc), (10, 0), bar.shape, 4, WHITE)?;
         let mut right = v;
         if let Some((lo, hi)) = bar.interval {
             let whisker = INK.stroke_width(2);
@@ -167,6 +170,7 @@ fn est_bar(
         Some(e) => Bar {
             label: interp.label.clone(),
             color: interp.color(),
+            shape: interp.marker(),
             value: Some(unit.of(e.mean)),
             interval: e.ci.map(|ci| (unit.of(ci.low), unit.of(ci.high))),
             marker: None,
@@ -179,6 +183,7 @@ fn est_bar(
         None => Bar {
             label: interp.label.clone(),
             color: interp.color(),
+            shape: interp.marker(),
             value: None,
             interval: None,
             marker: None,
@@ -326,6 +331,7 @@ fn memory_panel(summary: &Summary, workload: &str, size: SizeName) -> Option<(Pa
             Some(m) => Bar {
                 label: i.label.clone(),
                 color: i.color(),
+                shape: i.marker(),
                 value: Some(m.median_kib / 1024.0),
                 interval: None,
                 marker: Some(m.max_kib as f64 / 1024.0),
@@ -334,6 +340,7 @@ fn memory_panel(summary: &Summary, workload: &str, size: SizeName) -> Option<(Pa
             None => Bar {
                 label: i.label.clone(),
                 color: i.color(),
+                shape: i.marker(),
                 value: None,
                 interval: None,
                 marker: None,

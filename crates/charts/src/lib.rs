@@ -29,6 +29,8 @@ pub use og::{og_image, og_svg, svg_to_png, OG_HEIGHT, OG_WIDTH};
 pub use overview::overview;
 pub use warmup::{warmup, warmup_compare};
 
+use plotters::coord::CoordTranslate;
+
 /// One chart, ready to be written as `charts/<file>`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chart {
@@ -85,11 +87,140 @@ pub(crate) const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 pub(crate) const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
 pub(crate) const FONT: &str = "sans-serif";
 
+/// The smallest font size a chart asks plotters for. Its SVG backend writes `size / 1.24` px,
+/// so 15 is 12.1 px in the SVG: at least 11 CSS px whenever a chart is shown at 91% of its
+/// width or more (the site never shows one narrower, see `site.css`).
+pub const MIN_FONT: u32 = 15;
+
 pub(crate) fn text(size: u32, color: &RGBColor) -> TextStyle<'static> {
     TextStyle {
         color: color.to_backend_color(),
-        ..TextStyle::from((FONT, size).into_font())
+        ..TextStyle::from((FONT, size.max(MIN_FONT)).into_font())
     }
+}
+
+/// The mark of a series: every interpreter has its own shape as well as its own colour, so
+/// that series are told apart in greyscale and by readers who do not see the colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Marker {
+    Circle,
+    Triangle,
+    Square,
+    Diamond,
+    TriangleDown,
+}
+
+impl Marker {
+    pub const ALL: [Marker; 5] = [
+        Marker::Circle,
+        Marker::Triangle,
+        Marker::Square,
+        Marker::Diamond,
+        Marker::TriangleDown,
+    ];
+
+    /// The marker of the i-th interpreter in [`interpreters`] order.
+    pub fn of(index: usize) -> Marker {
+        Marker::ALL[index % Marker::ALL.len()]
+    }
+
+    /// The outline as pixel offsets from the centre (`None` for the circle), for a marker of
+    /// about `r` pixels' radius. Shapes of equal area look equally heavy, so the polygons are
+    /// a little larger than the circle.
+    fn outline(self, r: i32) -> Option<Vec<(i32, i32)>> {
+        let t = r + r / 3 + 1;
+        match self {
+            Marker::Circle => None,
+            Marker::Triangle => Some(vec![(0, -t), (t, t * 3 / 4), (-t, t * 3 / 4)]),
+            Marker::TriangleDown => Some(vec![(0, t), (t, -t * 3 / 4), (-t, -t * 3 / 4)]),
+            Marker::Square => Some(vec![(-r, -r), (r, -r), (r, r), (-r, r)]),
+            Marker::Diamond => Some(vec![(0, -t), (t, 0), (0, t), (-t, 0)]),
+        }
+    }
+}
+
+/// Draw `marker` at each point of a chart, filled with `color`.
+pub(crate) fn draw_markers<'a, CT>(
+    chart: &mut ChartContext<'a, SVGBackend<'_>, CT>,
+    points: impl IntoIterator<Item = (f64, f64)>,
+    marker: Marker,
+    r: i32,
+    color: RGBColor,
+) -> Result<()>
+where
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    let style = color.filled();
+    match marker.outline(r) {
+        None => {
+            chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|p| EmptyElement::at(p) + Circle::new((0, 0), r, style)),
+            )?;
+        }
+        Some(outline) => {
+            chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|p| EmptyElement::at(p) + Polygon::new(outline.clone(), style)),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Draw `marker` once, `offset` pixels from the point `at` of a chart.
+pub(crate) fn draw_markers_at<'a, CT>(
+    chart: &mut ChartContext<'a, SVGBackend<'_>, CT>,
+    at: (f64, f64),
+    offset: (i32, i32),
+    marker: Marker,
+    r: i32,
+    color: RGBColor,
+) -> Result<()>
+where
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    let style = color.filled();
+    let (dx, dy) = offset;
+    match marker.outline(r) {
+        None => {
+            chart.draw_series(std::iter::once(
+                EmptyElement::at(at) + Circle::new(offset, r, style),
+            ))?;
+        }
+        Some(outline) => {
+            let moved: Vec<(i32, i32)> =
+                outline.into_iter().map(|(x, y)| (x + dx, y + dy)).collect();
+            chart.draw_series(std::iter::once(
+                EmptyElement::at(at) + Polygon::new(moved, style),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// Draw `marker` at one pixel position of a drawing area.
+fn area_marker(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    at: (i32, i32),
+    marker: Marker,
+    r: i32,
+    color: RGBColor,
+) -> Result<()> {
+    let style = color.filled();
+    match marker.outline(r) {
+        None => area.draw(&Circle::new(at, r, style))?,
+        Some(outline) => area.draw(&Polygon::new(
+            outline
+                .into_iter()
+                .map(|(x, y)| (at.0 + x, at.1 + y))
+                .collect::<Vec<_>>(),
+            style,
+        ))?,
+    }
+    Ok(())
 }
 
 /// The colour of the i-th interpreter in [`interpreters`] order.
@@ -165,6 +296,10 @@ impl Interp {
     pub fn color(&self) -> RGBColor {
         color(self.index)
     }
+
+    pub fn marker(&self) -> Marker {
+        Marker::of(self.index)
+    }
 }
 
 /// The size the figures come from (the presentation model decides).
@@ -189,8 +324,10 @@ pub fn iteration_workloads(summary: &Summary, size: SizeName) -> Vec<String> {
 #[derive(Clone, Copy)]
 pub(crate) enum Swatch {
     Line(RGBColor, u32),
+    /// A series: its line with its marker on it.
+    Series(RGBColor, u32, Marker),
     Band(RGBColor),
-    Dot(RGBColor),
+    Dot(RGBColor, Marker),
 }
 
 /// Height of a legend strip under a chart.
@@ -215,14 +352,22 @@ pub(crate) fn legend(
                 [(x - 4, y - 6), (x + 16, y + 6)],
                 c.mix(0.22).filled(),
             ))?,
-            Swatch::Dot(c) => area.draw(&Circle::new((x + 6, y), 5, c.filled()))?,
+            Swatch::Series(c, w, m) => {
+                area.draw(&PathElement::new(
+                    vec![(x - 4, y), (x + 16, y)],
+                    c.stroke_width(w),
+                ))?;
+                area_marker(area, (x + 6, y), m, 3, c)?;
+            }
+            Swatch::Dot(c, m) => area_marker(area, (x + 6, y), m, 5, c)?,
         }
         area.draw(&Text::new(
             label.clone(),
             (x + 22, y),
-            text(13, &INK).pos(Pos::new(HPos::Left, VPos::Center)),
+            text(MIN_FONT, &INK).pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
-        x += 44 + (label.chars().count() as f64 * 6.6) as i32;
+        // About 0.55 em per character of a sans-serif face at 12.1 px.
+        x += 44 + (label.chars().count() as f64 * 6.9) as i32;
     }
     Ok(())
 }

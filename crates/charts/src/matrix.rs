@@ -212,7 +212,9 @@ pub fn decision_matrix(m: &Matrix) -> Result<Chart> {
                         if *kind == LineKind::Verdict {
                             let bold = TextStyle {
                                 color: INK.to_backend_color(),
-                                ..TextStyle::from((crate::FONT, 14, FontStyle::Bold).into_font())
+                                ..TextStyle::from(
+                                    (crate::FONT, crate::MIN_FONT, FontStyle::Bold).into_font(),
+                                )
                             };
                             root.draw(&Text::new(l.clone(), (x + PAD as i32, ly), bold.pos(left)))?;
                             continue;

@@ -56,6 +56,7 @@ pub fn og_svg(summary: &Summary, headline: &str) -> Result<Chart> {
             .map(|(i, e)| Bar {
                 label: i.label.clone(),
                 color: i.color(),
+                shape: i.marker(),
                 value: Some(unit.of(e.mean)),
                 interval: e.ci.map(|c| (unit.of(c.low), unit.of(c.high))),
                 marker: None,
@@ -96,6 +97,7 @@ pub fn og_svg(summary: &Summary, headline: &str) -> Result<Chart> {
                 .map(|(i, r, ci, _)| Bar {
                     label: i.label.clone(),
                     color: i.color(),
+                    shape: i.marker(),
                     value: Some(*r),
                     interval: ci.as_ref().map(|(c, _)| (c.low, c.high)),
                     marker: None,

@@ -159,9 +159,9 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
         "Dot plot on a logarithmic axis of each interpreter's {what} divided by {base_label}'s, \
          with 95% interval whiskers; left of 1× is faster than {base_label}. {desc_items}."
     );
-    let legend_items: Vec<(String, RGBColor)> = others
+    let legend_items: Vec<(String, RGBColor, crate::Marker)> = others
         .iter()
-        .map(|i| (i.label.clone(), i.color()))
+        .map(|i| (i.label.clone(), i.color(), i.marker()))
         .collect();
     let caption = title.clone();
     svg_chart(
@@ -214,11 +214,13 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
                                 PathElement::new(vec![(ci.low, yc - 0.2), (ci.low, yc + 0.2)], w),
                                 PathElement::new(vec![(ci.high, yc - 0.2), (ci.high, yc + 0.2)], w),
                             ])?;
-                            chart.draw_series(std::iter::once(Circle::new(
-                                (ratio, yc),
+                            crate::draw_markers(
+                                &mut chart,
+                                [(ratio, yc)],
+                                r.interp.marker(),
                                 5,
-                                c.filled(),
-                            )))?;
+                                c,
+                            )?;
                             chart.draw_series(std::iter::once(
                                 EmptyElement::at((ci.high.max(ratio), yc))
                                     + Text::new(r.note.clone(), (8, 0), note_style.clone()),
@@ -250,7 +252,7 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
             }
             let items: Vec<(Swatch, String)> = legend_items
                 .iter()
-                .map(|(l, c)| (Swatch::Dot(*c), l.clone()))
+                .map(|(l, c, m)| (Swatch::Dot(*c, *m), l.clone()))
                 .collect();
             legend(&foot, 160, &items)?;
             Ok(())

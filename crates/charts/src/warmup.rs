@@ -125,17 +125,20 @@ pub fn warmup(summary: &Summary, cell: &CellSummary) -> Result<Option<Chart>> {
                     unit,
                     y.log_scale().base(2.0),
                     true,
-                    c,
+                    (c, interp.marker()),
                 )?;
             } else {
                 let y = 0.0..unit.of(hi) * 1.08;
-                draw(&main, &caption, cell, unit, y, false, c)?;
+                draw(&main, &caption, cell, unit, y, false, (c, interp.marker()))?;
             }
             legend(
                 &foot,
                 90,
                 &[
-                    (Swatch::Line(c, 3), "mean across processes".into()),
+                    (
+                        Swatch::Series(c, 3, interp.marker()),
+                        "mean across processes".into(),
+                    ),
                     (Swatch::Band(c), "fastest to slowest process".into()),
                     (
                         Swatch::Line(RGBColor(0x66, 0x66, 0x66), 1),
@@ -197,7 +200,7 @@ fn draw<Y>(
     unit: TimeUnit,
     y: Y,
     log: bool,
-    color: RGBColor,
+    (color, marker): (RGBColor, crate::Marker),
 ) -> Result<()>
 where
     Y: AsRangedCoord<Value = f64>,
@@ -241,8 +244,12 @@ where
         (0..n).map(|i| (x(i), unit.of(profile.mean_ns[i]))),
         line,
     ))?;
-    chart.draw_series(
-        (0..n).map(|i| Circle::new((x(i), unit.of(profile.mean_ns[i])), 3, color.filled())),
+    crate::draw_markers(
+        &mut chart,
+        (0..n).map(|i| (x(i), unit.of(profile.mean_ns[i]))),
+        marker,
+        3,
+        color,
     )?;
 
     Ok(())
@@ -340,7 +347,7 @@ pub fn warmup_compare(summary: &Summary, workload: &str, size: SizeName) -> Resu
             }
             let items: Vec<(Swatch, String)> = series
                 .iter()
-                .map(|(i, _)| (Swatch::Line(i.color(), 3), i.label.clone()))
+                .map(|(i, _)| (Swatch::Series(i.color(), 3, i.marker()), i.label.clone()))
                 .chain([(
                     Swatch::Band(RGBColor(0x88, 0x88, 0x88)),
                     "fastest to slowest process".into(),
@@ -384,8 +391,12 @@ where
             (0..m).map(|i| (x(i), unit.of(p.mean_ns[i]))),
             line,
         ))?;
-        chart.draw_series(
-            (0..m).map(|i| Circle::new((x(i), unit.of(p.mean_ns[i])), 3, color.filled())),
+        crate::draw_markers(
+            &mut chart,
+            (0..m).map(|i| (x(i), unit.of(p.mean_ns[i]))),
+            interp.marker(),
+            3,
+            color,
         )?;
     }
     Ok(())

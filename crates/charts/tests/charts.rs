@@ -213,3 +213,125 @@ fn the_real_summary_draws() {
     )
     .unwrap();
 }
+
+/// The shapes drawn in `colour` (`#rrggbb`, any case) in an SVG: "circle", or "polygon" with
+/// its points relative to its first one, so that a triangle, a square and a diamond differ.
+fn shapes_in(svg: &str, colour: &str) -> std::collections::BTreeSet<String> {
+    let fill = format!("fill=\"{}\"", colour.to_ascii_lowercase());
+    let mut out = std::collections::BTreeSet::new();
+    for el in svg.split('<').skip(1) {
+        let el = el.split('>').next().unwrap_or("");
+        if !el.to_ascii_lowercase().contains(&fill) {
+            continue;
+        }
+        if el.starts_with("circle ") {
+            out.insert("circle".to_string());
+        } else if el.starts_with("polygon ") {
+            let points = el
+                .split("points=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            let pts: Vec<(i64, i64)> = points
+                .split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').unwrap();
+                    (
+                        x.parse::<f64>().unwrap() as i64,
+                        y.parse::<f64>().unwrap() as i64,
+                    )
+                })
+                .collect();
+            // A band (an area polygon) has many points; a marker has a few.
+            if pts.len() <= 6 {
+                let (x0, y0) = pts[0];
+                let rel: Vec<String> = pts
+                    .iter()
+                    .map(|(x, y)| format!("{},{}", x - x0, y - y0))
+                    .collect();
+                out.insert(format!("polygon {}", rel.join(" ")));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn series_differ_in_marker_shape_not_colour_alone() {
+    let summary = fixture::summary();
+    let size = charts::primary_size(&summary);
+    let interps = charts::interpreters(&summary);
+    let workload = charts::iteration_workloads(&summary, size)[0].clone();
+    let warm = charts::warmup_compare(&summary, &workload, size)
+        .unwrap()
+        .unwrap();
+    let overview = charts::overview(&summary, size, Metric::Warm)
+        .unwrap()
+        .unwrap();
+    for (chart, series) in [(&warm, &interps[..]), (&overview, &interps[1..])] {
+        let mut seen: Vec<(String, std::collections::BTreeSet<String>)> = Vec::new();
+        for i in series {
+            let shapes = shapes_in(&chart.svg, &charts::color_hex(i.index));
+            if shapes.is_empty() {
+                continue;
+            }
+            // One shape per series, in the plot and in the legend alike.
+            assert_eq!(
+                shapes.len(),
+                1,
+                "{}: {} is drawn as {shapes:?}",
+                chart.file,
+                i.label
+            );
+            for (other, theirs) in &seen {
+                assert_ne!(
+                    &shapes, theirs,
+                    "{}: {} and {other} share a marker: colour alone tells them apart",
+                    chart.file, i.label
+                );
+            }
+            seen.push((i.label.clone(), shapes));
+        }
+        assert!(
+            seen.len() >= 2,
+            "{}: fewer than two series with markers",
+            chart.file
+        );
+    }
+    // Bars carry their interpreter's marker in white at their base: one shape per bar.
+    let memory = charts::memory(&summary, &workload, size).unwrap().unwrap();
+    let white = shapes_in(&memory.svg, "#ffffff");
+    let bars = interps
+        .iter()
+        .filter(|i| {
+            summary.cells.iter().any(|c| {
+                c.key.interp == i.id
+                    && c.key.workload == workload
+                    && c.key.size == size
+                    && c.memory.is_some()
+            })
+        })
+        .count();
+    assert!(bars >= 2, "{}: fewer than two bars", memory.file);
+    assert_eq!(
+        white.len(),
+        bars,
+        "{}: one marker shape per bar: {white:?}",
+        memory.file
+    );
+}
+
+#[test]
+fn chart_text_is_at_least_12_px_in_the_svg() {
+    // The site shows a chart at 91% of its width or more, so 12 px in the SVG is at least
+    // 11 CSS px on screen (the browser test measures it at 390 px).
+    let summary = fixture::summary();
+    for c in all(&summary) {
+        for part in c.svg.split("font-size=\"").skip(1) {
+            let size: f64 = part.split('"').next().unwrap().parse().unwrap();
+            assert!(size >= 12.0, "{}: text of {size} px", c.file);
+        }
+    }
+}

@@ -60,6 +60,66 @@ pub(crate) struct Charts {
     pub workloads: BTreeMap<String, WorkloadCharts>,
     /// The og:image (path from the site root) and its alt text.
     pub og: (String, String),
+    /// Each planned image's title and the width and height of the file written for it.
+    pub planned: Vec<(String, (u32, u32))>,
+}
+
+/// The width and height of an image file: a PNG's IHDR, or an SVG's `viewBox` (its
+/// `width`/`height` when it has none). `None` for anything else.
+pub(crate) fn image_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() >= 24 && &bytes[12..16] == b"IHDR" {
+        let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+        return Some((be(16), be(20)));
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let start = text.find("<svg")?;
+    let tag = &text[start..start + text[start..].find('>')?];
+    let attr = |name: &str| {
+        let key = format!(" {name}=\"");
+        let at = tag.find(&key)? + key.len();
+        Some(&tag[at..at + tag[at..].find('"')?])
+    };
+    let number = |s: &str| s.trim().trim_end_matches("px").parse::<f64>().ok();
+    if let Some(vb) = attr("viewBox") {
+        let v: Vec<f64> = vb
+            .split([' ', ','])
+            .filter(|p| !p.is_empty())
+            .filter_map(number)
+            .collect();
+        if let [_, _, w, h] = v[..] {
+            return Some((w.round() as u32, h.round() as u32));
+        }
+    }
+    Some((
+        number(attr("width")?)?.round() as u32,
+        number(attr("height")?)?.round() as u32,
+    ))
+}
+
+/// `images.md` with each image's `Dimensions` line set to the size of the file the site wrote
+/// for it (matched by the image's H2, its title). An image the site did not write keeps the
+/// line it had.
+pub(crate) fn true_image_plan(images_md: &str, planned: &[(String, (u32, u32))]) -> String {
+    let mut out = String::with_capacity(images_md.len());
+    let mut size = None;
+    for line in images_md.split_inclusive('\n') {
+        if let Some(title) = line.strip_prefix("## ") {
+            size = planned
+                .iter()
+                .find(|(t, _)| t == title.trim_end())
+                .map(|(_, s)| *s);
+        }
+        match (line.strip_prefix("- **Dimensions:**"), size) {
+            (Some(_), Some((w, h))) => {
+                out.push_str(&format!("- **Dimensions:** {w}×{h}"));
+                if line.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
 }
 
 const OG_DEFAULT: &str = "images/og-image.png";
@@ -184,6 +244,10 @@ fn safe_path(im: &ImageView) -> Result<String, Error> {
     }
 }
 
+fn plan_size(im: &ImageView, bytes: &[u8]) -> Option<(String, (u32, u32))> {
+    image_size(bytes).map(|s| (im.title.clone(), s))
+}
+
 pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Result<Charts, Error> {
     let summary = input.summary;
     let size = charts::primary_size(summary);
@@ -191,12 +255,14 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
 
     // The article's planned images.
     let mut og = None;
+    let mut planned = Vec::new();
     for im in &rendered.images {
         let path = safe_path(im)?;
         let png = im.file.ends_with(".png");
         if im.id == "og" {
             site.add(path.clone(), charts::og_image(summary, headline)?);
-            og = Some((path, im.alt.clone()));
+            og = Some((path.clone(), im.alt.clone()));
+            planned.extend(plan_size(im, &site.files[&path]));
             continue;
         }
         if !im.source.contains("generated") {
@@ -211,6 +277,7 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
                         im.id, im.source, im.file
                     ))
                 })?;
+            planned.extend(plan_size(im, &bytes));
             site.add(path, bytes);
             continue;
         }
@@ -223,6 +290,7 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
         } else {
             chart.svg.into_bytes()
         };
+        planned.extend(plan_size(im, &bytes));
         site.add(path, bytes);
     }
     let og = match og {
@@ -243,6 +311,7 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
         overview_cold: None,
         workloads: BTreeMap::new(),
         og,
+        planned,
     };
     out.startup = charts::startup(summary, size)?.map(|c| add_chart(site, "charts", &c));
     if let Some(w) = summary
@@ -280,4 +349,32 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
         out.workloads.insert(w, wc);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_come_from_the_file() {
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        png.extend(1200u32.to_be_bytes());
+        png.extend(630u32.to_be_bytes());
+        assert_eq!(image_size(&png), Some((1200, 630)));
+        let svg = br#"<svg width="100%" viewBox="0 0 800 454" xmlns="http://www.w3.org/2000/svg">"#;
+        assert_eq!(image_size(svg), Some((800, 454)));
+        let svg = br#"<?xml version="1.0"?><svg xmlns="x" width="960px" height="431">"#;
+        assert_eq!(image_size(svg), Some((960, 431)));
+        assert_eq!(image_size(b"GIF89a"), None);
+    }
+
+    #[test]
+    fn the_plan_gets_the_sizes_of_the_files() {
+        let md = "# Plan\n\n## A\n\n- **File:** `a.svg`\n- **Dimensions:** 1200×630\n\n## B\n\n- **Dimensions:** 1200×630\n";
+        let planned = vec![("A".to_string(), (800, 454))];
+        assert_eq!(
+            true_image_plan(md, &planned),
+            "# Plan\n\n## A\n\n- **File:** `a.svg`\n- **Dimensions:** 800×454\n\n## B\n\n- **Dimensions:** 1200×630\n"
+        );
+    }
 }

@@ -89,6 +89,9 @@ pub struct Input<'a> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Site {
     pub files: BTreeMap<String, Vec<u8>>,
+    /// render's `images.md` with each image's dimensions read from the file the site wrote
+    /// for it (`publish` writes it over `dist/images.md`): a chart's size follows the data.
+    pub image_plan: String,
 }
 
 impl Site {
@@ -129,6 +132,14 @@ pub fn build(input: &Input) -> Result<Site, Error> {
     };
     let mut site = Site::default();
     let charts = images::draw(input, &rendered, &mut site)?;
+    site.image_plan = images::true_image_plan(
+        rendered
+            .files
+            .get(whichpy_render::outputs::IMAGES)
+            .map(String::as_str)
+            .unwrap_or(""),
+        &charts.planned,
+    );
     pages::render_pages(input, &rendered, &charts, &render, &mut site)?;
     for (name, text) in ASSETS {
         site.add(format!("assets/{name}"), text.as_bytes());

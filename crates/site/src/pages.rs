@@ -10,9 +10,11 @@ use whichpy_charts as charts;
 use whichpy_render::Rendered;
 use whichpy_view::figure::{self, Fig, RatioView};
 use whichpy_view::format::{int, sig3};
-use whichpy_view::words::{compat_text, outcome_text, warmup_text};
+use whichpy_view::words::{class_word, compat_text, outcome_text, warmup_text};
 use whichpy_view::Lookup;
-use whichpy_wire::summary::{CellSummary, CrossDirection, Estimate, Metric, Summary};
+use whichpy_wire::summary::{
+    CellSummary, CrossDirection, Estimate, Metric, Summary, WarmupClass, WarmupSummary,
+};
 use whichpy_wire::{SizeName, WorkloadKind};
 
 use crate::images::{Charts, Figure, WorkloadCharts};
@@ -184,6 +186,13 @@ struct CellRow {
     workload: String,
     workload_href: String,
     interp: String,
+    /// What the explorer filters on (`data-*` attributes of the row).
+    interp_id: String,
+    category: String,
+    /// The warm-up class key as in the CSV (`flat`, `warmup`, `slowdown`, `no_steady_state`,
+    /// or `inconsistent` when processes disagree), or
+    /// empty when the cell has none.
+    warmup_class: String,
     status: String,
     status_text: String,
     warm: Option<Fig>,
@@ -226,7 +235,46 @@ struct CrossRow {
 #[derive(Serialize)]
 struct WarnRow {
     about: String,
-    message: String,
+    /// The message cut at its backticks; the template sets the `code` parts in `<code>`.
+    message: Vec<TextPart>,
+}
+
+/// A run of text, shown as code or as prose; escaped by the template like any other data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+struct TextPart {
+    text: String,
+    code: bool,
+}
+
+/// Split text written with Markdown code spans (`` `--iterations` ``) into prose and code runs.
+/// An unpaired backtick stays text. Nothing is interpreted as markup: the parts are data that
+/// the `.html` auto-escaping escapes.
+fn code_spans(text: &str) -> Vec<TextPart> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('`') {
+        let Some(len) = rest[open + 1..].find('`') else {
+            break;
+        };
+        if open > 0 {
+            parts.push(TextPart {
+                text: rest[..open].to_string(),
+                code: false,
+            });
+        }
+        parts.push(TextPart {
+            text: rest[open + 1..open + 1 + len].to_string(),
+            code: true,
+        });
+        rest = &rest[open + 2 + len..];
+    }
+    if !rest.is_empty() {
+        parts.push(TextPart {
+            text: rest.to_string(),
+            code: false,
+        });
+    }
+    parts
 }
 
 #[derive(Serialize)]
@@ -242,6 +290,117 @@ struct ResultsData {
     crossovers: Vec<CrossRow>,
     warnings: Vec<WarnRow>,
     workloads: Vec<Nav>,
+    explorer: Explorer,
+}
+
+/// One choice of a filter: the value the rows carry, and its words.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+/// The results explorer: the choices of each filter (only values some row has) and the CSV
+/// download of the table.
+#[derive(Serialize)]
+struct Explorer {
+    interps: Vec<Choice>,
+    workloads: Vec<Choice>,
+    categories: Vec<Choice>,
+    warmups: Vec<Choice>,
+    /// `data/results.csv`, when the table has a measured cell.
+    csv: Option<Download>,
+    /// Rows of the CSV (one per measured cell; rows not run are not in it).
+    csv_rows: usize,
+}
+
+/// Where the results table's CSV is written, from the site root.
+pub(crate) const RESULTS_CSV: &str = "data/results.csv";
+
+/// The key the explorer filters a cell's warm-up class by.
+fn warmup_key(w: Option<&WarmupSummary>) -> String {
+    match w {
+        None => String::new(),
+        Some(w) => w
+            .class
+            .map_or("inconsistent", WarmupClass::as_str)
+            .to_string(),
+    }
+}
+
+/// The words of a warm-up key.
+fn warmup_key_words(key: &str) -> String {
+    WarmupClass::ALL
+        .iter()
+        .find(|c| c.as_str() == key)
+        .map(|c| class_word(*c).to_string())
+        .unwrap_or_else(|| "inconsistent (processes disagree)".into())
+}
+
+/// Distinct values in first-seen order.
+fn choices(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<Choice> {
+    let mut out: Vec<Choice> = Vec::new();
+    for (value, label) in pairs {
+        if !value.is_empty() && !out.iter().any(|c| c.value == value) {
+            out.push(Choice { value, label });
+        }
+    }
+    out
+}
+
+/// The CSV of the results table: the stats crate's CSV export of the cells the table shows
+/// (iteration workloads at the table's size), so the file and `cargo xtask export` agree.
+fn results_csv(s: &Summary, workloads: &[String], size: SizeName) -> Option<(Vec<u8>, usize)> {
+    use whichpy_stats::export::Exporter as _;
+    let mut table = s.clone();
+    table.cells.retain(|c| {
+        c.kind == WorkloadKind::Iterations
+            && c.key.size == size
+            && workloads.contains(&c.key.workload)
+    });
+    let rows = table.cells.len();
+    let bytes = whichpy_stats::export::csv::CsvExporter
+        .export(&table, &[])
+        .ok()?;
+    Some((bytes, rows))
+}
+
+/// The explorer's filters over the table's rows, and the CSV (added to the site).
+fn explorer(
+    s: &Summary,
+    rows: &[CellRow],
+    workloads: &[String],
+    size: SizeName,
+    site: &mut Site,
+) -> Explorer {
+    let csv = results_csv(s, workloads, size);
+    let download = csv.as_ref().map(|(bytes, _)| Download {
+        href: RESULTS_CSV.into(),
+        name: "results.csv".into(),
+        bytes: int(bytes.len() as u64),
+        sha256: sha256_hex(bytes),
+    });
+    let csv_rows = csv.as_ref().map_or(0, |(_, n)| *n);
+    if let Some((bytes, _)) = csv {
+        site.add(RESULTS_CSV, bytes);
+    }
+    Explorer {
+        interps: choices(rows.iter().map(|r| (r.interp_id.clone(), r.interp.clone()))),
+        workloads: choices(
+            rows.iter()
+                .map(|r| (r.workload.clone(), r.workload.clone())),
+        ),
+        categories: choices(
+            rows.iter()
+                .map(|r| (r.category.clone(), r.category.clone())),
+        ),
+        warmups: choices(
+            rows.iter()
+                .map(|r| (r.warmup_class.clone(), warmup_key_words(&r.warmup_class))),
+        ),
+        csv: download,
+        csv_rows,
+    }
 }
 
 #[derive(Serialize)]
@@ -498,9 +657,16 @@ pub(crate) fn render_pages(
             .get(whichpy_render::outputs::ARTICLE)
             .cloned()
             .unwrap_or_default();
-        let data = ArticleData {
-            html: whichpy_render::markdown_to_html(&md),
-        };
+        let mut html = whichpy_render::markdown_to_html(&md);
+        if let Some(im) = rendered.images.iter().find(|im| im.id == "matrix") {
+            html = image_as_link(
+                &html,
+                &im.path,
+                &format!("{} as an image, for sharing", im.title),
+            );
+        }
+        let html = link_article(&html, &workloads);
+        let data = ArticleData { html };
         emit(site, &page, "article.html.j2", &data)?;
     }
 
@@ -519,6 +685,14 @@ pub(crate) fn render_pages(
                     workload: w.clone(),
                     workload_href: workload_href(root, w),
                     interp: i.label.clone(),
+                    interp_id: i.id.clone(),
+                    category: s
+                        .workloads
+                        .iter()
+                        .find(|m| &m.name == w)
+                        .map(|m| m.category.clone())
+                        .unwrap_or_default(),
+                    warmup_class: warmup_key(c.and_then(|c| c.warmup.as_ref())),
                     status,
                     status_text,
                     warm: time_num(&look, c.and_then(|c| c.warm_ns.as_ref())),
@@ -578,7 +752,9 @@ pub(crate) fn render_pages(
                 workloads: g.workloads.join(", "),
             })
             .collect();
+        let explorer = explorer(s, &rows, &workloads, size, site);
         let data = ResultsData {
+            explorer,
             size: size.to_string(),
             baseline: baseline.clone(),
             interps: interps
@@ -775,6 +951,14 @@ pub(crate) fn render_pages(
             bytes: int(input.summary_json.len() as u64),
             sha256: sha256_hex(input.summary_json),
         }];
+        if let Some(bytes) = site.files.get(RESULTS_CSV) {
+            downloads.push(Download {
+                href: RESULTS_CSV.into(),
+                name: "results.csv".into(),
+                bytes: int(bytes.len() as u64),
+                sha256: sha256_hex(bytes),
+            });
+        }
         for (name, bytes) in input.raw {
             downloads.push(Download {
                 href: format!("data/raw/{name}"),
@@ -938,6 +1122,86 @@ pub(crate) fn render_pages(
     Ok(())
 }
 
+/// The article's HTML with the paragraph that holds only the image `src` replaced by a link
+/// to it. The decision matrix is a table in the article and, for sharing, an image of the same
+/// table: on the site's page it is shown once, as the table, and the image is linked.
+fn image_as_link(html: &str, src: &str, label: &str) -> String {
+    let needle = format!("<p><img src=\"{src}\"");
+    let Some(start) = html.find(&needle) else {
+        return html.to_string();
+    };
+    let Some(len) = html[start..].find("</p>") else {
+        return html.to_string();
+    };
+    let para = &html[start..start + len];
+    // Only an image alone in its paragraph (one tag, closed at the end).
+    if para.matches('<').count() != 2 || !para.trim_end().ends_with("/>") {
+        return html.to_string();
+    }
+    format!(
+        "{}<p class=\"share\"><a href=\"{src}\">{}</a></p>{}",
+        &html[..start],
+        html_escape(label),
+        &html[start + len + "</p>".len()..]
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The article's HTML with links into the site: the first mention of each workload in a code
+/// span (`<code>nbody</code>`, outside a link, heading or code block) links to its page, and
+/// the section of the first such link ends with a pointer to the results page. The
+/// standalone `article.md` has none of these: its links are the article's own.
+fn link_article(html: &str, workloads: &[String]) -> String {
+    let mut html = html.to_string();
+    let mut first_link: Option<usize> = None;
+    for w in workloads {
+        let needle = format!("<code>{}</code>", html_escape(w));
+        let mut from = 0;
+        while let Some(i) = html[from..].find(&needle).map(|i| i + from) {
+            if !inside(&html[..i]) {
+                let link = format!(
+                    "<a href=\"{}\">{needle}</a>",
+                    html_escape(&workload_href("", w))
+                );
+                html.replace_range(i..i + needle.len(), &link);
+                first_link = Some(first_link.map_or(i, |f: usize| f.min(i)));
+                break;
+            }
+            from = i + needle.len();
+        }
+    }
+    if let Some(at) = first_link {
+        let end = html[at..]
+            .find("<h2")
+            .map_or_else(|| html.len(), |e| at + e);
+        html.insert_str(
+            end,
+            "<p class=\"see-also\">Every measured cell, with its interval, warm-up class and ratio, is on \
+             the <a href=\"results.html\">results page</a>; each workload has a page of its own with \
+             its warm-up curves.</p>\n",
+        );
+    }
+    html
+}
+
+/// Whether the end of `before` is inside a link, a heading or a code block.
+fn inside(before: &str) -> bool {
+    let open = |tag: &str, close: &str| {
+        before
+            .rfind(tag)
+            .is_some_and(|o| before.rfind(close).is_none_or(|c| c < o))
+    };
+    open("<a ", "</a>")
+        || open("<pre", "</pre>")
+        || (1..=6).any(|n| open(&format!("<h{n}"), &format!("</h{n}>")))
+}
+
 /// A page's data, made into the template context with the layout's `page`.
 trait ErasedData {
     fn ctx(&self, page: &Page) -> serde_json::Value;
@@ -1003,7 +1267,77 @@ fn warnings(s: &Summary, only: Option<&str>) -> Vec<WarnRow> {
                 .as_ref()
                 .map(|c| c.to_string())
                 .unwrap_or_else(|| "the whole summary".into()),
-            message: w.message.clone(),
+            message: code_spans(&w.message),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parts as `text` and `[code]` strings.
+    fn parts(text: &str) -> Vec<String> {
+        code_spans(text)
+            .into_iter()
+            .map(|p| {
+                if p.code {
+                    format!("[{}]", p.text)
+                } else {
+                    p.text
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn code_spans_cut_at_backtick_pairs() {
+        assert_eq!(
+            parts("run more (`--iterations`) now"),
+            ["run more (", "[--iterations]", ") now"]
+        );
+        assert_eq!(parts("`a` and `b`"), ["[a]", " and ", "[b]"]);
+        assert_eq!(parts("no code"), ["no code"]);
+        assert_eq!(parts("one ` tick"), ["one ` tick"]);
+        assert_eq!(parts("<b>`<i>`"), ["<b>", "[<i>]"]);
+    }
+
+    #[test]
+    fn the_first_mention_of_a_workload_links_to_its_page() {
+        let html = "<h2 id=\"a\">On <code>nbody</code></h2>\n<p><a href=\"#x\"><code>nbody</code></a> \
+                    and <code>nbody</code>, <code>nbody</code>.</p>\n<pre><code>sorting</code></pre>\n\
+                    <h2 id=\"b\">B</h2>\n";
+        let out = link_article(html, &["nbody".into(), "sorting".into()]);
+        assert_eq!(
+            out.matches("href=\"workloads/nbody.html\"").count(),
+            1,
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "and <a href=\"workloads/nbody.html\"><code>nbody</code></a>, <code>nbody</code>."
+            ),
+            "{out}"
+        );
+        assert!(
+            !out.contains("workloads/sorting.html"),
+            "code blocks stay as they are: {out}"
+        );
+        let results = out
+            .find("href=\"results.html\"")
+            .expect("a link to the results");
+        assert!(results < out.find("<h2 id=\"b\"").unwrap(), "{out}");
+    }
+
+    #[test]
+    fn the_matrix_image_becomes_a_link() {
+        let html = "<table></table>\n<p><img src=\"images/m.svg\" alt=\"a\" title=\"t\" /></p>\n<h2>x</h2>";
+        assert_eq!(
+            image_as_link(html, "images/m.svg", "M & co"),
+            "<table></table>\n<p class=\"share\"><a href=\"images/m.svg\">M &amp; co</a></p>\n<h2>x</h2>"
+        );
+        // An image inside prose is left alone.
+        let prose = "<p><img src=\"images/m.svg\" alt=\"a\" /> and <em>text</em></p>";
+        assert_eq!(image_as_link(prose, "images/m.svg", "M"), prose);
+    }
 }

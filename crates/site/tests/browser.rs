@@ -42,7 +42,45 @@ const PAGE_FACTS: &str = r#"(() => ({
   hrefs: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href')),
   tablesWithoutTh: Array.from(document.querySelectorAll('table')).filter(t => !t.querySelector('th')).length,
   width: document.documentElement.scrollWidth,
+  absolute: Array.from(document.querySelectorAll('[href], [src], [content]'))
+    .flatMap(e => ['href', 'src', 'content'].map(a => e.getAttribute(a)))
+    .filter(v => v && /^[a-z][a-z0-9+.-]*:\/\//i.test(v.trim())),
 }))()"#;
+
+/// Every `<text>` of every SVG image on the page, as the browser sets it at the image's
+/// rendered size: the SVG is parsed, put in a box of the image's rendered content size, and
+/// each text's computed font size is multiplied by the scale of its screen CTM. Returns, per
+/// image, the smallest size and how many texts were measured.
+const CHART_TEXT: &str = r#"(async () => {
+  const out = [];
+  for (const img of Array.from(document.images).filter(i => /\.svg$/.test(i.getAttribute('src')))) {
+    const w = img.clientWidth, h = img.clientHeight;
+    const text = await (await fetch(img.currentSrc || img.src)).text();
+    const svg = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
+    const box = document.createElement('div');
+    box.style.position = 'absolute';
+    box.style.left = '0px';
+    box.style.top = '0px';
+    box.style.width = w + 'px';
+    box.style.height = h + 'px';
+    const node = document.importNode(svg, true);
+    node.setAttribute('width', w);
+    node.setAttribute('height', h);
+    box.appendChild(node);
+    document.body.appendChild(box);
+    let min = Infinity, n = 0;
+    for (const t of node.querySelectorAll('text')) {
+      if (!t.textContent.trim()) continue;
+      const m = t.getScreenCTM();
+      const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+      min = Math.min(min, px);
+      n++;
+    }
+    box.remove();
+    out.push({ src: img.getAttribute('src'), width: w, min: n ? min : null, texts: n });
+  }
+  return out;
+})()"#;
 
 fn screenshots_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
@@ -327,6 +365,193 @@ fn check_links(root: &Path, origin: &str, facts: &BTreeMap<String, Value>) {
     assert!(checked > 50, "only {checked} internal links checked");
 }
 
+/// At the current (phone) width, every chart's text on `page` is at least 11 CSS px.
+fn check_chart_text(browser: &mut Browser, origin: &str, page: &str) -> usize {
+    let mut load = browser.open(&format!("{origin}/{page}"));
+    browser.eval(LOAD_IMAGES);
+    browser.settle(&mut load);
+    let charts = browser.eval(CHART_TEXT);
+    let charts = charts.as_array().unwrap();
+    assert!(!charts.is_empty(), "{page}: no SVG image measured");
+    let mut texts = 0;
+    for c in charts {
+        let n = c["texts"].as_u64().unwrap();
+        if n == 0 {
+            continue;
+        }
+        let min = c["min"].as_f64().unwrap();
+        assert!(
+            min >= 11.0 - 1e-6,
+            "{page}: {} shows text at {min:.2} CSS px (shown {} px wide); charts need 11 px or more",
+            c["src"],
+            c["width"]
+        );
+        texts += n as usize;
+    }
+    texts
+}
+
+/// At 390 px the results table's frame scrolls sideways, scrolling moves it, and the cue shows.
+fn check_table_scroll(browser: &mut Browser, origin: &str) {
+    let mut load = browser.open(&format!("{origin}/results.html"));
+    browser.settle(&mut load);
+    let r = browser.eval(
+        r#"(async () => {
+          const wrap = document.getElementById('cells-table').parentElement;
+          const hint = wrap.previousElementSibling;
+          const before = {
+            scroll: wrap.scrollWidth, client: wrap.clientWidth,
+            overflow: getComputedStyle(wrap).overflowX,
+            hint: !!hint && hint.classList.contains('scroll-hint') && !hint.hidden && hint.offsetHeight > 0,
+            mask: getComputedStyle(wrap).maskImage || getComputedStyle(wrap).webkitMaskImage,
+          };
+          wrap.scrollLeft = 120;
+          await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+          const moved = wrap.scrollLeft;
+          wrap.scrollLeft = wrap.scrollWidth;
+          await new Promise(r => setTimeout(r, 100));
+          return { ...before, moved, atEnd: wrap.classList.contains('at-end'),
+                   maskAtEnd: getComputedStyle(wrap).maskImage || getComputedStyle(wrap).webkitMaskImage };
+        })()"#,
+    );
+    assert_eq!(r["overflow"], "auto", "{r}");
+    assert!(
+        r["scroll"].as_f64().unwrap() > r["client"].as_f64().unwrap(),
+        "the results table fits at 390 px, so the scroll is untested: {r}"
+    );
+    assert!(
+        r["moved"].as_f64().unwrap() > 0.0,
+        "scrolling did not move the table: {r}"
+    );
+    assert_eq!(r["hint"], true, "no visible scroll hint: {r}");
+    assert!(
+        r["mask"].as_str().is_some_and(|m| m.contains("gradient")),
+        "no faded edge while more is to the right: {r}"
+    );
+    assert_eq!(r["atEnd"], true, "{r}");
+    assert_eq!(
+        r["maskAtEnd"], "none",
+        "the faded edge stays at the end: {r}"
+    );
+    browser.settle(&mut load);
+    assert_clean("results.html (scrolled)", &load, origin);
+}
+
+/// The explorer: filtering by an interpreter shows its rows, as many as the data has; the
+/// filtered CSV holds those rows, and the full CSV link serves every measured cell.
+fn check_explorer(browser: &mut Browser, origin: &str, summary: &whichpy_wire::summary::Summary) {
+    let size = whichpy_charts::primary_size(summary);
+    let workloads = whichpy_charts::iteration_workloads(summary, size);
+    let interp = whichpy_charts::interpreters(summary)[1].id.clone();
+    let has_cell = |i: &str, w: &str| {
+        summary
+            .cells
+            .iter()
+            .any(|c| c.key.interp == i && c.key.workload == w && c.key.size == size)
+    };
+    let has_row = |i: &str, w: &str| {
+        has_cell(i, w)
+            || summary
+                .compatibility
+                .iter()
+                .any(|c| c.interp == i && c.workload == w && c.size == size)
+    };
+    let all_rows = whichpy_charts::interpreters(summary)
+        .iter()
+        .map(|i| workloads.iter().filter(|w| has_row(&i.id, w)).count())
+        .sum::<usize>();
+    let rows = workloads.iter().filter(|w| has_row(&interp, w)).count();
+    let cells = workloads.iter().filter(|w| has_cell(&interp, w)).count();
+    let all_cells = summary
+        .cells
+        .iter()
+        .filter(|c| c.kind == whichpy_wire::WorkloadKind::Iterations && c.key.size == size)
+        .count();
+    let mut load = browser.open(&format!("{origin}/results.html"));
+    browser.settle(&mut load);
+    let r = browser.eval(&format!(
+        r#"(async () => {{
+          const form = document.querySelector('form.explorer');
+          const visible = () => Array.from(document.querySelectorAll('#cells-table tbody tr'))
+            .filter(r => !r.hidden && r.offsetParent !== null).length;
+          const all = visible();
+          const select = form.querySelector('select[name="interp"]');
+          select.value = {interp:?};
+          select.dispatchEvent(new Event('change', {{ bubbles: true }}));
+          await new Promise(r => setTimeout(r, 300));
+          const part = document.querySelector('a.filtered-csv');
+          const partCsv = part.hidden ? null : decodeURIComponent(part.getAttribute('href').replace(/^data:text\/csv;charset=utf-8,/, ''));
+          const full = document.querySelector('a.results-csv');
+          const res = await fetch(full.getAttribute('href'));
+          return {{ formShown: !form.hidden, all, shown: visible(), count: form.querySelector('.explorer-count').textContent,
+                   partHref: part.getAttribute('href') || '', partCsv, download: full.hasAttribute('download'),
+                   status: res.status, type: res.headers.get('content-type'), csv: await res.text() }};
+        }})()"#
+    ));
+    let seen = serde_json::json!({ "all": r["all"], "shown": r["shown"], "count": r["count"] });
+    assert_eq!(r["formShown"], true, "the explorer is shown with JS on");
+    assert_eq!(
+        r["all"], all_rows as u64,
+        "every row is shown before filtering: {seen}"
+    );
+    assert_eq!(r["shown"], rows as u64, "rows of {interp} shown: {seen}");
+    assert_eq!(
+        r["count"],
+        format!("{rows} of {all_rows} rows shown."),
+        "{seen}"
+    );
+    assert!(
+        r["partHref"].as_str().unwrap().starts_with("data:text/csv"),
+        "{r}"
+    );
+    let part = r["partCsv"].as_str().expect("a filtered CSV");
+    let lines: Vec<&str> = part.lines().collect();
+    assert!(lines[0].starts_with("interp,workload,"), "{part}");
+    assert_eq!(lines.len() - 1, cells, "{part}");
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.starts_with(&format!("{interp},"))),
+        "{part}"
+    );
+    assert_eq!(r["download"], true, "{r}");
+    assert_eq!(r["status"], 200, "{r}");
+    let csv = r["csv"].as_str().unwrap();
+    assert!(csv.starts_with("interp,workload,size,kind,"), "{csv}");
+    assert_eq!(csv.lines().count() - 1, all_cells, "{csv}");
+    browser.settle(&mut load);
+    assert_clean("results.html (filtered)", &load, origin);
+}
+
+/// A default build names no absolute address of its own: every absolute `href`, `src` and
+/// `content` on every page is a source the article cites (content/constants.toml). Returns
+/// the others, as "page: url".
+fn own_addresses(facts: &BTreeMap<String, Value>) -> Vec<String> {
+    let content = common::content();
+    let sources: BTreeSet<&str> = content
+        .constants
+        .source
+        .iter()
+        .map(|s| s.url.as_str())
+        .collect();
+    let mut bad = Vec::new();
+    for (page, f) in facts {
+        for url in f["absolute"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+        {
+            if !sources.contains(url.trim()) {
+                bad.push(format!("{page}: {url}"));
+            }
+        }
+    }
+    bad.sort();
+    bad.dedup();
+    bad
+}
+
 #[test]
 fn every_page_in_chromium() {
     let Some(chromium) = find_chromium() else {
@@ -347,6 +572,10 @@ fn every_page_in_chromium() {
 
     // JSON-LD on the article, and none elsewhere.
     check_jsonld(facts["index.html"]["jsonld"].as_array().unwrap());
+
+    // Asserted last, so that the checks below still run while content/site.toml carries
+    // default addresses.
+    let own = own_addresses(&facts);
 
     // The sortable table sorts (and the script logs no error doing it), under the CSP.
     check_sorting(&mut browser, &origin);
@@ -395,7 +624,21 @@ fn every_page_in_chromium() {
             }
         }
     }
+    // The site's own charts keep their text at 11 px on a desktop too (two side by side only
+    // where each gets 46rem).
+    browser.set_width(1280, 900, false);
+    for page in ["results.html", "workloads/nbody.html"] {
+        check_chart_text(&mut browser, &origin, page);
+    }
     browser.set_width(390, 900, true);
+    // Chart text at a phone's width, the table's scroll and the explorer.
+    let mut texts = 0;
+    for page in ["results.html", "workloads/nbody.html", "index.html"] {
+        texts += check_chart_text(&mut browser, &origin, page);
+    }
+    assert!(texts > 100, "only {texts} chart texts measured");
+    check_table_scroll(&mut browser, &origin);
+    check_explorer(&mut browser, &origin, &fixture::summary());
     for page in ["results.html", "workloads/nbody.html"] {
         let mut load = browser.open(&format!("{origin}/{page}"));
         browser.eval(LOAD_IMAGES);
@@ -416,6 +659,12 @@ fn every_page_in_chromium() {
         std::fs::write(shots.join(format!("{name}-table.png")), png).unwrap();
     }
     eprintln!("screenshots in {}", shots.display());
+    assert!(
+        own.is_empty(),
+        "absolute addresses that are not cited sources (a default build must invent none: \
+         leave the site URL unset, or configure it):\n{}",
+        own.join("\n")
+    );
 }
 
 #[test]

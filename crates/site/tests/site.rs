@@ -195,6 +195,166 @@ fn write_refuses_a_folder_it_did_not_write() {
 
 /// One presentation model: PyPy's warm ratio on `nbody`, as `whichpy-view` writes it, is the
 /// same string in the article, on the results page and in the overview chart, and the time
+
+/// Width and height of a PNG (IHDR) or an SVG (`viewBox`), read here independently of the
+/// site's own reader.
+fn file_size(bytes: &[u8]) -> (u32, u32) {
+    if bytes.starts_with(b"\x89PNG") {
+        let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+        return (be(16), be(20));
+    }
+    let text = std::str::from_utf8(bytes).unwrap();
+    let vb = text
+        .split("viewBox=\"")
+        .nth(1)
+        .expect("an SVG with a viewBox");
+    let v: Vec<u32> = vb
+        .split('"')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse::<f64>().unwrap() as u32)
+        .collect();
+    (v[2], v[3])
+}
+
+#[test]
+fn the_image_plan_gives_the_size_of_each_file() {
+    let site = common::build(&fixture::summary());
+    let plan = &site.image_plan;
+    let mut checked = 0;
+    for section in plan.split("\n## ").skip(1) {
+        let field = |name: &str| {
+            section
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("- **{name}:** ")))
+                .unwrap_or_else(|| panic!("no {name} in {section}"))
+        };
+        if section.starts_with("Accessibility") {
+            continue;
+        }
+        let file = field("File").trim_matches('`');
+        let bytes = site
+            .files
+            .get(file)
+            .unwrap_or_else(|| panic!("{file} of the plan is not in the site"));
+        let (w, h) = file_size(bytes);
+        assert_eq!(
+            field("Dimensions"),
+            format!("{w}×{h}"),
+            "{file}: the plan's dimensions are not the file's"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} images checked in {plan}");
+}
+
+fn page(site: &whichpy_site::Site, path: &str) -> String {
+    String::from_utf8(site.files[path].clone()).unwrap()
+}
+
+#[test]
+fn the_article_page_links_into_the_site_and_shows_the_matrix_once() {
+    let summary = fixture::summary();
+    let site = common::build(&summary);
+    let html = page(&site, "index.html");
+    let article = html
+        .split("<article class=\"article\">")
+        .nth(1)
+        .unwrap()
+        .split("</article>")
+        .next()
+        .unwrap();
+    assert!(article.contains("href=\"results.html\""), "{article}");
+    assert!(
+        article.contains("<a href=\"workloads/nbody.html\"><code>nbody</code></a>"),
+        "{article}"
+    );
+    // The decision matrix: its table, and its image only as a link.
+    assert_eq!(
+        article.matches("<th>App class</th>").count(),
+        1,
+        "{article}"
+    );
+    assert!(
+        !article.contains("<img src=\"images/decision-matrix.svg\""),
+        "{article}"
+    );
+    assert!(
+        article.contains("<a href=\"images/decision-matrix.svg\">"),
+        "{article}"
+    );
+    // The standalone article keeps no site-relative link.
+    let rendered = whichpy_render::render_all(&summary, &common::content()).unwrap();
+    let md = &rendered.files[whichpy_render::outputs::ARTICLE];
+    assert!(
+        !md.contains("](results.html") && !md.contains("](workloads/"),
+        "{md}"
+    );
+}
+
+#[test]
+fn warnings_show_code_not_backticks() {
+    let summary = fixture::summary();
+    assert!(
+        summary.warnings.iter().any(|w| w.message.contains('`')),
+        "the fixture has a warning with a code span"
+    );
+    let site = common::build(&summary);
+    for path in site
+        .pages()
+        .filter(|p| p.starts_with("workloads/") || *p == "results.html")
+    {
+        let html = page(&site, path);
+        let Some(list) = html.split("<ul class=\"warnings\">").nth(1) else {
+            continue;
+        };
+        let list = list.split("</ul>").next().unwrap();
+        assert!(!list.contains('`'), "{path}: raw backticks in {list}");
+        if path == "results.html" {
+            assert!(list.contains("<code>"), "{path}: no code in {list}");
+        }
+    }
+}
+
+#[test]
+fn the_results_table_has_its_csv_and_filters() {
+    let summary = fixture::summary();
+    let site = common::build(&summary);
+    let csv = String::from_utf8(site.files["data/results.csv"].clone()).unwrap();
+    let html = page(&site, "results.html");
+    let size = whichpy_charts::primary_size(&summary);
+    let measured = summary
+        .cells
+        .iter()
+        .filter(|c| c.kind == whichpy_wire::WorkloadKind::Iterations && c.key.size == size)
+        .count();
+    let rows = html.matches("<tr class=\"status-").count();
+    assert!(
+        rows >= measured,
+        "{rows} rows in the table, {measured} cells"
+    );
+    assert!(csv.starts_with("interp,workload,size,"), "{csv}");
+    assert_eq!(
+        csv.lines().count() - 1,
+        measured,
+        "one CSV row per measured cell:\n{csv}"
+    );
+    assert!(
+        html.contains("href=\"data&#x2f;results.csv\" download"),
+        "{html}"
+    );
+    for filter in ["interp", "workload", "category", "warmup"] {
+        assert!(
+            html.contains(&format!("<select name=\"{filter}\">")),
+            "{filter}"
+        );
+        assert!(html.contains(&format!(" data-{filter}=\"")), "{filter}");
+    }
+}
+
+/// One presentation model: PyPy's warm ratio on `nbody`, as `whichpy-view` writes it, is the
+/// same string in the article, on the results page and in the overview chart, and the time
 /// ratio itself ("0.0582×") is written nowhere a reader sees it as a factor.
 #[test]
 fn one_figure_reads_the_same_in_article_site_and_chart() {
