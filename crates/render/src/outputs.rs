@@ -151,6 +151,31 @@ pub fn tidy_markdown(s: &str) -> String {
     out
 }
 
+/// The article without the definitions of footnotes no figure cites: the view offers a
+/// reproduce command for every workload, the article keeps those its figures use.
+pub fn drop_orphan_footnotes(md: &str) -> String {
+    let label_of = |line: &str| -> Option<String> {
+        let rest = line.strip_prefix("[^")?;
+        let end = rest.find("]:")?;
+        Some(rest[..end].to_string())
+    };
+    let body: String = md
+        .lines()
+        .filter(|l| label_of(l).is_none())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut out = String::with_capacity(md.len());
+    for line in md.split_inclusive('\n') {
+        if let Some(label) = label_of(line) {
+            if !body.contains(&format!("[^{label}]")) {
+                continue;
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
 /// Render every output of a summary.
 pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Error> {
     let mut view = crate::view_of(summary, content)?;
@@ -276,7 +301,8 @@ pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Erro
     let title = one_line(&render_file(&env, TITLE_TEMPLATE, &ctx)?);
     let description = one_line(&render_file(&env, DESCRIPTION_TEMPLATE, &ctx)?);
     let ctx = context(&view, &faq, &images, &title, &description, None, "");
-    let article = tidy_markdown(&render_file(&env, ARTICLE_TEMPLATE, &ctx)?);
+    let article =
+        drop_orphan_footnotes(&tidy_markdown(&render_file(&env, ARTICLE_TEMPLATE, &ctx)?));
 
     // Social posts.
     let social = SocialPosts {

@@ -515,14 +515,15 @@ impl<'a> Builder<'a> {
 
     fn make_footnotes(&mut self) {
         let chosen_ids: BTreeSet<&str> = self.chosen.values().map(|i| i.id.as_str()).collect();
-        // Suite-wide figures (geometric means, the plan) come from the whole latest run.
+        // Suite-wide figures (geometric means) come from the whole latest run.
+        let suite_figures = self.s.geomeans.iter().any(|g| g.size == self.size);
         if let Some(run) = self
             .s
             .environment
             .runs
             .iter()
             .rev()
-            .find(|r| r.params.size == self.size)
+            .find(|r| suite_figures && r.params.size == self.size)
         {
             let interps: Vec<&str> = chosen_ids.iter().copied().collect();
             let cmd = crate::command::bench_command(run.backend, &run.params, &interps, &[], None);

@@ -24,6 +24,16 @@ pub fn fixture(name: &str) -> Summary {
     whichpy_wire::parse_json_file(&path).expect("fixture parses")
 }
 
+/// The committed data the article is published from.
+pub fn committed() -> Summary {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results/summary.json");
+    whichpy_wire::parse_json_file(&path).expect("results/summary.json parses")
+}
+
+pub fn render_committed() -> Rendered {
+    render_all(&committed(), &content()).expect("renders")
+}
+
 pub fn render(name: &str) -> Rendered {
     render_all(&fixture(name), &content()).expect("renders")
 }
