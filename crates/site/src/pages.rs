@@ -599,6 +599,23 @@ fn workload_command(rendered: &Rendered, workload: &str) -> Option<String> {
 // Rendering
 // ---------------------------------------------------------------------------------------------
 
+/// What every page is made from: the inputs, the layout, and the values the pages share.
+struct Pages<'a> {
+    input: &'a Input<'a>,
+    rendered: &'a Rendered,
+    charts: &'a Charts,
+    render: &'a Renderer<'a>,
+    s: &'a Summary,
+    size: SizeName,
+    layout: Layout<'a>,
+    interps: Vec<charts::Interp>,
+    baseline: String,
+    look: Lookup<'a>,
+    level: String,
+    workloads: Vec<String>,
+}
+
+/// Every page of the site, one function each.
 pub(crate) fn render_pages(
     input: &Input,
     rendered: &Rendered,
@@ -606,520 +623,648 @@ pub(crate) fn render_pages(
     render: &Renderer,
     site: &mut Site,
 ) -> Result<(), Error> {
-    let s = input.summary;
-    let size = charts_.size;
-    let m = &s.environment.machine;
-    let last_run = s.environment.runs.last();
-    let layout = Layout {
-        input,
-        base: input.content.site.base_url(),
-        og: charts_.og.clone(),
-        footer: Footer {
-            data_date: s.environment.data_date.get(..10).unwrap_or("").to_string(),
-            git_rev: last_run
-                .map(|r| r.git_rev.chars().take(12).collect())
-                .unwrap_or_default(),
-            git_dirty: last_run.is_some_and(|r| r.git_dirty),
-            machine: format!("{}, {} cores", m.cpu_model, m.cores),
-            fingerprint: m.fingerprint.clone(),
-        },
-    };
-    let interps = charts::interpreters(s);
-    let baseline = interps
-        .iter()
-        .find(|i| i.id == s.analysis.baseline)
-        .map(|i| i.label.clone())
-        .unwrap_or_else(|| s.analysis.baseline.clone());
-    let look = Lookup::at(s, size);
-    let level = look.level();
-    let workloads = look.iteration_workloads();
-    let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
+    let pages = Pages::new(input, rendered, charts_, render);
+    pages.article(site)?;
+    pages.results(site)?;
+    for w in &pages.workloads {
+        pages.workload(site, w)?;
+    }
+    pages.startup(site)?;
+    pages.methodology(site)?;
+    pages.reproduce(site)?;
+    pages.not_found_and_sitemap(site)
+}
+
+impl<'a> Pages<'a> {
+    fn new(
+        input: &'a Input<'a>,
+        rendered: &'a Rendered,
+        charts_: &'a Charts,
+        render: &'a Renderer<'a>,
+    ) -> Pages<'a> {
+        let s = input.summary;
+        let size = charts_.size;
+        let m = &s.environment.machine;
+        let last_run = s.environment.runs.last();
+        let layout = Layout {
+            input,
+            base: input.content.site.base_url(),
+            og: charts_.og.clone(),
+            footer: Footer {
+                data_date: s.environment.data_date.get(..10).unwrap_or("").to_string(),
+                git_rev: last_run
+                    .map(|r| r.git_rev.chars().take(12).collect())
+                    .unwrap_or_default(),
+                git_dirty: last_run.is_some_and(|r| r.git_dirty),
+                machine: format!("{}, {} cores", m.cpu_model, m.cores),
+                fingerprint: m.fingerprint.clone(),
+            },
+        };
+        let interps = charts::interpreters(s);
+        let baseline = interps
+            .iter()
+            .find(|i| i.id == s.analysis.baseline)
+            .map(|i| i.label.clone())
+            .unwrap_or_else(|| s.analysis.baseline.clone());
+        let look = Lookup::at(s, size);
+        let level = look.level();
+        let workloads = look.iteration_workloads();
+        Pages {
+            input,
+            rendered,
+            charts: charts_,
+            render,
+            s,
+            size,
+            layout,
+            interps,
+            baseline,
+            look,
+            level,
+            workloads,
+        }
+    }
+
+    /// Render a page's template with its context and add it to the site, with its CSP.
+    fn emit(
+        &self,
+        site: &mut Site,
+        page: &Page,
+        template: &str,
+        data: &dyn ErasedData,
+    ) -> Result<(), Error> {
         let page = &Page {
             csp: csp(page.inline_css.as_deref()),
             ..page.clone()
         };
-        let html = render(template, &data.ctx(page))?;
+        let html = (self.render)(template, &data.ctx(page))?;
         site.add(page.path.clone(), html);
-        Ok::<(), Error>(())
-    };
-
-    // The article.
-    {
-        let mut page = layout.page("index.html", &rendered.title, rendered.description.clone());
-        page.head_html = rendered.files.get(whichpy_render::outputs::HEAD).cloned();
-        page.twitter = !page
-            .head_html
-            .as_deref()
-            .unwrap_or("")
-            .contains("twitter:card");
-        let md = rendered
-            .files
-            .get(whichpy_render::outputs::ARTICLE)
-            .cloned()
-            .unwrap_or_default();
-        let mut html = whichpy_render::markdown_to_html(&md);
-        if let Some(im) = rendered.images.iter().find(|im| im.id == "matrix") {
-            html = image_as_link(
-                &html,
-                &im.path,
-                &format!("{} as an image, for sharing", im.title),
-            );
-        }
-        let html = link_article(&html, &workloads);
-        let data = ArticleData { html };
-        emit(site, &page, "article.html.j2", &data)?;
+        Ok(())
     }
 
-    // Results.
-    {
-        let root = "";
-        let mut rows = Vec::new();
-        for w in &workloads {
-            for i in &interps {
-                let c = look.cell(&i.id, w);
-                let (status, status_text) = compat_text(s, &i.id, w, size);
-                if c.is_none() && status == "missing" {
-                    continue;
+    /// The article: its Markdown rendered, the matrix image as a link, workloads linked to their pages.
+    fn article(&self, site: &mut Site) -> Result<(), Error> {
+        let rendered = self.rendered;
+        let layout = &self.layout;
+        let workloads = &self.workloads;
+        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
+            self.emit(site, page, template, data)
+        };
+        {
+            let mut page = layout.page("index.html", &rendered.title, rendered.description.clone());
+            page.head_html = rendered.files.get(whichpy_render::outputs::HEAD).cloned();
+            page.twitter = !page
+                .head_html
+                .as_deref()
+                .unwrap_or("")
+                .contains("twitter:card");
+            let md = rendered
+                .files
+                .get(whichpy_render::outputs::ARTICLE)
+                .cloned()
+                .unwrap_or_default();
+            let mut html = whichpy_render::markdown_to_html(&md);
+            if let Some(im) = rendered.images.iter().find(|im| im.id == "matrix") {
+                html = image_as_link(
+                    &html,
+                    &im.path,
+                    &format!("{} as an image, for sharing", im.title),
+                );
+            }
+            let html = link_article(&html, workloads);
+            let data = ArticleData { html };
+            emit(site, &page, "article.html.j2", &data)?;
+        }
+        Ok(())
+    }
+
+    /// Every measured cell, the explorer, the compatibility matrix, geometric means, crossovers, warnings.
+    fn results(&self, site: &mut Site) -> Result<(), Error> {
+        let charts_ = self.charts;
+        let s = self.s;
+        let size = self.size;
+        let layout = &self.layout;
+        let interps = &self.interps;
+        let baseline = &self.baseline;
+        let look = &self.look;
+        let level = &self.level;
+        let workloads = &self.workloads;
+        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
+            self.emit(site, page, template, data)
+        };
+        {
+            let root = "";
+            let mut rows = Vec::new();
+            for w in workloads {
+                for i in interps {
+                    let c = look.cell(&i.id, w);
+                    let (status, status_text) = compat_text(s, &i.id, w, size);
+                    if c.is_none() && status == "missing" {
+                        continue;
+                    }
+                    rows.push(CellRow {
+                        workload: w.clone(),
+                        workload_href: workload_href(root, w),
+                        interp: i.label.clone(),
+                        interp_id: i.id.clone(),
+                        category: s
+                            .workloads
+                            .iter()
+                            .find(|m| &m.name == w)
+                            .map(|m| m.category.clone())
+                            .unwrap_or_default(),
+                        warmup_class: warmup_key(c.and_then(|c| c.warmup.as_ref())),
+                        status,
+                        status_text,
+                        warm: time_num(look, c.and_then(|c| c.warm_ns.as_ref())),
+                        cold: time_num(look, c.and_then(|c| c.cold_ns.as_ref())),
+                        warmup: warmup_text(c.and_then(|c| c.warmup.as_ref())),
+                        warm_ratio: comparison_ratio(look, &i.id, w, Metric::Warm),
+                        cold_ratio: comparison_ratio(look, &i.id, w, Metric::Cold),
+                        memory: c.and_then(|c| figure::memory(c, "")),
+                        processes: c
+                            .map(|c| {
+                                format!("{} ok, {} failed", c.processes_ok, c.processes_failed)
+                            })
+                            .unwrap_or_else(|| "none run".into()),
+                    });
                 }
-                rows.push(CellRow {
+            }
+            let mut compat_workloads: Vec<String> =
+                s.workloads.iter().map(|w| w.name.clone()).collect();
+            for c in &s.compatibility {
+                if c.size == size && !compat_workloads.contains(&c.workload) {
+                    compat_workloads.push(c.workload.clone());
+                }
+            }
+            let compat = compat_workloads
+                .iter()
+                .filter(|w| {
+                    s.compatibility
+                        .iter()
+                        .any(|c| &c.workload == *w && c.size == size)
+                })
+                .map(|w| CompatRow {
                     workload: w.clone(),
-                    workload_href: workload_href(root, w),
-                    interp: i.label.clone(),
-                    interp_id: i.id.clone(),
-                    category: s
-                        .workloads
+                    href: if workloads.contains(w) {
+                        workload_href(root, w)
+                    } else {
+                        format!("{root}startup.html")
+                    },
+                    cells: interps
                         .iter()
-                        .find(|m| &m.name == w)
-                        .map(|m| m.category.clone())
-                        .unwrap_or_default(),
-                    warmup_class: warmup_key(c.and_then(|c| c.warmup.as_ref())),
-                    status,
-                    status_text,
-                    warm: time_num(&look, c.and_then(|c| c.warm_ns.as_ref())),
-                    cold: time_num(&look, c.and_then(|c| c.cold_ns.as_ref())),
-                    warmup: warmup_text(c.and_then(|c| c.warmup.as_ref())),
-                    warm_ratio: comparison_ratio(&look, &i.id, w, Metric::Warm),
-                    cold_ratio: comparison_ratio(&look, &i.id, w, Metric::Cold),
-                    memory: c.and_then(|c| figure::memory(c, "")),
-                    processes: c
-                        .map(|c| format!("{} ok, {} failed", c.processes_ok, c.processes_failed))
-                        .unwrap_or_else(|| "none run".into()),
-                });
-            }
-        }
-        let mut compat_workloads: Vec<String> =
-            s.workloads.iter().map(|w| w.name.clone()).collect();
-        for c in &s.compatibility {
-            if c.size == size && !compat_workloads.contains(&c.workload) {
-                compat_workloads.push(c.workload.clone());
-            }
-        }
-        let compat = compat_workloads
-            .iter()
-            .filter(|w| {
-                s.compatibility
-                    .iter()
-                    .any(|c| &c.workload == *w && c.size == size)
-            })
-            .map(|w| CompatRow {
-                workload: w.clone(),
-                href: if workloads.contains(w) {
-                    workload_href(root, w)
-                } else {
-                    format!("{root}startup.html")
-                },
-                cells: interps
-                    .iter()
-                    .map(|i| {
-                        let (status, text) = compat_text(s, &i.id, w, size);
-                        CompatCell { status, text }
-                    })
-                    .collect(),
-            })
-            .collect();
-        let geomeans = s
-            .geomeans
-            .iter()
-            .filter(|g| g.size == size)
-            .map(|g| GeoRow {
-                interp: interps
-                    .iter()
-                    .find(|i| i.id == g.interp)
-                    .map(|i| i.label.clone())
-                    .unwrap_or_else(|| g.interp.clone()),
-                metric: g.metric.as_str().into(),
-                ratio: figure::ratio(g.ratio, g.ci.low, g.ci.high, g.verdict, &level, ""),
-                workloads: g.workloads.join(", "),
-            })
-            .collect();
-        let explorer = explorer(s, &rows, &workloads, size, site);
-        let data = ResultsData {
-            explorer,
-            size: size.to_string(),
-            baseline: baseline.clone(),
-            interps: interps
-                .iter()
-                .map(|i| InterpHead {
-                    id: i.id.clone(),
-                    label: i.label.clone(),
-                    color: charts::color_hex(i.index),
-                })
-                .collect(),
-            overview_warm: charts_.overview_warm.clone(),
-            overview_cold: charts_.overview_cold.clone(),
-            rows,
-            compat,
-            geomeans,
-            crossovers: crossovers(s, size, &interps, root, None),
-            warnings: warnings(s, None),
-            workloads: workloads
-                .iter()
-                .map(|w| Nav {
-                    href: workload_href(root, w),
-                    label: w.clone(),
-                    current: false,
-                })
-                .collect(),
-        };
-        let page = layout.page(
-            "results.html",
-            "Results: every measured cell, with intervals",
-            format!(
-                "Every cell whichpy measured on {}: warm and cold times with 95% intervals, \
-                 warm-up classes, memory, ratios to {baseline} and the compatibility matrix.",
-                layout.footer.machine
-            ),
-        );
-        emit(site, &page, "results.html.j2", &data)?;
-    }
-
-    // One page per workload.
-    for w in &workloads {
-        let path = format!("workloads/{}.html", charts::slug(w));
-        let root = "../";
-        let meta = s.workloads.iter().find(|m| &m.name == w);
-        let rows = interps
-            .iter()
-            .filter_map(|i| {
-                let c = look.cell(&i.id, w);
-                let (status, status_text) = compat_text(s, &i.id, w, size);
-                if c.is_none() && status == "missing" {
-                    return None;
-                }
-                Some(InterpRow {
-                    interp: i.label.clone(),
-                    status,
-                    status_text,
-                    warm: time_num(&look, c.and_then(|c| c.warm_ns.as_ref())),
-                    cold: time_num(&look, c.and_then(|c| c.cold_ns.as_ref())),
-                    first: time_num(&look, c.and_then(|c| c.first_iteration_ns.as_ref())),
-                    startup: time_num(&look, c.and_then(|c| c.startup_ns.as_ref())),
-                    all_iterations: time_num(&look, c.and_then(|c| c.iteration_mean_ns.as_ref())),
-                    memory: c.and_then(|c| figure::memory(c, "")),
-                    warmup: warmup_text(c.and_then(|c| c.warmup.as_ref())),
-                    steady_after: c
-                        .and_then(|c| c.warmup.as_ref())
-                        .and_then(|w| w.iterations_before_steady.as_ref())
-                        .map(|e| format!("{} iterations", sig3(e.mean)))
-                        .unwrap_or_else(|| "–".into()),
-                    processes: c
-                        .map(|c| format!("{} ok, {} failed", c.processes_ok, c.processes_failed))
-                        .unwrap_or_else(|| "none run".into()),
-                    iterations: c.map(|c| int(c.iterations as u64)).unwrap_or_default(),
-                    warm_ratio: comparison_ratio(&look, &i.id, w, Metric::Warm),
-                    cold_ratio: comparison_ratio(&look, &i.id, w, Metric::Cold),
-                })
-            })
-            .collect();
-        let failures = interps
-            .iter()
-            .filter_map(|i| look.cell(&i.id, w).map(|c| (i, c)))
-            .flat_map(|(i, c)| {
-                c.failures.iter().map(move |f| FailureRow {
-                    interp: i.label.clone(),
-                    label: f.label.clone(),
-                    count: int(f.count as u64),
-                    detail: outcome_text(&f.example),
-                    stderr: f.stderr_tail.clone(),
-                })
-            })
-            .collect();
-        let data = WorkloadData {
-            name: w.clone(),
-            description: meta.map(|m| m.description.clone()).unwrap_or_default(),
-            category: meta.map(|m| m.category.clone()).unwrap_or_default(),
-            n: meta.map(|m| int(m.sizes.get(size).n)).unwrap_or_default(),
-            size: size.to_string(),
-            baseline: baseline.clone(),
-            charts: charts_.workloads.get(w).cloned().unwrap_or_default(),
-            rows,
-            crossovers: crossovers(s, size, &interps, root, Some(w)),
-            failures,
-            warnings: warnings(s, Some(w)),
-            command: workload_command(rendered, w),
-        };
-        let page = layout.page(
-            &path,
-            &format!("{w}: warm-up, cold and warm times, memory"),
-            format!(
-                "The {w} workload on CPython, PyPy and MicroPython: per-iteration warm-up curves, \
-                 cold and warm times with 95% intervals, and peak memory, as measured by whichpy."
-            ),
-        );
-        emit(site, &page, "workload.html.j2", &data)?;
-    }
-
-    // Startup.
-    {
-        let startup_cells: Vec<&CellSummary> = s
-            .cells
-            .iter()
-            .filter(|c| c.kind == WorkloadKind::Startup && c.key.size == size)
-            .collect();
-        let rows = interps
-            .iter()
-            .filter_map(|i| {
-                let c = startup_cells.iter().find(|c| c.key.interp == i.id)?;
-                Some(StartupRow {
-                    interp: i.label.clone(),
-                    wall: time_num(&look, c.wall_ns.as_ref()),
-                    memory: figure::memory(c, ""),
-                    ratio: comparison_ratio(&look, &i.id, &c.key.workload, Metric::Startup),
-                    processes: format!("{} ok, {} failed", c.processes_ok, c.processes_failed),
-                })
-            })
-            .collect();
-        let data = StartupData {
-            size: size.to_string(),
-            baseline: baseline.clone(),
-            chart: charts_.startup.clone(),
-            memory_chart: charts_.startup_memory.clone(),
-            rows,
-            command: startup_cells
-                .first()
-                .and_then(|c| workload_command(rendered, &c.key.workload)),
-        };
-        let page = layout.page(
-            "startup.html",
-            "Startup: how long an empty program takes",
-            "How long CPython, PyPy and MicroPython take to start and run an empty program, \
-             measured over many fresh processes, with 95% intervals and peak memory."
-                .into(),
-        );
-        emit(site, &page, "startup.html.j2", &data)?;
-    }
-
-    // Methodology.
-    {
-        let a = &s.analysis;
-        let p = last_run.map(|r| &r.params);
-        let data = MethodologyData {
-            confidence: format!("{}%", sig3(a.confidence * 100.0)),
-            seed: a.seed.to_string(),
-            resamples: int(a.bootstrap_resamples as u64),
-            target_ci: format!("±{}%", sig3(a.target_ci * 100.0)),
-            baseline: baseline.clone(),
-            methods: a
-                .methods
-                .iter()
-                .map(|(what, method)| MethodRow {
-                    what: what.clone(),
-                    method: method.clone(),
-                })
-                .collect(),
-            processes: p.map(|p| int(p.processes as u64)).unwrap_or_default(),
-            iterations: p.map(|p| int(p.iterations as u64)).unwrap_or_default(),
-            startup_processes: p
-                .map(|p| int(p.startup_processes as u64))
-                .unwrap_or_default(),
-        };
-        let page = layout.page(
-            "methodology.html",
-            "Methodology: how every figure was measured",
-            "How whichpy measures CPython, PyPy and MicroPython: process executions and \
-             in-process iterations, warm-up classes, Student's t and bootstrap intervals."
-                .into(),
-        );
-        emit(site, &page, "methodology.html.j2", &data)?;
-    }
-
-    // Reproduce.
-    {
-        let mut downloads = vec![Download {
-            href: "data/summary.json".into(),
-            name: "summary.json".into(),
-            bytes: int(input.summary_json.len() as u64),
-            sha256: sha256_hex(input.summary_json),
-        }];
-        if let Some(bytes) = site.files.get(RESULTS_CSV) {
-            downloads.push(Download {
-                href: RESULTS_CSV.into(),
-                name: "results.csv".into(),
-                bytes: int(bytes.len() as u64),
-                sha256: sha256_hex(bytes),
-            });
-        }
-        for (name, bytes) in input.raw {
-            downloads.push(Download {
-                href: format!("data/raw/{name}"),
-                name: name.clone(),
-                bytes: int(bytes.len() as u64),
-                sha256: sha256_hex(bytes),
-            });
-        }
-        let runs: Vec<RunRow> = s
-            .environment
-            .runs
-            .iter()
-            .map(|r| RunRow {
-                run_id: r.run_id.clone(),
-                started_at: r.started_at.clone(),
-                git_rev: r.git_rev.clone(),
-                git_dirty: r.git_dirty,
-                backend: r.backend.to_string(),
-                params: format!(
-                    "{} size, {} processes × {} iterations, {} startup processes, timeout {} s",
-                    r.params.size,
-                    r.params.processes,
-                    r.params.iterations,
-                    r.params.startup_processes,
-                    sig3(r.params.timeout_s)
-                ),
-                command: bench_command(r),
-            })
-            .collect();
-        let mut commands = vec![CommandRow {
-            label: "Check the machine and install what is missing".into(),
-            command: "cargo xtask doctor --install".into(),
-        }];
-        for r in &runs {
-            commands.push(CommandRow {
-                label: format!("Measure again as run {} did", r.run_id),
-                command: r.command.clone(),
-            });
-        }
-        commands.push(CommandRow {
-            label: "Analyse the raw files into results/summary.json".into(),
-            command: "cargo xtask analyse".into(),
-        });
-        commands.push(CommandRow {
-            label: "Render the article and this site into dist/".into(),
-            command: "cargo xtask publish".into(),
-        });
-        let interp_rows = s
-            .environment
-            .interpreters
-            .iter()
-            .map(|i| InterpInfoRow {
-                id: i.id.clone(),
-                label: i.label.clone(),
-                family: i.family.to_string(),
-                version: i.implementation.version.clone(),
-                python: i.implementation.python.clone(),
-                sys_version: i.implementation.sys_version.clone(),
-                executable: i.executable.clone(),
-                flags: i.flags.join(" "),
-                caveat: i.caveat.clone(),
-                image: i.image.as_ref().map(|im| ImageRow {
-                    id: im.id.clone(),
-                    content_digest: im.content_digest.clone(),
-                    inputs_hash: im.inputs_hash.clone(),
-                    packages: im
-                        .packages
-                        .iter()
-                        .map(|p| PackageRow {
-                            name: p.name.clone(),
-                            version: p.version.clone(),
+                        .map(|i| {
+                            let (status, text) = compat_text(s, &i.id, w, size);
+                            CompatCell { status, text }
                         })
                         .collect(),
-                }),
-            })
-            .collect();
-        let machine = vec![
-            MachineRow {
-                what: "CPU".into(),
-                value: m.cpu_model.clone(),
-            },
-            MachineRow {
-                what: "Cores".into(),
-                value: m.cores.to_string(),
-            },
-            MachineRow {
-                what: "Memory".into(),
-                value: format!("{} GiB", sig3(m.memory_kib as f64 / 1024.0 / 1024.0)),
-            },
-            MachineRow {
-                what: "Operating system".into(),
-                value: m.os.clone(),
-            },
-            MachineRow {
-                what: "Kernel".into(),
-                value: m.kernel.clone(),
-            },
-            MachineRow {
-                what: "Frequency governor".into(),
-                value: m.governor.clone().unwrap_or_else(|| "not readable".into()),
-            },
-            MachineRow {
-                what: "Fingerprint".into(),
-                value: m.fingerprint.clone(),
-            },
-        ];
-        let data = ReproduceData {
-            runs,
-            interps: interp_rows,
-            machine,
-            downloads,
-            commands,
-        };
-        let page = layout.page(
-            "reproduce.html",
-            "Reproduce: commands, images, machine and raw data",
-            "Everything needed to reproduce whichpy's figures: the commands, interpreter images \
-             and package manifests, the machine fingerprint, and the raw and summary data."
-                .into(),
-        );
-        emit(site, &page, "reproduce.html.j2", &data)?;
+                })
+                .collect();
+            let geomeans = s
+                .geomeans
+                .iter()
+                .filter(|g| g.size == size)
+                .map(|g| GeoRow {
+                    interp: interps
+                        .iter()
+                        .find(|i| i.id == g.interp)
+                        .map(|i| i.label.clone())
+                        .unwrap_or_else(|| g.interp.clone()),
+                    metric: g.metric.as_str().into(),
+                    ratio: figure::ratio(g.ratio, g.ci.low, g.ci.high, g.verdict, level, ""),
+                    workloads: g.workloads.join(", "),
+                })
+                .collect();
+            let explorer = explorer(s, &rows, workloads, size, site);
+            let data = ResultsData {
+                explorer,
+                size: size.to_string(),
+                baseline: baseline.clone(),
+                interps: interps
+                    .iter()
+                    .map(|i| InterpHead {
+                        id: i.id.clone(),
+                        label: i.label.clone(),
+                        color: charts::color_hex(i.index),
+                    })
+                    .collect(),
+                overview_warm: charts_.overview_warm.clone(),
+                overview_cold: charts_.overview_cold.clone(),
+                rows,
+                compat,
+                geomeans,
+                crossovers: crossovers(s, size, interps, root, None),
+                warnings: warnings(s, None),
+                workloads: workloads
+                    .iter()
+                    .map(|w| Nav {
+                        href: workload_href(root, w),
+                        label: w.clone(),
+                        current: false,
+                    })
+                    .collect(),
+            };
+            let page = layout.page(
+                "results.html",
+                "Results: every measured cell, with intervals",
+                format!(
+                    "Every cell whichpy measured on {}: warm and cold times with 95% intervals, \
+                     warm-up classes, memory, ratios to {baseline} and the compatibility matrix.",
+                    layout.footer.machine
+                ),
+            );
+            emit(site, &page, "results.html.j2", &data)?;
+        }
+        Ok(())
     }
 
-    // 404, sitemap, robots.
-    {
-        let mut page = layout.page(
-            "404.html",
-            "Page not found",
-            "This page does not exist; the article, results and reproduction pages are linked below."
-                .into(),
-        );
-        page.inline_css = Some(
-            crate::ASSETS
+    /// One workload: its charts, every interpreter's figures, crossovers, failures, warnings, its command.
+    fn workload(&self, site: &mut Site, w: &str) -> Result<(), Error> {
+        let rendered = self.rendered;
+        let charts_ = self.charts;
+        let s = self.s;
+        let size = self.size;
+        let layout = &self.layout;
+        let interps = &self.interps;
+        let baseline = &self.baseline;
+        let look = &self.look;
+        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
+            self.emit(site, page, template, data)
+        };
+        {
+            let path = format!("workloads/{}.html", charts::slug(w));
+            let root = "../";
+            let meta = s.workloads.iter().find(|m| m.name == w);
+            let rows = interps
                 .iter()
-                .find(|(n, _)| *n == "site.css")
-                .map(|(_, css)| css.to_string())
-                .unwrap_or_default(),
-        );
-        emit(site, &page, "404.html.j2", &())?;
+                .filter_map(|i| {
+                    let c = look.cell(&i.id, w);
+                    let (status, status_text) = compat_text(s, &i.id, w, size);
+                    if c.is_none() && status == "missing" {
+                        return None;
+                    }
+                    Some(InterpRow {
+                        interp: i.label.clone(),
+                        status,
+                        status_text,
+                        warm: time_num(look, c.and_then(|c| c.warm_ns.as_ref())),
+                        cold: time_num(look, c.and_then(|c| c.cold_ns.as_ref())),
+                        first: time_num(look, c.and_then(|c| c.first_iteration_ns.as_ref())),
+                        startup: time_num(look, c.and_then(|c| c.startup_ns.as_ref())),
+                        all_iterations: time_num(
+                            look,
+                            c.and_then(|c| c.iteration_mean_ns.as_ref()),
+                        ),
+                        memory: c.and_then(|c| figure::memory(c, "")),
+                        warmup: warmup_text(c.and_then(|c| c.warmup.as_ref())),
+                        steady_after: c
+                            .and_then(|c| c.warmup.as_ref())
+                            .and_then(|w| w.iterations_before_steady.as_ref())
+                            .map(|e| format!("{} iterations", sig3(e.mean)))
+                            .unwrap_or_else(|| "–".into()),
+                        processes: c
+                            .map(|c| {
+                                format!("{} ok, {} failed", c.processes_ok, c.processes_failed)
+                            })
+                            .unwrap_or_else(|| "none run".into()),
+                        iterations: c.map(|c| int(c.iterations as u64)).unwrap_or_default(),
+                        warm_ratio: comparison_ratio(look, &i.id, w, Metric::Warm),
+                        cold_ratio: comparison_ratio(look, &i.id, w, Metric::Cold),
+                    })
+                })
+                .collect();
+            let failures = interps
+                .iter()
+                .filter_map(|i| look.cell(&i.id, w).map(|c| (i, c)))
+                .flat_map(|(i, c)| {
+                    c.failures.iter().map(move |f| FailureRow {
+                        interp: i.label.clone(),
+                        label: f.label.clone(),
+                        count: int(f.count as u64),
+                        detail: outcome_text(&f.example),
+                        stderr: f.stderr_tail.clone(),
+                    })
+                })
+                .collect();
+            let data = WorkloadData {
+                name: w.to_string(),
+                description: meta.map(|m| m.description.clone()).unwrap_or_default(),
+                category: meta.map(|m| m.category.clone()).unwrap_or_default(),
+                n: meta.map(|m| int(m.sizes.get(size).n)).unwrap_or_default(),
+                size: size.to_string(),
+                baseline: baseline.clone(),
+                charts: charts_.workloads.get(w).cloned().unwrap_or_default(),
+                rows,
+                crossovers: crossovers(s, size, interps, root, Some(w)),
+                failures,
+                warnings: warnings(s, Some(w)),
+                command: workload_command(rendered, w),
+            };
+            let page = layout.page(
+                &path,
+                &format!("{w}: warm-up, cold and warm times, memory"),
+                format!(
+                    "The {w} workload on CPython, PyPy and MicroPython: per-iteration warm-up curves, \
+                     cold and warm times with 95% intervals, and peak memory, as measured by whichpy."
+                ),
+            );
+            emit(site, &page, "workload.html.j2", &data)?;
+        }
+        Ok(())
     }
-    // A sitemap lists absolute addresses: a local build has none, so it writes no sitemap and
-    // robots.txt names none.
-    if let Some(base) = &layout.base {
-        let lastmod = layout.footer.data_date.clone();
-        let mut urls: Vec<SitemapUrl> = site
-            .pages()
-            .filter(|p| *p != "404.html")
-            .map(|p| SitemapUrl {
-                loc: page_url(base, p),
-                lastmod: lastmod.clone(),
-            })
-            .collect();
-        urls.sort_by(|a, b| a.loc.cmp(&b.loc));
-        let ctx = serde_json::json!({ "urls": urls, "base": base });
-        site.add("sitemap.xml", render("sitemap.xml.j2", &ctx)?);
-        site.add("robots.txt", render("robots.txt.j2", &ctx)?);
-    } else {
-        let ctx = serde_json::json!({ "base": serde_json::Value::Null });
-        site.add("robots.txt", render("robots.txt.j2", &ctx)?);
+
+    /// Startup: the empty program on every interpreter.
+    fn startup(&self, site: &mut Site) -> Result<(), Error> {
+        let rendered = self.rendered;
+        let charts_ = self.charts;
+        let s = self.s;
+        let size = self.size;
+        let layout = &self.layout;
+        let interps = &self.interps;
+        let baseline = &self.baseline;
+        let look = &self.look;
+        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
+            self.emit(site, page, template, data)
+        };
+        {
+            let startup_cells: Vec<&CellSummary> = s
+                .cells
+                .iter()
+                .filter(|c| c.kind == WorkloadKind::Startup && c.key.size == size)
+                .collect();
+            let rows = interps
+                .iter()
+                .filter_map(|i| {
+                    let c = startup_cells.iter().find(|c| c.key.interp == i.id)?;
+                    Some(StartupRow {
+                        interp: i.label.clone(),
+                        wall: time_num(look, c.wall_ns.as_ref()),
+                        memory: figure::memory(c, ""),
+                        ratio: comparison_ratio(look, &i.id, &c.key.workload, Metric::Startup),
+                        processes: format!("{} ok, {} failed", c.processes_ok, c.processes_failed),
+                    })
+                })
+                .collect();
+            let data = StartupData {
+                size: size.to_string(),
+                baseline: baseline.clone(),
+                chart: charts_.startup.clone(),
+                memory_chart: charts_.startup_memory.clone(),
+                rows,
+                command: startup_cells
+                    .first()
+                    .and_then(|c| workload_command(rendered, &c.key.workload)),
+            };
+            let page = layout.page(
+                "startup.html",
+                "Startup: how long an empty program takes",
+                "How long CPython, PyPy and MicroPython take to start and run an empty program, \
+                 measured over many fresh processes, with 95% intervals and peak memory."
+                    .into(),
+            );
+            emit(site, &page, "startup.html.j2", &data)?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// How every figure was measured.
+    fn methodology(&self, site: &mut Site) -> Result<(), Error> {
+        let s = self.s;
+        let layout = &self.layout;
+        let baseline = &self.baseline;
+        let last_run = self.s.environment.runs.last();
+        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
+            self.emit(site, page, template, data)
+        };
+        {
+            let a = &s.analysis;
+            let p = last_run.map(|r| &r.params);
+            let data = MethodologyData {
+                confidence: format!("{}%", sig3(a.confidence * 100.0)),
+                seed: a.seed.to_string(),
+                resamples: int(a.bootstrap_resamples as u64),
+                target_ci: format!("±{}%", sig3(a.target_ci * 100.0)),
+                baseline: baseline.clone(),
+                methods: a
+                    .methods
+                    .iter()
+                    .map(|(what, method)| MethodRow {
+                        what: what.clone(),
+                        method: method.clone(),
+                    })
+                    .collect(),
+                processes: p.map(|p| int(p.processes as u64)).unwrap_or_default(),
+                iterations: p.map(|p| int(p.iterations as u64)).unwrap_or_default(),
+                startup_processes: p
+                    .map(|p| int(p.startup_processes as u64))
+                    .unwrap_or_default(),
+            };
+            let page = layout.page(
+                "methodology.html",
+                "Methodology: how every figure was measured",
+                "How whichpy measures CPython, PyPy and MicroPython: process executions and \
+                 in-process iterations, warm-up classes, Student's t and bootstrap intervals."
+                    .into(),
+            );
+            emit(site, &page, "methodology.html.j2", &data)?;
+        }
+        Ok(())
+    }
+
+    /// The commands, images, machine and downloads that reproduce the data.
+    fn reproduce(&self, site: &mut Site) -> Result<(), Error> {
+        let input = self.input;
+        let s = self.s;
+        let layout = &self.layout;
+        let m = &self.s.environment.machine;
+        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
+            self.emit(site, page, template, data)
+        };
+        {
+            let mut downloads = vec![Download {
+                href: "data/summary.json".into(),
+                name: "summary.json".into(),
+                bytes: int(input.summary_json.len() as u64),
+                sha256: sha256_hex(input.summary_json),
+            }];
+            if let Some(bytes) = site.files.get(RESULTS_CSV) {
+                downloads.push(Download {
+                    href: RESULTS_CSV.into(),
+                    name: "results.csv".into(),
+                    bytes: int(bytes.len() as u64),
+                    sha256: sha256_hex(bytes),
+                });
+            }
+            for (name, bytes) in input.raw {
+                downloads.push(Download {
+                    href: format!("data/raw/{name}"),
+                    name: name.clone(),
+                    bytes: int(bytes.len() as u64),
+                    sha256: sha256_hex(bytes),
+                });
+            }
+            let runs: Vec<RunRow> = s
+                .environment
+                .runs
+                .iter()
+                .map(|r| RunRow {
+                    run_id: r.run_id.clone(),
+                    started_at: r.started_at.clone(),
+                    git_rev: r.git_rev.clone(),
+                    git_dirty: r.git_dirty,
+                    backend: r.backend.to_string(),
+                    params: format!(
+                        "{} size, {} processes × {} iterations, {} startup processes, timeout {} s",
+                        r.params.size,
+                        r.params.processes,
+                        r.params.iterations,
+                        r.params.startup_processes,
+                        sig3(r.params.timeout_s)
+                    ),
+                    command: bench_command(r),
+                })
+                .collect();
+            let mut commands = vec![CommandRow {
+                label: "Check the machine and install what is missing".into(),
+                command: "cargo xtask doctor --install".into(),
+            }];
+            for r in &runs {
+                commands.push(CommandRow {
+                    label: format!("Measure again as run {} did", r.run_id),
+                    command: r.command.clone(),
+                });
+            }
+            commands.push(CommandRow {
+                label: "Analyse the raw files into results/summary.json".into(),
+                command: "cargo xtask analyse".into(),
+            });
+            commands.push(CommandRow {
+                label: "Render the article and this site into dist/".into(),
+                command: "cargo xtask publish".into(),
+            });
+            let interp_rows = s
+                .environment
+                .interpreters
+                .iter()
+                .map(|i| InterpInfoRow {
+                    id: i.id.clone(),
+                    label: i.label.clone(),
+                    family: i.family.to_string(),
+                    version: i.implementation.version.clone(),
+                    python: i.implementation.python.clone(),
+                    sys_version: i.implementation.sys_version.clone(),
+                    executable: i.executable.clone(),
+                    flags: i.flags.join(" "),
+                    caveat: i.caveat.clone(),
+                    image: i.image.as_ref().map(|im| ImageRow {
+                        id: im.id.clone(),
+                        content_digest: im.content_digest.clone(),
+                        inputs_hash: im.inputs_hash.clone(),
+                        packages: im
+                            .packages
+                            .iter()
+                            .map(|p| PackageRow {
+                                name: p.name.clone(),
+                                version: p.version.clone(),
+                            })
+                            .collect(),
+                    }),
+                })
+                .collect();
+            let machine = vec![
+                MachineRow {
+                    what: "CPU".into(),
+                    value: m.cpu_model.clone(),
+                },
+                MachineRow {
+                    what: "Cores".into(),
+                    value: m.cores.to_string(),
+                },
+                MachineRow {
+                    what: "Memory".into(),
+                    value: format!("{} GiB", sig3(m.memory_kib as f64 / 1024.0 / 1024.0)),
+                },
+                MachineRow {
+                    what: "Operating system".into(),
+                    value: m.os.clone(),
+                },
+                MachineRow {
+                    what: "Kernel".into(),
+                    value: m.kernel.clone(),
+                },
+                MachineRow {
+                    what: "Frequency governor".into(),
+                    value: m.governor.clone().unwrap_or_else(|| "not readable".into()),
+                },
+                MachineRow {
+                    what: "Fingerprint".into(),
+                    value: m.fingerprint.clone(),
+                },
+            ];
+            let data = ReproduceData {
+                runs,
+                interps: interp_rows,
+                machine,
+                downloads,
+                commands,
+            };
+            let page = layout.page(
+                "reproduce.html",
+                "Reproduce: commands, images, machine and raw data",
+                "Everything needed to reproduce whichpy's figures: the commands, interpreter images \
+                 and package manifests, the machine fingerprint, and the raw and summary data."
+                    .into(),
+            );
+            emit(site, &page, "reproduce.html.j2", &data)?;
+        }
+        Ok(())
+    }
+
+    /// The 404 page, and the sitemap and robots.txt (a local build has no sitemap).
+    fn not_found_and_sitemap(&self, site: &mut Site) -> Result<(), Error> {
+        let render = self.render;
+        let layout = &self.layout;
+        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
+            self.emit(site, page, template, data)
+        };
+        {
+            let mut page = layout.page(
+                "404.html",
+                "Page not found",
+                "This page does not exist; the article, results and reproduction pages are linked below."
+                    .into(),
+            );
+            page.inline_css = Some(
+                crate::ASSETS
+                    .iter()
+                    .find(|(n, _)| *n == "site.css")
+                    .map(|(_, css)| css.to_string())
+                    .unwrap_or_default(),
+            );
+            emit(site, &page, "404.html.j2", &())?;
+        }
+        // A sitemap lists absolute addresses: a local build has none, so it writes no sitemap and
+        // robots.txt names none.
+        if let Some(base) = &layout.base {
+            let lastmod = layout.footer.data_date.clone();
+            let mut urls: Vec<SitemapUrl> = site
+                .pages()
+                .filter(|p| *p != "404.html")
+                .map(|p| SitemapUrl {
+                    loc: page_url(base, p),
+                    lastmod: lastmod.clone(),
+                })
+                .collect();
+            urls.sort_by(|a, b| a.loc.cmp(&b.loc));
+            let ctx = serde_json::json!({ "urls": urls, "base": base });
+            site.add("sitemap.xml", render("sitemap.xml.j2", &ctx)?);
+            site.add("robots.txt", render("robots.txt.j2", &ctx)?);
+        } else {
+            let ctx = serde_json::json!({ "base": serde_json::Value::Null });
+            site.add("robots.txt", render("robots.txt.j2", &ctx)?);
+        }
+        Ok(())
+    }
 }
 
 /// The article's HTML with the paragraph that holds only the image `src` replaced by a link

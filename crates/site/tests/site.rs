@@ -193,9 +193,6 @@ fn write_refuses_a_folder_it_did_not_write() {
     assert!(!out.join("stale.html").exists());
 }
 
-/// One presentation model: PyPy's warm ratio on `nbody`, as `whichpy-view` writes it, is the
-/// same string in the article, on the results page and in the overview chart, and the time
-
 /// Width and height of a PNG (IHDR) or an SVG (`viewBox`), read here independently of the
 /// site's own reader.
 fn file_size(bytes: &[u8]) -> (u32, u32) {
