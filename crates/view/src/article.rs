@@ -213,6 +213,8 @@ pub struct WarmupView {
     pub consistent: bool,
     /// Iterations before the steady state, mean across executions.
     pub iterations_before_steady: Option<String>,
+    /// The same with its interval: `247 iterations (95% CI 120–374 iterations)`.
+    pub steady_after: Option<Fig>,
     pub time_before_steady: Option<Fig>,
 }
 
@@ -689,6 +691,18 @@ impl<'a> Builder<'a> {
             class: cell_class_word(w).to_string(),
             consistent: w.class.is_some(),
             iterations_before_steady: w.iterations_before_steady.as_ref().map(|e| sig3(e.mean)),
+            steady_after: w.iterations_before_steady.as_ref().map(|e| {
+                let (lo, hi) =
+                    e.ci.map_or((e.mean, e.mean), |ci| (ci.low.max(0.0), ci.high));
+                figure::fig(
+                    (sig3(e.mean), sig3(lo), sig3(hi)),
+                    "iterations",
+                    e.n,
+                    e.mean,
+                    figure::Interval::Ci(&self.confidence),
+                    &cite,
+                )
+            }),
             time_before_steady: w
                 .time_before_steady_ns
                 .as_ref()
