@@ -85,7 +85,8 @@ pub fn run_cell(spec: &CellSpec, cancel: &AtomicBool, mut emit: impl FnMut(ExecR
     }
 }
 
-fn blank_record(spec: &CellSpec, process: u32, outcome: Outcome) -> ExecRecord {
+/// A record of `process` with nothing measured yet (also the fake backend's starting point).
+pub fn blank_record(spec: &CellSpec, process: u32, outcome: Outcome) -> ExecRecord {
     ExecRecord {
         schema: SCHEMA,
         interp: spec.interp.id.clone(),

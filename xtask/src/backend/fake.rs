@@ -48,7 +48,7 @@ use rand_core::{RngCore, SeedableRng};
 use serde::Deserialize;
 use whichpy_wire::{
     to_jsonl, BackendKind, CellSpec, ClockInfo, ExecRecord, Family, ImplInfo, InterpInfo, Noise,
-    Outcome, RawLine, WorkloadKind, PILOT_MIN_ITERATIONS, SCHEMA,
+    Outcome, RawLine, WorkloadKind, PILOT_MIN_ITERATIONS,
 };
 
 use super::Backend;
@@ -242,7 +242,7 @@ impl Backend for Fake {
         };
         if let Some(reason) = spec.workload.unsupported.get(&spec.interp.family) {
             // As bench-runner does: one record closes the cell, nothing runs.
-            let mut rec = blank(spec, spec.first_process);
+            let mut rec = bench_runner::blank_record(spec, spec.first_process, Outcome::Ok);
             rec.outcome = Outcome::Unsupported {
                 reason: reason.clone(),
             };
@@ -270,29 +270,6 @@ impl Backend for Fake {
             }
         }
         Ok(())
-    }
-}
-
-/// A record with nothing measured (bench-runner's blank record).
-fn blank(spec: &CellSpec, process: u32) -> ExecRecord {
-    ExecRecord {
-        schema: SCHEMA,
-        interp: spec.interp.id.clone(),
-        workload: spec.workload.name.clone(),
-        size: spec.size,
-        process,
-        outcome: Outcome::Ok,
-        iterations_ns: Vec::new(),
-        wall_ns: 0,
-        user_ns: 0,
-        sys_ns: 0,
-        max_rss_kib: 0,
-        checksum: None,
-        clock: None,
-        implementation: None,
-        stderr_tail: String::new(),
-        loops: spec.loops.max(1),
-        noise: None,
     }
 }
 
@@ -335,7 +312,7 @@ fn curve_ns(cell: &ModelCell, call: f64) -> f64 {
 /// One process execution of `cell`, drawn from the model.
 fn record(seed: u64, cell: &ModelCell, spec: &CellSpec, process: u32) -> ExecRecord {
     let mut rng = stream(seed, spec, process);
-    let mut rec = blank(spec, process);
+    let mut rec = bench_runner::blank_record(spec, process, Outcome::Ok);
     let speed = factor(&mut rng, cell.between_cv);
     let startup_ns = cell.startup_ms * 1e6 * factor(&mut rng, cell.within_cv);
     let failure = cell
