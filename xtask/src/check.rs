@@ -155,17 +155,6 @@ fn pages(dist: &Path) -> anyhow::Result<Vec<(String, String)>> {
         .collect()
 }
 
-/// Flesch reading ease, in words.
-fn ease(score: f64) -> &'static str {
-    match score {
-        s if s >= 70.0 => "easy",
-        s if s >= 60.0 => "plain English",
-        s if s >= 50.0 => "fairly difficult",
-        s if s >= 30.0 => "difficult",
-        _ => "very difficult",
-    }
-}
-
 /// The report as text (stdout): figures first, then every failure.
 pub fn format_report(r: &Report) -> String {
     let (t, d, b, i, c) = (
@@ -192,7 +181,7 @@ pub fn format_report(r: &Report) -> String {
     out.push_str(&format!(
         "readability       Flesch reading ease {:.1} ({})\n",
         r.readability,
-        ease(r.readability)
+        whichpy_render::audit::report::ease(r.readability)
     ));
     out.push_str("secondary keywords\n");
     for k in &r.keywords {

@@ -67,7 +67,8 @@ pub fn eeat_gaps(site: &SiteConfig, constants: &Constants) -> Vec<String> {
     gaps
 }
 
-fn ease(score: f64) -> &'static str {
+/// Flesch reading ease, in words.
+pub fn ease(score: f64) -> &'static str {
     match score {
         s if s >= 70.0 => "easy",
         s if s >= 60.0 => "plain English",
