@@ -707,9 +707,6 @@ impl<'a> Pages<'a> {
         let rendered = self.rendered;
         let layout = &self.layout;
         let workloads = &self.workloads;
-        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
-            self.emit(site, page, template, data)
-        };
         {
             let mut page = layout.page("index.html", &rendered.title, rendered.description.clone());
             page.head_html = rendered.files.get(whichpy_render::outputs::HEAD).cloned();
@@ -733,7 +730,7 @@ impl<'a> Pages<'a> {
             }
             let html = link_article(&html, workloads);
             let data = ArticleData { html };
-            emit(site, &page, "article.html.j2", &data)?;
+            self.emit(site, &page, "article.html.j2", &data)?;
         }
         Ok(())
     }
@@ -749,9 +746,6 @@ impl<'a> Pages<'a> {
         let look = &self.look;
         let level = &self.level;
         let workloads = &self.workloads;
-        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
-            self.emit(site, page, template, data)
-        };
         {
             let root = "";
             let mut rows = Vec::new();
@@ -873,7 +867,7 @@ impl<'a> Pages<'a> {
                     layout.footer.machine
                 ),
             );
-            emit(site, &page, "results.html.j2", &data)?;
+            self.emit(site, &page, "results.html.j2", &data)?;
         }
         Ok(())
     }
@@ -888,9 +882,6 @@ impl<'a> Pages<'a> {
         let interps = &self.interps;
         let baseline = &self.baseline;
         let look = &self.look;
-        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
-            self.emit(site, page, template, data)
-        };
         {
             let path = format!("workloads/{}.html", charts::slug(w));
             let root = "../";
@@ -968,7 +959,7 @@ impl<'a> Pages<'a> {
                      cold and warm times with 95% intervals, and peak memory, as measured by whichpy."
                 ),
             );
-            emit(site, &page, "workload.html.j2", &data)?;
+            self.emit(site, &page, "workload.html.j2", &data)?;
         }
         Ok(())
     }
@@ -983,9 +974,6 @@ impl<'a> Pages<'a> {
         let interps = &self.interps;
         let baseline = &self.baseline;
         let look = &self.look;
-        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
-            self.emit(site, page, template, data)
-        };
         {
             let startup_cells: Vec<&CellSummary> = s
                 .cells
@@ -1022,7 +1010,7 @@ impl<'a> Pages<'a> {
                  measured over many fresh processes, with 95% intervals and peak memory."
                     .into(),
             );
-            emit(site, &page, "startup.html.j2", &data)?;
+            self.emit(site, &page, "startup.html.j2", &data)?;
         }
         Ok(())
     }
@@ -1033,9 +1021,6 @@ impl<'a> Pages<'a> {
         let layout = &self.layout;
         let baseline = &self.baseline;
         let last_run = self.s.environment.runs.last();
-        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
-            self.emit(site, page, template, data)
-        };
         {
             let a = &s.analysis;
             let p = last_run.map(|r| &r.params);
@@ -1066,7 +1051,7 @@ impl<'a> Pages<'a> {
                  in-process iterations, warm-up classes, Student's t and bootstrap intervals."
                     .into(),
             );
-            emit(site, &page, "methodology.html.j2", &data)?;
+            self.emit(site, &page, "methodology.html.j2", &data)?;
         }
         Ok(())
     }
@@ -1077,9 +1062,6 @@ impl<'a> Pages<'a> {
         let s = self.s;
         let layout = &self.layout;
         let m = &self.s.environment.machine;
-        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
-            self.emit(site, page, template, data)
-        };
         {
             let mut downloads = vec![Download {
                 href: "data/summary.json".into(),
@@ -1215,7 +1197,7 @@ impl<'a> Pages<'a> {
                  and package manifests, the machine fingerprint, and the raw and summary data."
                     .into(),
             );
-            emit(site, &page, "reproduce.html.j2", &data)?;
+            self.emit(site, &page, "reproduce.html.j2", &data)?;
         }
         Ok(())
     }
@@ -1224,9 +1206,6 @@ impl<'a> Pages<'a> {
     fn not_found_and_sitemap(&self, site: &mut Site) -> Result<(), Error> {
         let render = self.render;
         let layout = &self.layout;
-        let emit = |site: &mut Site, page: &Page, template: &str, data: &dyn ErasedData| {
-            self.emit(site, page, template, data)
-        };
         {
             let mut page = layout.page(
                 "404.html",
@@ -1241,7 +1220,7 @@ impl<'a> Pages<'a> {
                     .map(|(_, css)| css.to_string())
                     .unwrap_or_default(),
             );
-            emit(site, &page, "404.html.j2", &())?;
+            self.emit(site, &page, "404.html.j2", &())?;
         }
         // A sitemap lists absolute addresses: a local build has none, so it writes no sitemap and
         // robots.txt names none.
