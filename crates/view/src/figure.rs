@@ -186,43 +186,35 @@ pub fn ratio(
     level: &str,
     cite: &str,
 ) -> RatioView {
-    let (factor, short, interval) = match verdict {
+    // The interval's bounds, in the direction of the words.
+    let (factor, short, bounds) = match verdict {
         Verdict::Faster => {
             let f = format!("{}×", sig3(1.0 / ratio));
-            let i = format!("{level}% CI {}–{}×", sig3(1.0 / high), sig3(1.0 / low));
-            (f.clone(), format!("{f} faster"), i)
+            let b = format!("{}–{}×", sig3(1.0 / high), sig3(1.0 / low));
+            (f.clone(), format!("{f} faster"), b)
         }
         Verdict::Slower => {
             let f = format!("{}×", sig3(ratio));
-            let i = format!("{level}% CI {}–{}×", sig3(low), sig3(high));
-            (f.clone(), format!("{f} slower"), i)
+            let b = format!("{}–{}×", sig3(low), sig3(high));
+            (f.clone(), format!("{f} slower"), b)
         }
         Verdict::NoSignificantDifference => (
             format!("{}×", sig3(ratio)),
             "no significant difference".to_string(),
-            format!("ratio {}–{}", sig3(low), sig3(high)),
+            format!("{}–{}", sig3(low), sig3(high)),
         ),
     };
-    let brief = match verdict {
-        Verdict::NoSignificantDifference => format!(
-            "no significant difference (ratio {}, {}–{})",
-            sig3(ratio),
-            sig3(low),
-            sig3(high)
+    let (interval, brief, text) = match verdict {
+        Verdict::NoSignificantDifference => (
+            format!("ratio {bounds}"),
+            format!("{short} (ratio {}, {bounds})", sig3(ratio)),
+            format!("{short} (ratio {}, {level}% CI {bounds})", sig3(ratio)),
         ),
-        _ => format!(
-            "{short} ({})",
-            interval.trim_start_matches(&format!("{level}% CI "))
+        _ => (
+            format!("{level}% CI {bounds}"),
+            format!("{short} ({bounds})"),
+            format!("{short} ({level}% CI {bounds})"),
         ),
-    };
-    let text = match verdict {
-        Verdict::NoSignificantDifference => format!(
-            "no significant difference (ratio {}, {level}% CI {}–{})",
-            sig3(ratio),
-            sig3(low),
-            sig3(high)
-        ),
-        _ => format!("{short} ({interval})"),
     };
     RatioView {
         verdict: verdict.as_str().to_string(),
