@@ -356,6 +356,21 @@ pub fn allocate(cells: &[CellModel], budget_s: f64) -> (Vec<u32>, f64) {
     (targets(hi.exp()), hi.exp())
 }
 
+/// The widest 95% half-width (relative) that the open cells are predicted to reach with
+/// `targets` processes: what a round really aims at. It differs from [`allocate`]'s `h` when
+/// caps bind (a cell's share of the budget, [`MAX_PROCESSES`]): the bisection then drives `h`
+/// down to its lower bound while the capped cells stay wider.
+pub fn predicted_worst(cells: &[CellModel], targets: &[u32]) -> Option<f64> {
+    let prior = suite_cv(cells);
+    cells
+        .iter()
+        .zip(targets)
+        .filter(|(c, _)| c.open)
+        .map(|(c, &n)| half_width(shrunk_cv(c.cv, c.have, prior), n))
+        .filter(|h| h.is_finite())
+        .reduce(f64::max)
+}
+
 /// How many processes this round gives each cell: its deficit spread over the rounds left.
 pub fn round_sizes(cells: &[CellModel], targets: &[u32], rounds_left: u32) -> Vec<u32> {
     cells
@@ -467,6 +482,19 @@ mod tests {
             cost_s: cost,
             open: true,
         }
+    }
+
+    /// When every open cell is capped, the round aims at the capped cells' widths, not at the
+    /// bisection's lower bound (a run once printed "aiming at ±0.01%").
+    #[test]
+    fn capped_cells_are_aimed_at_their_own_width() {
+        let cells = vec![model(0.10, 1.0, 2), model(0.20, 1.0, 2)];
+        let (t, h) = allocate(&cells, 1e6);
+        assert!(h < 1e-3, "the bisection's h hits its bound: {h}");
+        let worst = predicted_worst(&cells, &t).unwrap();
+        let cv = shrunk_cv(Some(0.20), 2, suite_cv(&cells));
+        assert!((worst - half_width(cv, t[1])).abs() < 1e-12, "{worst}");
+        assert!(worst > 0.005, "{worst}");
     }
 
     #[test]

@@ -44,6 +44,10 @@ struct Cell {
     pilots: Vec<Pilot>,
     shape: Option<Shape>,
     closed: Option<String>,
+    /// Failed process executions (crashes, timeouts, wrong checksums…), and whether the
+    /// latest one timed out (see [`Cell::should_close`]).
+    failures: u32,
+    last_timed_out: bool,
 }
 
 impl Cell {
@@ -61,6 +65,14 @@ impl Cell {
             WorkloadKind::Startup => self.next_process == 0,
             WorkloadKind::Iterations => self.next_process < planner::PILOT_PROCESSES,
         }
+    }
+    /// Whether a batch without a successful execution closes the cell. A timeout closes it at
+    /// once (each costs the whole timeout); other failures close it once there are two and they
+    /// outnumber the successes, so that one flaky crash (in a one-process pilot batch, say)
+    /// does not cost the cell its whole run, while a workload that always crashes costs two
+    /// process executions.
+    fn should_close(&self) -> bool {
+        self.last_timed_out || (self.failures >= 2 && self.failures as usize > self.metrics.len())
     }
     fn hw(&self) -> Option<f64> {
         whichpy_stats::relative_half_width(&self.metrics)
@@ -129,6 +141,8 @@ pub fn run(
                 pilots: Vec::new(),
                 shape: None,
                 closed: None,
+                failures: 0,
+                last_timed_out: false,
             }
         })
         .collect();
@@ -229,6 +243,9 @@ pub fn run(
                 (remaining - reserve).max(0.0),
                 planner::FLOOR_TARGET,
             );
+            let aim = planner::predicted_worst(&models, &targets)
+                .unwrap_or(h)
+                .max(h);
             let sizes = planner::round_sizes(&models, &targets, rounds_left);
             for (i, &n) in sizes.iter().enumerate() {
                 if n > 0 {
@@ -245,7 +262,7 @@ pub fn run(
                     elapsed(backend.clock_s()),
                     batches.len(),
                     batches.iter().map(|b| b.1).sum::<u32>(),
-                    h * 100.0
+                    aim * 100.0
                 ),
             );
         }
@@ -371,8 +388,11 @@ pub fn run(
                 say(pb, format!("error in {}: {e:#}", cell.key));
                 report.infra_errors.push(cell.key.to_string());
                 cell.closed = Some(format!("{e:#}"));
-            } else if cell.metrics.len() == before && cell.closed.is_none() {
-                cell.closed = Some("no successful process execution in its last batch".into());
+            } else if cell.metrics.len() == before && cell.closed.is_none() && cell.should_close() {
+                cell.closed = Some(format!(
+                    "no successful process execution in its last batch ({} failed in all)",
+                    cell.failures
+                ));
             }
             tick(pb, backend.clock_s());
         }
@@ -390,6 +410,7 @@ fn absorb(cell: &mut Cell, rec: &ExecRecord) {
     match &rec.outcome {
         Outcome::Unsupported { reason } => cell.closed = Some(reason.clone()),
         Outcome::Ok => {
+            cell.last_timed_out = false;
             if let Some(m) = crate::bench::adaptive_metric(rec) {
                 cell.metrics.push(m);
             }
@@ -401,7 +422,10 @@ fn absorb(cell: &mut Cell, rec: &ExecRecord) {
                 cell.walls.push(rec.wall_ns as f64);
             }
         }
-        _ => {}
+        failed => {
+            cell.failures += 1;
+            cell.last_timed_out = matches!(failed, Outcome::TimedOut { .. });
+        }
     }
 }
 

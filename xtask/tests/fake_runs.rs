@@ -367,6 +367,51 @@ fn a_failed_cell_is_recorded_and_the_run_goes_on() {
     assert!(n[&("cpython-3.13".into(), "nbody".into())] > 5, "{n:?}");
 }
 
+/// One crash in a cell's first pilot process (a batch of one) does not close the cell for the
+/// whole run; a workload that always crashes is closed after two process executions.
+#[test]
+fn a_flaky_crash_in_the_pilot_does_not_close_the_cell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let flaky = model(tmp.path(), "flaky.toml", "");
+    let text = std::fs::read_to_string(&flaky).unwrap();
+    // cpython nbody: process 0 crashes; micropython nbody: every process crashes.
+    let text = text
+        .replacen(
+            "steady_ms = 300.0\n",
+            "steady_ms = 300.0\nfailure = { outcome = \"crashed\", processes = [0] }\n",
+            1,
+        )
+        .replacen(
+            "steady_ms = 900.0\n",
+            "steady_ms = 900.0\nfailure = { outcome = \"crashed\" }\n",
+            1,
+        );
+    assert_eq!(text.matches("failure =").count(), 2, "the model changed");
+    std::fs::write(&flaky, text).unwrap();
+    let out = tmp.path().join("planned");
+    let o = bench(
+        &out,
+        &flaky,
+        &[
+            "--budget",
+            "5m",
+            "--seed",
+            "3",
+            "--interp",
+            "cpython-3.13",
+            "--interp",
+            "micropython-1.25",
+            "--workload",
+            "nbody",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let raw = RawFile::read(&the_file(&out)).unwrap();
+    let n = counts(&raw.records);
+    assert_eq!(n[&("micropython-1.25".into(), "nbody".into())], 2, "{n:?}");
+    assert!(n[&("cpython-3.13".into(), "nbody".into())] > 5, "{n:?}");
+}
+
 const PLANNED: &[&str] = &[
     "--seed",
     "5",
