@@ -64,7 +64,23 @@ pub const AUDIT_MD: &str = "audit.md";
 
 /// Audit the files in `dist`, and write the report to `dist/audit.md`.
 pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result<Report> {
+    let summary_path = summary;
     let summary = load_summary(summary)?;
+    // A fake run's numbers are drawn from a model: nothing made from them may pass as published.
+    if let Some(run) = summary
+        .environment
+        .runs
+        .iter()
+        .find(|r| r.backend == whichpy_wire::BackendKind::Fake)
+    {
+        anyhow::bail!(
+            "{} comes from the simulated run {} (`--backend fake`, a test instrument): its numbers \
+             are not measurements and cannot be published. Measure with `cargo xtask bench` \
+             (docker or native), then `cargo xtask publish`.",
+            summary_path.display(),
+            run.run_id
+        );
+    }
     let content = load_content(content)?;
     let view = whichpy_render::view_of(&summary, &content)?;
     let ledger = view.ledger();

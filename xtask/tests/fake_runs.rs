@@ -527,6 +527,19 @@ fn analyse_of_a_fake_run_recovers_the_model() {
         ratio.ci.low < 1.0 / 3.0 * 1.02 && ratio.ci.high > 1.0 / 3.0 * 0.98,
         "{ratio:?}"
     );
+
+    // Its numbers render (for looking at), but `check`, the last step of `publish`, refuses them.
+    let dist = tmp.path().join("dist");
+    let (s, d) = (summary_path.to_str().unwrap(), dist.to_str().unwrap());
+    let o = xtask(&["render", "--summary", s, "--out", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = xtask(&["check", "--summary", s, "--dist", d]);
+    assert!(!o.status.success(), "check passed a fake run's summary");
+    assert!(
+        stderr(&o).contains("simulated run") && stderr(&o).contains("cargo xtask bench"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
