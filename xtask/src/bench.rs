@@ -269,10 +269,10 @@ impl Bench {
                     self.iterations.unwrap_or(10)
                 ),
             };
-            eprintln!(
+            crate::output::info(format!(
                 "note: --quick is a smoke run (small sizes, {counts}): its intervals are wide, \
                  and it is not what the article publishes (that is `cargo xtask bench --budget 15m`)"
-            );
+            ));
         }
         // Where the interpreters run: this host, or the engine's machine (a remote DOCKER_HOST).
         let machine = backend

@@ -176,9 +176,18 @@ impl Engine {
                 )
             })?
             .map_err(|e| {
+                let what_to_do = if host.starts_with("unix://") {
+                    "start it (`service docker start`)".to_owned()
+                } else {
+                    // Another machine's engine (DOCKER_HOST): nothing to start here.
+                    format!(
+                        "check that it answers from here (`DOCKER_HOST={host} docker info`; for \
+                         ssh://, that `ssh` logs in without a prompt)"
+                    )
+                };
                 anyhow!(
-                    "the Docker engine at {host} is not answering: {e}; start it \
-                     (`service docker start`), or use --backend native"
+                    "the Docker engine at {host} is not answering: {e}; {what_to_do}, \
+                     or use --backend native"
                 )
             })?;
         Ok(Engine { rt, docker, host })
