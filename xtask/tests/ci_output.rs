@@ -111,6 +111,15 @@ fn without_a_terminal_each_finished_cell_gets_a_line_and_quiet_drops_them() {
         stderr.contains("records written"),
         "-q keeps the result:\n{stderr}"
     );
+
+    let (o, _) = bench(&tmp.path().join("verbose"), &["-v"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(cell_lines(&stderr).len(), 2, "-v:\n{stderr}");
+    let here = xtask::machine::probe();
+    assert!(
+        stderr.contains(&format!("machine {}: ", here.fingerprint)),
+        "-v names the machine the run records:\n{stderr}"
+    );
 }
 
 #[test]
