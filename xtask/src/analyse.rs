@@ -49,8 +49,8 @@ pub struct Analyse {
 pub struct LeftOut {
     /// Files skipped whole: unreadable, or a copy of a run already read.
     pub files: Vec<String>,
-    /// Records and torn lines left out of files that were read.
-    pub lines: Vec<String>,
+    /// Records and torn lines left out of files that were read (each with its file and line).
+    pub lines: Vec<whichpy_wire::ParseError>,
 }
 
 /// Read raw files for analysis. Lenient: what cannot be used is left out and listed.
@@ -85,8 +85,7 @@ pub fn read_raw_files(files: &[PathBuf], strict: bool) -> anyhow::Result<(Vec<Ra
                 anyhow::bail!("{e} (--strict; {} problem(s) in this file)", problems.len());
             }
         }
-        left.lines
-            .extend(problems.iter().map(|e| format!("{e}; left out")));
+        left.lines.extend(problems);
         runs.insert(read.file.meta.run_id.clone(), f.clone());
         raws.push(read.file);
     }
@@ -120,7 +119,7 @@ pub fn summarise_files(
         eprintln!("error: {f}");
     }
     for l in &left.lines {
-        eprintln!("warning: {l}");
+        crate::output::warning(Some((&l.path, l.line)), format!("{l}; left out"));
     }
     if !left.files.is_empty() || !left.lines.is_empty() {
         eprintln!(
@@ -201,8 +200,8 @@ impl Analyse {
         }
         for w in &summary.warnings {
             match &w.cell {
-                Some(cell) => eprintln!("warning: {cell}: {}", w.message),
-                None => eprintln!("warning: {}", w.message),
+                Some(cell) => crate::output::warning(None, format!("{cell}: {}", w.message)),
+                None => crate::output::warning(None, &w.message),
             }
         }
         Ok(())

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use whichpy_wire::{
     BackendKind, CellKey, CellSpec, ExecRecord, InterpInfo, InterpSpec, Outcome, RunMeta,
     RunParams, SizeName, Suite, WorkloadKind, WorkloadMeta, SCHEMA,
@@ -159,11 +159,11 @@ impl Bench {
         let (meta, mut run_file, done) = match resumed {
             Some((run_file, file)) => {
                 lock.set_run(&file.meta.run_id)?;
-                eprintln!(
+                crate::output::info(format!(
                     "resuming {} ({} records so far)",
                     file.path.display(),
                     file.records.len()
-                );
+                ));
                 let done = finished_processes(&file.records);
                 for r in &file.records {
                     if let Some(m) = adaptive_metric(r) {
@@ -229,19 +229,19 @@ impl Bench {
         let mut interpreters: Vec<InterpInfo> = Vec::new();
         for interp in selected {
             if backend.kind() == BackendKind::Docker && interp.is_host() {
-                eprintln!(
+                crate::output::info(format!(
                     "skipping {}: a host interpreter runs only with --backend native",
                     interp.id
-                );
+                ));
                 continue;
             }
             match backend.prepare(interp) {
                 Ok(info) => {
-                    eprintln!(
+                    crate::output::info(format!(
                         "  {:<26} {}",
                         interp.id,
                         info.implementation.sys_version.lines().next().unwrap_or("")
-                    );
+                    ));
                     interpreters.push(info)
                 }
                 Err(e) => {
@@ -250,7 +250,7 @@ impl Bench {
                         .as_deref()
                         .map(|c| format!(" (install: {c})"))
                         .unwrap_or_default();
-                    eprintln!("missing {}: {e:#}{hint}", interp.id);
+                    crate::output::warning(None, format!("missing {}: {e:#}{hint}", interp.id));
                 }
             }
         }
@@ -269,11 +269,24 @@ impl Bench {
                     self.iterations.unwrap_or(10)
                 ),
             };
-            eprintln!(
+            crate::output::info(format!(
                 "note: --quick is a smoke run (small sizes, {counts}): its intervals are wide, \
                  and it is not what the article publishes (that is `cargo xtask bench --budget 15m`)"
-            );
+            ));
         }
+        // Where the interpreters run: this host, or the engine's machine (a remote DOCKER_HOST).
+        let machine = backend
+            .machine()
+            .context("probing the machine the interpreters run on")?;
+        crate::output::detail(format!(
+            "machine {}: {}, {} cores, {} MiB, kernel {}, {}",
+            machine.fingerprint,
+            machine.cpu_model,
+            machine.cores,
+            machine.memory_kib / 1024,
+            machine.kernel,
+            machine.os
+        ));
         let run_id = crate::runfile::new_run_id(now, backend.kind());
         Ok(RunMeta {
             schema: SCHEMA,
@@ -282,7 +295,7 @@ impl Bench {
             git_rev,
             git_dirty,
             backend: backend.kind(),
-            machine: crate::machine::probe(),
+            machine,
             params: RunParams {
                 size,
                 processes: self.processes.unwrap_or(if self.quick { 3 } else { 5 }),
@@ -516,21 +529,16 @@ fn execute_planned(
     run_file: &mut RunFile,
 ) -> anyhow::Result<()> {
     let cancel = install_cancel()?;
-    let pb = ProgressBar::new(meta.params.budget_s.unwrap_or(900.0) as u64);
-    pb.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} s of the budget  {wide_msg}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+    let pb = crate::output::progress_bar(
+        meta.params.budget_s.unwrap_or(900.0) as u64,
+        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} s of the budget  {wide_msg}",
     );
-    pb.enable_steady_tick(std::time::Duration::from_millis(250));
-    eprintln!(
+    crate::output::info(format!(
         "planned run: budget {:.0} s, {} cells, seed {}",
         meta.params.budget_s.unwrap_or(0.0),
         cells.len(),
         meta.params.seed.unwrap_or(0)
-    );
+    ));
     let report = crate::schedule::run(backend, meta, cells, prior, run_file, &cancel, &pb);
     pb.finish_and_clear();
     let report = match report {
@@ -570,7 +578,7 @@ fn finish(cancel: &AtomicBool, infra_errors: &[String], run_file: &RunFile) -> a
             run_file.resume_command()
         );
     }
-    eprintln!("next: cargo xtask analyse");
+    crate::output::info("next: cargo xtask analyse");
     Ok(())
 }
 
@@ -584,15 +592,10 @@ fn execute(
 ) -> anyhow::Result<()> {
     let cancel = install_cancel()?;
     let total: u64 = plan.iter().map(|c| c.processes as u64).sum();
-    let pb = ProgressBar::new(total);
-    pb.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs, ETA {eta}  {wide_msg}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+    let pb = crate::output::progress_bar(
+        total,
+        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs, ETA {eta}  {wide_msg}",
     );
-    pb.enable_steady_tick(std::time::Duration::from_millis(250));
     let (harness, workloads_dir) = backend.runner_paths();
     let mut failures = 0u64;
     let mut written = 0u64;
@@ -729,16 +732,20 @@ fn execute(
             }
             say(&pb, format!("error in {key}: {e:#}"));
             infra_errors.push(key.to_string());
-        } else if pb.is_hidden() {
-            // No terminal to draw the bar on (CI, a pipe): one line per finished cell instead.
+        } else {
+            // Without a terminal to draw the bar on (CI, a pipe), or with -v: a line per
+            // finished cell.
             let hw = whichpy_stats::relative_half_width(cell_metrics)
                 .map_or("no interval".to_owned(), |h| format!("±{:.2}%", h * 100.0));
-            eprintln!(
-                "[{}/{}] {key}: {} process executions, {hw}, {:.1} s",
-                pb.position(),
-                pb.length().unwrap_or(0),
-                cell_metrics.len(),
-                backend.clock_s() - cell_start
+            crate::output::cell_line(
+                &pb,
+                format!(
+                    "[{}/{}] {key}: {} process executions, {hw}, {:.1} s",
+                    pb.position(),
+                    pb.length().unwrap_or(0),
+                    cell_metrics.len(),
+                    backend.clock_s() - cell_start
+                ),
             );
         }
     }

@@ -378,12 +378,6 @@ pub fn to_json(a: &Path, b: &Path, format: Format, rows: &[Row], fail_on: Option
 /// gate, a warning per other significantly slower cell. Printed when `GITHUB_ACTIONS=true`, so
 /// they show on the run's summary page and on the pull request.
 pub fn annotations(rows: &[Row], fail_on: Option<f64>) -> Vec<String> {
-    // Workflow commands end at a newline and read `%`, `\r`, `\n` as escapes.
-    let esc = |s: &str| {
-        s.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A")
-    };
     rows.iter()
         .filter(|r| r.verdict == Some(Verdict::Slower))
         .map(|r| {
@@ -394,11 +388,11 @@ pub fn annotations(rows: &[Row], fail_on: Option<f64>) -> Vec<String> {
             let ci =
                 r.ci.map(|i| format!(" (95% CI {:.3}–{:.3})", i.low, i.high))
                     .unwrap_or_default();
-            format!(
-                "::{level} title=whichpy compare::{} {}: B is {:.3}× A{ci}",
-                esc(&r.cell),
-                esc(&r.metric),
-                r.ratio
+            crate::output::workflow_command(
+                level,
+                None,
+                "whichpy compare",
+                &format!("{} {}: B is {:.3}× A{ci}", r.cell, r.metric, r.ratio),
             )
         })
         .collect()
@@ -449,7 +443,7 @@ impl Compare {
             writeln!(f, "### whichpy compare\n\n{table}")
                 .with_context(|| format!("writing {}", file.display()))?;
         }
-        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        if crate::output::in_github_actions() {
             for a in annotations(&rows, self.fail_on) {
                 eprintln!("{a}");
             }

@@ -16,6 +16,7 @@ pub mod images;
 pub mod lock;
 pub mod machine;
 pub mod merge;
+pub mod output;
 pub mod planner;
 pub mod project;
 pub mod publish;

@@ -5,15 +5,7 @@ use whichpy_wire::Machine;
 
 /// Read the machine's facts from /proc and /sys. Unreadable facts become "unknown".
 pub fn probe() -> Machine {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu_model = cpuinfo
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("model name")
-                .and_then(|r| r.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".into());
+    let cpu_model = cpu_model(&std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default());
     let cores = std::thread::available_parallelism()
         .map(|n| n.get() as u32)
         .unwrap_or(1);
@@ -36,7 +28,36 @@ pub fn probe() -> Machine {
             })
         })
         .unwrap_or(0);
-    let governor = read_trim("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+    let governor = read_trim(GOVERNOR);
+    assemble(cpu_model, cores, kernel, os, memory_kib, governor)
+}
+
+/// Where the frequency governor of the first CPU is read (absent on many VMs).
+pub const GOVERNOR: &str = "/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor";
+
+/// The CPU model of a `/proc/cpuinfo` text (its first `model name`), or "unknown".
+pub fn cpu_model(cpuinfo: &str) -> String {
+    cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// A machine from its facts, wherever they were read (this host's `/proc`, or an engine's
+/// `docker info` and a container's `/proc/cpuinfo`): the fingerprint is the same function of
+/// them, so one machine gets one fingerprint whichever way it was probed.
+pub fn assemble(
+    cpu_model: String,
+    cores: u32,
+    kernel: String,
+    os: String,
+    memory_kib: u64,
+    governor: Option<String>,
+) -> Machine {
     let fingerprint = fingerprint(&cpu_model, cores, memory_kib, &kernel);
     Machine {
         cpu_model,

@@ -2,8 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use xtask::{
-    analyse, bench, check, clean, compare, doctor, export, images, lock, merge, project, publish,
-    render, site, suite,
+    analyse, bench, check, clean, compare, doctor, export, images, lock, merge, output, project,
+    publish, render, site, suite,
 };
 
 #[derive(Parser)]
@@ -13,11 +13,21 @@ use xtask::{
     long_about = None,
     after_help = "The pipeline: images → bench → analyse → render. Each stage reads only the files of the one before:\n  \
         containers/ + bench-runner/  →  results/raw/<run>.jsonl  →  results/summary.json  →  dist/\n\
-        Start with `cargo xtask doctor`, then `cargo xtask bench --quick`."
+        Start with `cargo xtask doctor`, then `cargo xtask bench --quick`.\n\n\
+        Output: logs go to stderr, data to stdout. Without a terminal (CI, a pipe) a line per finished \
+        cell replaces the progress bar; -q keeps only warnings and errors, -v adds detail. With \
+        GITHUB_ACTIONS=true, warnings and errors are also GitHub annotations (::warning file=…::)."
 )]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// Say less: warnings, errors and the command's data only (no progress bar, no per-cell lines)
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Say more: a line per finished cell even beside the progress bar, and details such as
+    /// the engine's machine
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
 }
 
 #[derive(Subcommand)]
@@ -40,6 +50,7 @@ enum Cmd {
 
 fn main() {
     let cli = Cli::parse();
+    output::set_verbosity(output::from_flags(cli.quiet, cli.verbose));
     let sh = xshell::Shell::new().expect("a shell");
     sh.change_dir(project::root());
     let result = match cli.cmd {
@@ -60,6 +71,12 @@ fn main() {
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
+        if output::in_github_actions() {
+            eprintln!(
+                "{}",
+                output::workflow_command("error", None, "whichpy", &format!("{e:#}"))
+            );
+        }
         std::process::exit(1);
     }
 }

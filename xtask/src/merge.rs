@@ -102,7 +102,7 @@ impl Merge {
         }
         eprintln!("{}", info.method);
         for k in &info.kernel_only {
-            eprintln!("note: {k}");
+            crate::output::warning(None, k);
         }
         Ok(())
     }

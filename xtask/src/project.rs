@@ -116,9 +116,9 @@ pub fn git_revision(sh: &Shell) -> (String, bool) {
 
 /// Build bench-runner for the host in release mode and return its path.
 pub fn build_runner(sh: &Shell, root: &Path) -> anyhow::Result<PathBuf> {
-    cmd!(sh, "cargo build --quiet --release --package bench-runner")
-        .run()
-        .context("building bench-runner")?;
+    let mut build = cmd!(sh, "cargo build --quiet --release --package bench-runner");
+    build.set_quiet(crate::output::verbosity() == crate::output::Verbosity::Quiet);
+    build.run().context("building bench-runner")?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));

@@ -364,17 +364,21 @@ pub fn run(
                         ),
                     );
                 }
-            } else if pb.is_hidden() && !got.is_empty() {
-                // No terminal to draw the bar on (CI, a pipe): one line per batch instead.
+            } else if !got.is_empty() {
+                // Without a terminal to draw the bar on (CI, a pipe), or with -v: a line per
+                // batch.
                 let hw = cell
                     .hw()
                     .map_or("no interval".to_owned(), |h| format!("±{:.2}%", h * 100.0));
-                eprintln!(
-                    "[{:>4.0}s/{budget:.0}s] {}: +{} → {} processes, {hw}",
-                    elapsed(backend.clock_s()),
-                    cell.key,
-                    got.len(),
-                    cell.metrics.len()
+                crate::output::cell_line(
+                    pb,
+                    format!(
+                        "[{:>4.0}s/{budget:.0}s] {}: +{} → {} processes, {hw}",
+                        elapsed(backend.clock_s()),
+                        cell.key,
+                        got.len(),
+                        cell.metrics.len()
+                    ),
                 );
             }
             if let Err(e) = result {

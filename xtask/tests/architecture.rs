@@ -657,6 +657,71 @@ fn ci_runs_fmt_and_clippy_before_the_tests() {
     );
 }
 
+/// Nothing runs in Actions that a reader cannot run locally: every `cargo xtask` command a
+/// workflow calls, and every flag it passes, is in the README.
+#[test]
+fn workflows_call_only_cargo_xtask_commands_the_readme_documents() {
+    let readme = read(&root().join("README.md"));
+    let dir = root().join(".github/workflows");
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = read(&path);
+        for (n, line) in text.lines().enumerate() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('#') {
+                continue;
+            }
+            // The words of a `cargo xtask` call: after it on its line, or a folded
+            // continuation (`--out …`), or a matrix entry's flags (`workloads: --workload …`).
+            let words = if let Some((_, calls)) = line.split_once("cargo xtask ") {
+                for call in calls.split("cargo xtask ") {
+                    let cmd = call
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+                    seen += 1;
+                    if !readme.contains(&format!("`{cmd}")) {
+                        wrong.push(format!(
+                            "{}:{}: `cargo xtask {cmd}` is not in the README",
+                            rel(&path),
+                            n + 1
+                        ));
+                    }
+                }
+                calls
+            } else if trimmed.starts_with("--") {
+                trimmed
+            } else if let Some(flags) = trimmed.strip_prefix("workloads:") {
+                flags
+            } else {
+                continue;
+            };
+            let flags = words
+                .split_whitespace()
+                .filter(|w| w.starts_with("--"))
+                .map(|w| w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-'));
+            for flag in flags {
+                if !readme.contains(flag) {
+                    wrong.push(format!(
+                        "{}:{}: `{flag}` is not in the README",
+                        rel(&path),
+                        n + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(seen > 0, "no `cargo xtask` call found in {}", rel(&dir));
+    assert!(
+        wrong.is_empty(),
+        "{}\ndocument them in README.md (Commands), or call documented ones",
+        wrong.join("\n")
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The scanner itself
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use whichpy_wire::{BackendKind, CellSpec, ExecRecord, InterpInfo};
+use whichpy_wire::{BackendKind, CellSpec, ExecRecord, InterpInfo, Machine};
 
 use crate::catalogue::Interpreter;
 
@@ -29,6 +29,13 @@ pub trait Backend {
     /// in the run's metadata: native, this process's affinity for the child; docker, the
     /// containers' cpuset.
     fn cpus(&self) -> Option<String>;
+
+    /// The machine the interpreters run on, recorded in the run's metadata. This host by
+    /// default; the docker backend asks its engine, which may be another machine's
+    /// (`DOCKER_HOST=tcp://…` or `ssh://…`).
+    fn machine(&mut self) -> anyhow::Result<Machine> {
+        Ok(crate::machine::probe())
+    }
 
     /// Seconds, from a fixed origin, on the clock a run's budgets are spent on: the monotonic
     /// clock, except for the fake backend, whose clock is simulated.

@@ -72,6 +72,32 @@ pub struct DockerBackend {
     config: DockerConfig,
     /// Images already ensured in this process, by suite and packages.
     images: HashMap<ImageKey, Built>,
+    /// The first interpreter prepared: the machine is read in a container of its image.
+    prepared: Option<Interpreter>,
+}
+
+/// `sh -c` script of the machine probe: the CPU model and governor are not in `docker info`,
+/// so a container reads them from the engine's host (a container shares its kernel's `/proc`
+/// and `/sys`). The governor's line is marked, because it may be absent (most VMs).
+const MACHINE_PROBE: &str = "cat /proc/cpuinfo; \
+    g=$(cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor 2>/dev/null) \
+    && echo \"whichpy-governor: $g\"; true";
+
+/// The machine from the engine's `docker info` and the probe container's output.
+pub fn engine_machine(system: &super::EngineSystem, probe_out: &str) -> whichpy_wire::Machine {
+    let governor = probe_out
+        .lines()
+        .find_map(|l| l.strip_prefix("whichpy-governor: "))
+        .map(|g| g.trim().to_owned())
+        .filter(|g| !g.is_empty());
+    crate::machine::assemble(
+        crate::machine::cpu_model(probe_out),
+        system.cores,
+        system.kernel.clone(),
+        system.os.clone(),
+        system.memory_kib,
+        governor,
+    )
 }
 
 impl DockerBackend {
@@ -82,11 +108,25 @@ impl DockerBackend {
         match engine.sweep_orphans() {
             Ok(0) => {}
             Ok(n) => eprintln!("removed {n} container(s) left behind by an interrupted run"),
-            Err(e) => eprintln!("warning: {e:#}"),
+            Err(e) => crate::output::warning(None, format!("{e:#}")),
         }
         let runner = crate::project::build_runner(sh, root)?;
         let inputs = Inputs::for_repo(root, runner)?;
-        Ok(DockerBackend::new(engine, DockerConfig::new(inputs)))
+        let mut config = DockerConfig::new(inputs);
+        if engine.is_remote() {
+            // This process's affinity says nothing of the engine's machine: pin to its cores.
+            let system = engine.system()?;
+            let all: Vec<usize> = (0..system.cores as usize).collect();
+            config.sandbox.cpuset = crate::backend::cpuset_list(&crate::backend::bench_cpus(&all));
+            crate::output::info(format!(
+                "engine at {} ({}, {} cores): containers pinned to CPU {}",
+                engine.host(),
+                system.os,
+                system.cores,
+                config.sandbox.cpuset
+            ));
+        }
+        Ok(DockerBackend::new(engine, config))
     }
 
     pub fn new(engine: Engine, config: DockerConfig) -> DockerBackend {
@@ -94,6 +134,7 @@ impl DockerBackend {
             engine,
             config,
             images: HashMap::new(),
+            prepared: None,
         }
     }
 
@@ -118,7 +159,7 @@ impl DockerBackend {
         }
         let built = images::ensure(&self.engine, &self.config.inputs, &key)?;
         if built.reused {
-            eprintln!("  image {} reused (inputs unchanged)", built.name);
+            crate::output::info(format!("  image {} reused (inputs unchanged)", built.name));
         }
         for (volume, _) in usr_volumes(&built) {
             self.engine.ensure_volume(&volume, "usr")?;
@@ -172,6 +213,9 @@ impl Backend for DockerBackend {
         ];
         cmd.extend(interp.flags.iter().cloned());
         let (out, end) = self.run_probe(interp, cmd)?;
+        if self.prepared.is_none() && end.exit_code == 0 {
+            self.prepared = Some(interp.clone());
+        }
         if end.exit_code != 0 {
             bail!(
                 "identifying {} in {} failed (exit {}): {}",
@@ -192,6 +236,29 @@ impl Backend for DockerBackend {
             Some(image.info),
             &where_,
         )
+    }
+
+    /// The engine's machine, not this host's: `docker info` (cores, memory, kernel, OS) and
+    /// `/proc/cpuinfo` read in a container. On the local engine it is this host, with the
+    /// same fingerprint as the native backend's probe; with `DOCKER_HOST=tcp://…`/`ssh://…`
+    /// it is the remote machine's.
+    fn machine(&mut self) -> anyhow::Result<whichpy_wire::Machine> {
+        let system = self.engine.system()?;
+        let interp = self.prepared.clone().context(
+            "no interpreter image is ready, and the machine is read in a container of one",
+        )?;
+        let cmd = vec!["/bin/sh".to_owned(), "-c".into(), MACHINE_PROBE.into()];
+        let (out, end) = self.run_probe(&interp, cmd)?;
+        if end.exit_code != 0 {
+            bail!(
+                "reading /proc/cpuinfo in a container of {} on the engine at {} failed (exit {}): {}",
+                interp.id,
+                self.engine.host(),
+                end.exit_code,
+                end.stderr_tail.trim()
+            );
+        }
+        Ok(engine_machine(&system, &out))
     }
 
     fn runner_paths(&self) -> (PathBuf, PathBuf) {

@@ -27,8 +27,8 @@ use futures_util::StreamExt;
 mod backend;
 
 pub use backend::{
-    cell_deadline, usr_volumes, DockerBackend, DockerConfig, CELL_MARGIN, HARNESS_IN_IMAGE,
-    PROBE_DEADLINE, RUNNER_IN_IMAGE, WORKLOADS_IN_IMAGE,
+    cell_deadline, engine_machine, usr_volumes, DockerBackend, DockerConfig, CELL_MARGIN,
+    HARNESS_IN_IMAGE, PROBE_DEADLINE, RUNNER_IN_IMAGE, WORKLOADS_IN_IMAGE,
 };
 
 /// Label key on every container and image whichpy creates. Its value says what the object is:
@@ -100,6 +100,20 @@ pub struct RunRequest {
     pub deadline: Option<Duration>,
 }
 
+/// The machine an engine runs on, as `docker info` describes it (the CPU model is not there:
+/// the docker backend reads it from `/proc/cpuinfo` inside a container).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineSystem {
+    /// CPUs the engine may use (`NCPU`).
+    pub cores: u32,
+    /// `MemTotal`, in KiB as `/proc/meminfo` gives it.
+    pub memory_kib: u64,
+    /// `KernelVersion` (the release, as `/proc/sys/kernel/osrelease`).
+    pub kernel: String,
+    /// `OperatingSystem` (the host's `PRETTY_NAME`).
+    pub os: String,
+}
+
 /// How a container ended.
 #[derive(Clone, Debug, Default)]
 pub struct RunEnd {
@@ -162,9 +176,18 @@ impl Engine {
                 )
             })?
             .map_err(|e| {
+                let what_to_do = if host.starts_with("unix://") {
+                    "start it (`service docker start`)".to_owned()
+                } else {
+                    // Another machine's engine (DOCKER_HOST): nothing to start here.
+                    format!(
+                        "check that it answers from here (`DOCKER_HOST={host} docker info`; for \
+                         ssh://, that `ssh` logs in without a prompt)"
+                    )
+                };
                 anyhow!(
-                    "the Docker engine at {host} is not answering: {e}; start it \
-                     (`service docker start`), or use --backend native"
+                    "the Docker engine at {host} is not answering: {e}; {what_to_do}, \
+                     or use --backend native"
                 )
             })?;
         Ok(Engine { rt, docker, host })
@@ -172,6 +195,30 @@ impl Engine {
 
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// The engine runs on another machine (or at least is reached over the network):
+    /// `DOCKER_HOST` is `tcp://`, `ssh://`, `http(s)://`, not a local socket. Then this
+    /// machine's `/proc` says nothing about where the containers run.
+    pub fn is_remote(&self) -> bool {
+        !(self.host.starts_with("unix://") || self.host.starts_with("npipe://"))
+    }
+
+    /// What the engine says of the machine it runs on (`docker info`).
+    pub fn system(&self) -> anyhow::Result<EngineSystem> {
+        let info = self
+            .rt
+            .block_on(self.docker.info())
+            .with_context(|| format!("asking the engine at {} about its machine", self.host))?;
+        Ok(EngineSystem {
+            cores: info.ncpu.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+            memory_kib: info
+                .mem_total
+                .and_then(|b| u64::try_from(b).ok())
+                .map_or(0, |b| b / 1024),
+            kernel: info.kernel_version.unwrap_or_else(|| "unknown".into()),
+            os: info.operating_system.unwrap_or_else(|| "unknown".into()),
+        })
     }
 
     /// `Docker 20.10.24 (API 1.41)`.
