@@ -17,6 +17,7 @@ pub mod lock;
 pub mod machine;
 pub mod merge;
 pub mod planner;
+pub mod profile;
 pub mod project;
 pub mod publish;
 pub mod render;

@@ -2,8 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use xtask::{
-    analyse, bench, check, clean, compare, doctor, export, images, lock, merge, project, publish,
-    render, site, suite,
+    analyse, bench, check, clean, compare, doctor, export, images, lock, merge, profile, project,
+    publish, render, site, suite,
 };
 
 #[derive(Parser)]
@@ -32,6 +32,7 @@ enum Cmd {
     Lock(lock::LockCmd),
     Clean(clean::Clean),
     Suite(suite::SuiteCmd),
+    Profile(profile::ProfileCmd),
     Render(render::Render),
     Check(check::Check),
     Publish(publish::Publish),
@@ -53,6 +54,7 @@ fn main() {
         Cmd::Lock(c) => c.run(&sh),
         Cmd::Clean(c) => c.run(&sh),
         Cmd::Suite(c) => c.run(&sh),
+        Cmd::Profile(c) => c.run(&sh),
         Cmd::Render(c) => c.run(&sh),
         Cmd::Check(c) => c.run(&sh),
         Cmd::Publish(c) => c.run(&sh),
