@@ -74,7 +74,14 @@ pub struct ProfileView {
 pub const TOP_ROWS: usize = 15;
 
 pub fn profile_view(p: &Profile) -> ProfileView {
-    let secs = |s: f64| time(s * 1e9);
+    // pstats prints milliseconds (three decimals of a second): 0 means under half of one.
+    let secs = |s: f64| {
+        if s > 0.0 {
+            time(s * 1e9)
+        } else {
+            "< 0.5 ms".to_string()
+        }
+    };
     let top = p.cprofile.as_ref();
     ProfileView {
         key: format!("{}--{}--{}", p.interpreter, p.workload, p.size),

@@ -16,17 +16,32 @@ fn cprofile_tables_of_both_interpreters_parse_row_by_row() {
         let table = parse_pstats(out.section("cprofile").unwrap()).unwrap();
         assert_eq!(table.function_calls, calls, "{name}");
         assert_eq!(table.primitive_calls, calls, "{name}");
-        assert!(table.total_s > 0.9 && table.total_s < 1.2, "{name}: {}", table.total_s);
+        assert!(
+            table.total_s > 0.9 && table.total_s < 1.2,
+            "{name}: {}",
+            table.total_s
+        );
         assert!(table.rows.len() >= 10, "{name}");
         // Sorted by cumulative time: the driver's loop, then the workload's run.
-        assert!(table.rows[0].function.ends_with("profile_driver.py:33(_loop)"), "{name}");
-        assert!(table.rows[1].function.ends_with("nbody.py:145(run)"), "{name}");
+        assert!(
+            table.rows[0]
+                .function
+                .ends_with("profile_driver.py:33(_loop)"),
+            "{name}"
+        );
+        assert!(
+            table.rows[1].function.ends_with("nbody.py:145(run)"),
+            "{name}"
+        );
         let advance = table
             .rows
             .iter()
             .find(|r| r.function.ends_with("(_advance)"))
             .unwrap();
-        assert!(advance.tottime_s > 0.5, "{name}: most of the time is in _advance");
+        assert!(
+            advance.tottime_s > 0.5,
+            "{name}: most of the time is in _advance"
+        );
         assert!(table
             .rows
             .windows(2)
@@ -36,7 +51,10 @@ fn cprofile_tables_of_both_interpreters_parse_row_by_row() {
             .iter()
             .find(|r| r.function.contains("math.sqrt"))
             .unwrap();
-        assert!(sqrt.function.starts_with('{'), "built-ins keep their braces");
+        assert!(
+            sqrt.function.starts_with('{'),
+            "built-ins keep their braces"
+        );
     }
 }
 
@@ -64,7 +82,10 @@ fn py_spy_raw_stacks_parse_with_samples_outside_python_named() {
     let stacks = parse_collapsed(out.section("stacks").unwrap()).unwrap();
     let total: u64 = stacks.iter().map(|s| s.count).sum();
     assert!(total > 150, "py-spy took {total} samples");
-    assert!(stacks.windows(2).all(|w| w[0].frames < w[1].frames), "sorted, merged");
+    assert!(
+        stacks.windows(2).all(|w| w[0].frames < w[1].frames),
+        "sorted, merged"
+    );
     // Frames are "function (file)", root first (py-spy shortens the file names).
     assert!(stacks.iter().any(|s| s.frames
         == "<module> (profile_driver.py);main (profile_driver.py);_loop (profile_driver.py);run (nbody.py);_advance (nbody.py)"));
@@ -73,7 +94,10 @@ fn py_spy_raw_stacks_parse_with_samples_outside_python_named() {
         .filter(|s| s.frames.ends_with(";_advance (nbody.py)"))
         .map(|s| s.count)
         .sum();
-    assert!(hot * 2 > total, "most samples are in _advance: {hot} of {total}");
+    assert!(
+        hot * 2 > total,
+        "most samples are in _advance: {hot} of {total}"
+    );
     // py-spy writes a sample with no Python frame as a bare count.
     assert!(stacks.iter().any(|s| s.frames == NO_PYTHON_FRAME));
 }
@@ -114,7 +138,9 @@ fn driver_output_without_its_end_marker_is_an_error() {
 #[test]
 fn profile_files_are_checked_for_their_schema() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(Profile::read_dir(&dir.path().join("missing")).unwrap().is_empty());
+    assert!(Profile::read_dir(&dir.path().join("missing"))
+        .unwrap()
+        .is_empty());
     let path = dir.path().join("x.json");
     let body = |schema: u32| {
         format!(
