@@ -1216,8 +1216,14 @@ impl<'a> Builder<'a> {
             })
             .collect();
         let mut views = views;
+        // `cargo xtask profile` runs in the images: data measured on host interpreters
+        // (native) gets no profile commands.
+        let in_images = [Family::Cpython, Family::Pypy]
+            .iter()
+            .all(|f| self.chosen.get(f).is_some_and(|i| i.image.is_some()));
         let profile = example_view
             .as_ref()
+            .filter(|_| in_images)
             .map(|e| crate::profile::commands(&ids, &e.workload, self.size));
         Ok(View {
             profile,

@@ -127,3 +127,25 @@ pub fn profile_view(p: &Profile) -> ProfileView {
         samples: p.sampled.as_ref().map(|s| int(s.samples())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_article_commands_are_the_profile_commands_of_the_chosen_interpreters() {
+        let ids = [("cpython", "cpython-3.13"), ("pypy", "pypy-7.3")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let c = commands(&ids, "nbody", SizeName::Default);
+        assert_eq!(
+            c.cpython,
+            "cargo xtask profile --interp cpython-3.13 --workload nbody"
+        );
+        assert_eq!(
+            c.pypy,
+            "cargo xtask profile --interp pypy-7.3 --workload nbody"
+        );
+    }
+}
