@@ -372,6 +372,24 @@ impl ProfileCmd {
     }
 }
 
+/// Every profile (`*.json`) in `dir`, sorted by file name; a missing folder holds none.
+pub fn read_all(dir: &Path) -> anyhow::Result<Vec<Profile>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    Ok(paths
+        .iter()
+        .map(|p| Profile::read(p))
+        .collect::<Result<_, _>>()?)
+}
+
 /// Write a profile as pretty JSON; returns its path.
 pub fn write_profile(dir: &Path, p: &Profile) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -87,7 +87,7 @@ impl SiteInputs {
             .parent()
             .map(|d| d.join("profiles"))
             .unwrap_or_else(|| PathBuf::from(whichpy_wire::profile::PROFILES_DIR));
-        let profiles = whichpy_wire::profile::Profile::read_dir(&profiles_dir)?;
+        let profiles = crate::profile::read_all(&profiles_dir)?;
         Ok(SiteInputs {
             profiles,
             summary: parsed,

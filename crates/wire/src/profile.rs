@@ -152,21 +152,6 @@ impl Profile {
         crate::names::check_id(&p.workload).map_err(|e| ParseError::at(path, 1, "workload", e))?;
         Ok(p)
     }
-
-    /// Every `*.json` in `dir`, sorted by file name. A missing folder is no profile.
-    pub fn read_dir(dir: &Path) -> Result<Vec<Profile>, ParseError> {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(ParseError::io(dir, e)),
-        };
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        paths.sort();
-        paths.iter().map(|p| Profile::read(p)).collect()
-    }
 }
 
 /// A parse failure of a tool's text output: the line (1-based, in the text given) and why.
