@@ -138,9 +138,6 @@ fn driver_output_without_its_end_marker_is_an_error() {
 #[test]
 fn profile_files_are_checked_for_their_schema() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(Profile::read_dir(&dir.path().join("missing"))
-        .unwrap()
-        .is_empty());
     let path = dir.path().join("x.json");
     let body = |schema: u32| {
         format!(

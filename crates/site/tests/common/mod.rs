@@ -59,7 +59,7 @@ pub fn profiles() -> Vec<whichpy_wire::profile::Profile> {
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
         let out = DriverOutput::parse(&text).unwrap();
         let mut top = parse_pstats(out.section("cprofile").unwrap()).unwrap();
-        top.tool_command = format!("python profile_driver.py cprofile … nbody 2000 1");
+        top.tool_command = "python profile_driver.py cprofile … nbody 2000 1".to_string();
         top.calls_of_run = 1;
         let stacks = parse_collapsed(out.section("stacks").unwrap()).unwrap();
         Profile {
