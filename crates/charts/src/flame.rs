@@ -50,7 +50,7 @@ pub fn flamegraph_svg(sampled: &Sampled, title: &str) -> Result<String, Error> {
     let mut opt = inferno::flamegraph::Options::default();
     opt.title = title.to_string();
     opt.subtitle = Some(format!(
-        "{} samples by the {} at {} Hz",
+        "{} samples by the {}, asked for {} a second",
         sampled.samples(),
         sampled.tool.as_str(),
         sampled.rate_hz
