@@ -11,7 +11,7 @@ use crate::project::{self, HARNESS};
 #[derive(Clone, Debug, clap::Args)]
 #[command(
     after_help = "With --install, missing Debian packages are installed with apt-get (as root) \
-and the hosted MicroPython goes into .cache/mp-venv. Nothing is downloaded from elsewhere."
+the hosted MicroPython goes into .cache/mp-venv, and py-spy's static binary is taken from its PyPI wheel into .cache/py-spy. Nothing is downloaded from elsewhere."
 )]
 pub struct Doctor {
     /// Install what is missing (apt-get and pip; needs root for apt-get)
@@ -40,6 +40,20 @@ fn version_of(sh: &Shell, program: &str, args: &[&str]) -> Result<String, String
         Ok(v) => Ok(v.lines().next().unwrap_or("").trim().to_owned()),
         Err(_) => Err("not found".into()),
     }
+}
+
+/// py-spy is not in Debian: its PyPI wheel holds a static binary, taken out with Python's
+/// zipfile (no pip install, nothing runs from the wheel). pip comes from the stats venv above.
+fn py_spy_install() -> String {
+    let v = crate::profile::PY_SPY_VERSION;
+    let bin = crate::profile::PY_SPY;
+    format!(
+        "mkdir -p .cache/py-spy && .cache/stats-venv/bin/pip download --quiet --no-deps \
+         --only-binary=:all: --dest .cache/py-spy py-spy=={v} && python3 -c \
+         'import glob, os, zipfile; w = sorted(glob.glob(\".cache/py-spy/py_spy-{v}-*.whl\"))[-1]; \
+         open(\"{bin}\", \"wb\").write(zipfile.ZipFile(w).read(\"py_spy-{v}.data/scripts/py-spy\")); \
+         os.chmod(\"{bin}\", 0o755)'"
+    )
 }
 
 fn checks(sh: &Shell, root: &Path) -> anyhow::Result<Vec<Check>> {
@@ -94,6 +108,14 @@ fn checks(sh: &Shell, root: &Path) -> anyhow::Result<Vec<Check>> {
                     .into(),
             ),
             required: true,
+        },
+        Check {
+            what: "py-spy in .cache/py-spy (flamegraphs of `cargo xtask profile` on CPython)"
+                .into(),
+            found: version_of(sh, crate::profile::PY_SPY, &["--version"]),
+            apt: vec![],
+            other: Some(py_spy_install()),
+            required: false,
         },
         Check {
             what: "hyperfine (reference timings for startup)".into(),

@@ -273,6 +273,28 @@ fn context_files(inputs: &Inputs) -> anyhow::Result<Vec<ContextFile>> {
             bytes: read(&inputs.harness)?,
         },
     ];
+    // The other Python files beside the harness (the profile driver of `cargo xtask
+    // profile`), so that every image can be profiled.
+    if let Some(dir) = inputs.harness.parent() {
+        let mut extra: Vec<String> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| {
+                n.ends_with(".py")
+                    && Some(n.as_str()) != inputs.harness.file_name().and_then(|f| f.to_str())
+            })
+            .collect();
+        extra.sort();
+        for n in extra {
+            files.push(ContextFile {
+                bytes: read(&dir.join(&n))?,
+                name: format!("opt/whichpy/{n}"),
+                mode: 0o644,
+            });
+        }
+    }
     let mut names: Vec<String> = std::fs::read_dir(&inputs.workloads)
         .with_context(|| format!("reading {}", inputs.workloads.display()))?
         .filter_map(|e| e.ok())

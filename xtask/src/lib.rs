@@ -18,6 +18,7 @@ pub mod machine;
 pub mod merge;
 pub mod output;
 pub mod planner;
+pub mod profile;
 pub mod project;
 pub mod publish;
 pub mod render;

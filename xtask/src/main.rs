@@ -2,8 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use xtask::{
-    analyse, bench, check, clean, compare, doctor, export, images, lock, merge, output, project,
-    publish, render, site, suite,
+    analyse, bench, check, clean, compare, doctor, export, images, lock, merge, output, profile,
+    project, publish, render, site, suite,
 };
 
 #[derive(Parser)]
@@ -42,6 +42,7 @@ enum Cmd {
     Lock(lock::LockCmd),
     Clean(clean::Clean),
     Suite(suite::SuiteCmd),
+    Profile(profile::ProfileCmd),
     Render(render::Render),
     Check(check::Check),
     Publish(publish::Publish),
@@ -64,6 +65,7 @@ fn main() {
         Cmd::Lock(c) => c.run(&sh),
         Cmd::Clean(c) => c.run(&sh),
         Cmd::Suite(c) => c.run(&sh),
+        Cmd::Profile(c) => c.run(&sh),
         Cmd::Render(c) => c.run(&sh),
         Cmd::Check(c) => c.run(&sh),
         Cmd::Publish(c) => c.run(&sh),

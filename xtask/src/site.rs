@@ -43,6 +43,7 @@ pub struct SiteInputs {
     pub content: Content,
     pub raw: Vec<(String, Vec<u8>)>,
     pub diagrams: Vec<(String, Vec<u8>)>,
+    pub profiles: Vec<whichpy_wire::profile::Profile>,
 }
 
 impl SiteInputs {
@@ -81,7 +82,14 @@ impl SiteInputs {
                 diagrams.push((name, std::fs::read(&p)?));
             }
         }
+        // `results/profiles/` beside the summary's `results/`.
+        let profiles_dir = summary
+            .parent()
+            .map(|d| d.join("profiles"))
+            .unwrap_or_else(|| PathBuf::from(whichpy_wire::profile::PROFILES_DIR));
+        let profiles = crate::profile::read_all(&profiles_dir)?;
         Ok(SiteInputs {
+            profiles,
             summary: parsed,
             summary_json,
             content,
@@ -97,6 +105,7 @@ impl SiteInputs {
             summary_json: &self.summary_json,
             raw: &self.raw,
             diagrams: &self.diagrams,
+            profiles: &self.profiles,
         })?)
     }
 }

@@ -471,6 +471,7 @@ fn a_container_past_its_deadline_is_killed_with_an_error_naming_the_deadline() {
         role: "probe".into(),
         sandbox: env.backend.config_mut().sandbox.clone(),
         volumes: xtask::docker::usr_volumes(&image),
+        cap_add: Vec::new(),
         deadline: Some(Duration::from_secs(2)),
     };
     let start = Instant::now();

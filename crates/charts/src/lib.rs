@@ -18,12 +18,14 @@ use whichpy_wire::summary::{CellSummary, Summary};
 use whichpy_wire::{Family, InterpInfo, SizeName};
 
 mod bars;
+mod flame;
 mod matrix;
 mod og;
 mod overview;
 mod warmup;
 
 pub use bars::{memory, memory_panels, startup, times};
+pub use flame::{flamegraph, flamegraph_svg, strip_script};
 pub use matrix::{decision_matrix, Matrix, MatrixCell, MatrixRow};
 pub use og::{og_image, og_svg, svg_to_png, OG_HEIGHT, OG_WIDTH};
 pub use overview::overview;

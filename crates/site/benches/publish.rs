@@ -50,6 +50,7 @@ fn publish_site(summary_path: &Path, raw_dir: &Path, out: &Path) {
         summary_json: &summary_json,
         raw: &raw,
         diagrams: &diagrams,
+        profiles: &[],
     })
     .unwrap();
     whichpy_site::write(&site, out).unwrap();

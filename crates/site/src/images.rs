@@ -30,7 +30,7 @@ pub(crate) struct Figure {
 }
 
 impl Figure {
-    fn of(dir: &str, c: &charts::Chart) -> Figure {
+    pub(crate) fn of(dir: &str, c: &charts::Chart) -> Figure {
         Figure {
             src: format!("{dir}/{}", c.file),
             title: c.title.clone(),

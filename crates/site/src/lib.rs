@@ -48,6 +48,7 @@ const TEMPLATES: &[Embedded] = embed!(
     "startup.html.j2",
     "methodology.html.j2",
     "reproduce.html.j2",
+    "profiles.html.j2",
     "404.html.j2",
     "sitemap.xml.j2",
     "robots.txt.j2",
@@ -83,6 +84,8 @@ pub struct Input<'a> {
     pub raw: &'a [(String, Vec<u8>)],
     /// Extra files for `images/` that the image plan names as diagrams (from `content/images/`).
     pub diagrams: &'a [(String, Vec<u8>)],
+    /// The profiles of `results/profiles/` (the "Profiles" page: top tables and flamegraphs).
+    pub profiles: &'a [whichpy_wire::profile::Profile],
 }
 
 /// The built site: path relative to the site root → bytes.

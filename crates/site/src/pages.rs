@@ -86,10 +86,11 @@ fn csp(inline_css: Option<&str>) -> String {
     )
 }
 
-const PAGES: [(&str, &str); 5] = [
+const PAGES: [(&str, &str); 6] = [
     ("index.html", "Article"),
     ("results.html", "Results"),
     ("startup.html", "Startup"),
+    ("profiles.html", "Profiles"),
     ("methodology.html", "Methodology"),
     ("reproduce.html", "Reproduce"),
 ];
@@ -473,6 +474,20 @@ struct MethodRow {
 }
 
 #[derive(Serialize)]
+struct ProfilesData {
+    profiles: Vec<ProfileEntry>,
+    /// The command that profiles the article's example workload on CPython (for an empty page).
+    example: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProfileEntry {
+    #[serde(flatten)]
+    view: whichpy_view::profile::ProfileView,
+    flame: Option<Figure>,
+}
+
+#[derive(Serialize)]
 struct MethodologyData {
     confidence: String,
     seed: String,
@@ -632,6 +647,7 @@ pub(crate) fn render_pages(
     pages.startup(site)?;
     pages.methodology(site)?;
     pages.reproduce(site)?;
+    pages.profiles(site)?;
     pages.not_found_and_sitemap(site)
 }
 
@@ -1203,6 +1219,42 @@ impl<'a> Pages<'a> {
     }
 
     /// The 404 page, and the sitemap and robots.txt (a local build has no sitemap).
+    /// Each profiled cell's flamegraph (an `<img>` of inferno's SVG without its script, which
+    /// the CSP would block) and cProfile's top table.
+    fn profiles(&self, site: &mut Site) -> Result<(), Error> {
+        let mut profiles = Vec::new();
+        for p in self.input.profiles {
+            let flame = match charts::flamegraph(p)? {
+                Some(chart) => {
+                    site.add(format!("charts/{}", chart.file), chart.svg.as_bytes());
+                    Some(Figure::of("charts", &chart))
+                }
+                None => None,
+            };
+            profiles.push(ProfileEntry {
+                view: whichpy_view::profile::profile_view(p),
+                flame,
+            });
+        }
+        let data = ProfilesData {
+            profiles,
+            example: self
+                .rendered
+                .view
+                .profile
+                .as_ref()
+                .map(|c| c.cpython.clone()),
+        };
+        let page = self.layout.page(
+            "profiles.html",
+            "Profiles: where CPython and PyPy spend their time",
+            "cProfile's top functions and a sampler's flamegraph for each profiled workload, on \
+             CPython (py-spy) and PyPy (a timer sampler), from `cargo xtask profile`."
+                .into(),
+        );
+        self.emit(site, &page, "profiles.html.j2", &data)
+    }
+
     fn not_found_and_sitemap(&self, site: &mut Site) -> Result<(), Error> {
         let render = self.render;
         let layout = &self.layout;

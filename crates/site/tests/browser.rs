@@ -733,3 +733,105 @@ fn markdown_in_names_is_inert_under_the_csp_in_chromium() {
         }
     }
 }
+
+/// What the Profiles page shows of each flamegraph image, and, opened as a document of its own,
+/// what the SVG holds: its frames (a `<g>` with a `<title>` and a `<rect>` of a positive width),
+/// and no script.
+const FLAME_FACTS: &str = r#"(async () => {
+  const out = [];
+  for (const img of Array.from(document.querySelectorAll('section.profile img'))) {
+    const text = await (await fetch(img.currentSrc || img.src)).text();
+    const svg = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
+    const frames = Array.from(svg.querySelectorAll('g')).filter(g => g.querySelector('title') && g.querySelector('rect') && parseFloat(g.querySelector('rect').getAttribute('width')) > 0);
+    out.push({
+      src: img.getAttribute('src'),
+      section: img.closest('section').id,
+      loaded: img.complete && img.naturalWidth > 0,
+      shown: img.clientWidth,
+      frames: frames.length,
+      titles: frames.map(g => g.querySelector('title').textContent),
+      scripts: svg.querySelectorAll('script').length,
+      handlers: Array.from(svg.querySelectorAll('*')).filter(e => Array.from(e.attributes).some(a => a.name.startsWith('on'))).length,
+    });
+  }
+  return out;
+})()"#;
+
+#[test]
+fn flamegraphs_of_cpython_and_pypy_render_in_chromium() {
+    let Some(chromium) = find_chromium() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: chromium is not installed, so the flamegraphs were not checked in a browser"
+        );
+        return;
+    };
+    let site = common::build(&fixture::summary());
+    let dir = common::write_temp(&site);
+    let root = dir.path().join("site");
+    let server = serve::serve(&root);
+    let origin = server.origin.clone();
+    let mut browser = Browser::launch(&chromium);
+    browser.set_width(1280, 900, false);
+    let mut load = browser.open(&format!("{origin}/profiles.html"));
+    browser.eval(LOAD_IMAGES);
+    browser.settle(&mut load);
+    assert_clean("profiles.html", &load, &origin);
+    let flames = browser.eval(FLAME_FACTS);
+    let flames = flames.as_array().unwrap();
+    let sections: Vec<&str> = flames
+        .iter()
+        .map(|f| f["section"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sections,
+        ["cpython-3.13--nbody--quick", "pypy-7.3--nbody--quick"],
+        "one flamegraph per profiled cell"
+    );
+    for f in flames {
+        assert_eq!(f["loaded"], true, "{f}");
+        assert!(f["shown"].as_u64().unwrap() > 300, "{f}");
+        assert!(f["frames"].as_u64().unwrap() >= 5, "too few frames: {f}");
+        assert_eq!(f["scripts"], 0, "the script is stripped: {f}");
+        assert_eq!(f["handlers"], 0, "no event handler is left: {f}");
+        let titles: Vec<&str> = f["titles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert!(
+            titles.iter().any(|t| t.starts_with("_advance (")),
+            "nbody's hot function is a frame: {titles:?}"
+        );
+    }
+    // The top tables are there too, one row per function.
+    let rows = browser.eval("document.querySelectorAll('section.profile tbody tr').length");
+    assert!(rows.as_u64().unwrap() >= 20, "top table rows: {rows}");
+    // And the flamegraph file itself, opened as a document, renders its frames.
+    let src = flames[1]["src"].as_str().unwrap().to_string();
+    let mut load = browser.open(&format!("{origin}/{src}"));
+    browser.settle(&mut load);
+    // (A bare SVG document has no favicon link, so the browser asks for /favicon.ico: not
+    // the page's request, so only errors and exceptions of the document are checked.)
+    assert!(
+        load.console_errors.is_empty() && load.exceptions.is_empty(),
+        "{src}: {:?} {:?}",
+        load.console_errors,
+        load.exceptions
+    );
+    let rects = browser.eval(
+        "Array.from(document.querySelectorAll('g > rect')).filter(r => r.getBBox().width > 0).length",
+    );
+    assert!(
+        rects.as_u64().unwrap() >= 5,
+        "{src}: rendered frames {rects}"
+    );
+    std::fs::write(screenshots_dir().join("profiles-desktop-1280.png"), {
+        let mut load = browser.open(&format!("{origin}/profiles.html"));
+        browser.eval(LOAD_IMAGES);
+        browser.settle(&mut load);
+        browser.screenshot(3_000)
+    })
+    .unwrap();
+}

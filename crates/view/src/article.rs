@@ -103,6 +103,8 @@ pub struct View {
     pub warnings: WarningsView,
     /// The reproduction commands the `cite` fields point at.
     pub footnotes: Vec<Footnote>,
+    /// The `cargo xtask profile` commands of the profiling section (on the example workload).
+    pub profile: Option<crate::profile::ProfileCommands>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -1214,7 +1216,17 @@ impl<'a> Builder<'a> {
             })
             .collect();
         let mut views = views;
+        // `cargo xtask profile` runs in the images: data measured on host interpreters
+        // (native) gets no profile commands.
+        let in_images = [Family::Cpython, Family::Pypy]
+            .iter()
+            .all(|f| self.chosen.get(f).is_some_and(|i| i.image.is_some()));
+        let profile = example_view
+            .as_ref()
+            .filter(|_| in_images)
+            .map(|e| crate::profile::commands(&ids, &e.workload, self.size));
         Ok(View {
+            profile,
             data,
             ids,
             baseline,

@@ -104,6 +104,27 @@ pub fn bench_command(
         .join(" ")
 }
 
+/// `cargo xtask profile` for one cell: the command that writes its profile, and the one the
+/// article and the site show beside it. `--size` is written only when it is not the default.
+pub fn profile_command(interp: &str, workload: &str, size: SizeName) -> String {
+    let mut args = vec![
+        "cargo",
+        "xtask",
+        "profile",
+        "--interp",
+        interp,
+        "--workload",
+        workload,
+    ];
+    if size != SizeName::Default {
+        args.extend(["--size", size.as_str()]);
+    }
+    args.iter()
+        .map(|a| shell_quote(a))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +144,17 @@ mod tests {
     fn budgets_read_as_bench_takes_them() {
         assert_eq!(duration(900.0), "15m");
         assert_eq!(duration(90.0), "90s");
+    }
+
+    #[test]
+    fn profile_commands_name_the_cell() {
+        assert_eq!(
+            profile_command("cpython-3.13", "nbody", SizeName::Default),
+            "cargo xtask profile --interp cpython-3.13 --workload nbody"
+        );
+        assert_eq!(
+            profile_command("pypy-7.3", "a b", SizeName::Quick),
+            "cargo xtask profile --interp pypy-7.3 --workload 'a b' --size quick"
+        );
     }
 }

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod names;
 pub mod parse;
+pub mod profile;
 pub mod raw;
 pub mod summary;
 

@@ -182,6 +182,7 @@ impl DockerBackend {
             role: "probe".into(),
             sandbox: self.config.sandbox.clone(),
             volumes: usr_volumes(&image),
+            cap_add: Vec::new(),
             deadline: Some(PROBE_DEADLINE),
         };
         let mut out = String::new();
@@ -193,6 +194,42 @@ impl DockerBackend {
                 Ok(())
             })?;
         Ok((out, end))
+    }
+}
+
+impl DockerBackend {
+    /// Run a profile container of `interp`'s image: the cell sandbox (no network, read-only
+    /// root, non-root user, limits, one core), plus the host files in `binds` mounted
+    /// read-only and the capabilities in `cap_add` (a profile with py-spy needs `SYS_PTRACE`;
+    /// no other container gets any). Returns stdout and how it ended.
+    pub fn run_profile(
+        &mut self,
+        interp: &Interpreter,
+        cmd: Vec<String>,
+        binds: Vec<(String, String)>,
+        cap_add: Vec<String>,
+        deadline: Duration,
+        cancel: &AtomicBool,
+    ) -> anyhow::Result<(String, RunEnd, String)> {
+        let image = self.image(interp)?;
+        let mut volumes = usr_volumes(&image);
+        volumes.extend(binds);
+        let req = RunRequest {
+            image: image.name.clone(),
+            cmd,
+            role: "profile".into(),
+            sandbox: self.config.sandbox.clone(),
+            volumes,
+            cap_add,
+            deadline: Some(deadline),
+        };
+        let mut out = String::new();
+        let end = self.engine.run(&req, cancel, &mut |line| {
+            out.push_str(line);
+            out.push('\n');
+            Ok(())
+        })?;
+        Ok((out, end, image.name))
     }
 }
 
@@ -301,6 +338,7 @@ impl Backend for DockerBackend {
             role: "cell".into(),
             sandbox: self.config.sandbox.clone(),
             volumes: usr_volumes(&image),
+            cap_add: Vec::new(),
             deadline: Some(deadline),
         };
         let mut records = 0u32;

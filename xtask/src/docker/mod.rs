@@ -93,8 +93,12 @@ pub struct RunRequest {
     /// Value of the [`LABEL`] label (`cell`, `identify`, `probe`).
     pub role: String,
     pub sandbox: Sandbox,
-    /// Named volumes mounted read-only: (volume, path in the container).
+    /// Named volumes (or absolute host paths) mounted read-only: (source, path in the
+    /// container).
     pub volumes: Vec<(String, String)>,
+    /// Capabilities added back after dropping all: empty for every container but a profile's
+    /// (`SYS_PTRACE`, which py-spy needs to read the interpreter's memory).
+    pub cap_add: Vec<String>,
     /// The longest the container may run, from its start. Past it, the container is killed
     /// and [`Engine::run`] returns an error saying so (the caller adds which cell it was).
     pub deadline: Option<Duration>,
@@ -537,6 +541,7 @@ impl Engine {
                 ),
             ])),
             cap_drop: Some(vec!["ALL".into()]),
+            cap_add: (!req.cap_add.is_empty()).then(|| req.cap_add.clone()),
             security_opt: Some(vec!["no-new-privileges".into()]),
             pids_limit: Some(sb.pids_limit),
             memory: Some(sb.memory_bytes),

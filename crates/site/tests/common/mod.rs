@@ -35,6 +35,61 @@ fn diagrams(content: &Content) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// Profiles made from the output `cargo xtask profile` captured in the images (the wire
+/// crate's fixtures): CPython with py-spy, PyPy with the timer sampler, nbody at the quick size.
+pub fn profiles() -> Vec<whichpy_wire::profile::Profile> {
+    use whichpy_wire::profile::*;
+    let dir = repo().join("crates/wire/tests/fixtures/profile");
+    [
+        (
+            "cpython-3.13",
+            "CPython 3.13",
+            "cpython-nbody.txt",
+            SamplerTool::PySpy,
+        ),
+        (
+            "pypy-7.3",
+            "PyPy 7.3 (Python 3.11)",
+            "pypy-nbody.txt",
+            SamplerTool::Timer,
+        ),
+    ]
+    .into_iter()
+    .map(|(id, label, file, tool)| {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let out = DriverOutput::parse(&text).unwrap();
+        let mut top = parse_pstats(out.section("cprofile").unwrap()).unwrap();
+        top.tool_command = "python profile_driver.py cprofile … nbody 2000 1".to_string();
+        top.calls_of_run = 1;
+        let stacks = parse_collapsed(out.section("stacks").unwrap()).unwrap();
+        Profile {
+            schema: PROFILE_SCHEMA,
+            interpreter: id.into(),
+            label: label.into(),
+            workload: "nbody".into(),
+            size: whichpy_wire::SizeName::Quick,
+            n: 2000,
+            command: whichpy_view::command::profile_command(
+                id,
+                "nbody",
+                whichpy_wire::SizeName::Quick,
+            ),
+            created: "2026-12-01T15:00:00Z".into(),
+            image: "whichpy-test".into(),
+            seconds: 1.0,
+            wall_s: 15.0,
+            cprofile: Some(top),
+            sampled: Some(Sampled {
+                tool,
+                tool_command: "sampler …".into(),
+                rate_hz: 200.0,
+                stacks,
+            }),
+        }
+    })
+    .collect()
+}
+
 /// The site of a summary, with the real `content/`, the summary itself and one raw file.
 pub fn build(summary: &Summary) -> whichpy_site::Site {
     build_with(summary, &content())
@@ -53,6 +108,7 @@ pub fn build_with(summary: &Summary, content: &Content) -> whichpy_site::Site {
         summary_json: &summary_json,
         raw: &raw,
         diagrams: &diagrams(content),
+        profiles: &profiles(),
     })
     .expect("the site builds")
 }
