@@ -157,8 +157,19 @@ mod tests {
         let b = Bounds::new(1, 65_536, 1).unwrap();
         for need in [2, 15, 16, 17, 1000, 65_535, 65_536] {
             let (found, tried) = search(b, |limit| limit >= need);
-            assert_eq!(found, Found::Floor { fits: need, fails: need - 1 }, "need {need}");
-            assert!(tried.len() as u32 <= b.max_probes(), "{} probes", tried.len());
+            assert_eq!(
+                found,
+                Found::Floor {
+                    fits: need,
+                    fails: need - 1
+                },
+                "need {need}"
+            );
+            assert!(
+                tried.len() as u32 <= b.max_probes(),
+                "{} probes",
+                tried.len()
+            );
         }
         // Container-like bounds: 6 MiB to 2 GiB in 1 MiB steps.
         let b = Bounds::new(6 * 1024, 2 << 20, 1024).unwrap();

@@ -12,6 +12,7 @@ pub mod compare;
 pub mod docker;
 pub mod doctor;
 pub mod export;
+pub mod floor;
 pub mod floor_search;
 pub mod images;
 pub mod lock;

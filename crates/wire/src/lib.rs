@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub mod floor;
 pub mod names;
 pub mod parse;
 pub mod raw;
