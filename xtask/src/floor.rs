@@ -392,6 +392,29 @@ impl Floor {
     }
 }
 
+/// `results/floor.json` for `analyse` to attach to the summary: `None` (saying why) when it is
+/// absent or from another machine; an error when it is unreadable.
+pub fn attach(
+    root: &Path,
+    summary: &whichpy_wire::summary::Summary,
+) -> anyhow::Result<Option<FloorFile>> {
+    let path = root.join(FLOOR);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let file = FloorFile::read(&path)?;
+    if file.machine.fingerprint != summary.environment.machine.fingerprint {
+        eprintln!(
+            "warning: {FLOOR} comes from machine {} and the runs from {}; the floor is left out \
+             of the summary (rerun `cargo xtask floor` here)",
+            file.machine.fingerprint, summary.environment.machine.fingerprint
+        );
+        return Ok(None);
+    }
+    eprintln!("{FLOOR}: {} cell(s) attached to the summary", file.cells.len());
+    Ok(Some(file))
+}
+
 /// One probe: one process execution under `limit_kib`.
 fn run_probe(
     backend: &mut DockerBackend,

@@ -103,6 +103,10 @@ pub struct View {
     pub warnings: WarningsView,
     /// The reproduction commands the `cite` fields point at.
     pub footnotes: Vec<Footnote>,
+    /// The memory floor (`cargo xtask floor`), when the summary has it; set by the renderer,
+    /// which holds the budgets' constants. Absent from the serialised view otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub floor: Option<crate::floor::FloorView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -1233,6 +1237,7 @@ impl<'a> Builder<'a> {
             unsupported,
             warnings,
             footnotes: self.footnotes,
+            floor: None,
         })
     }
 }

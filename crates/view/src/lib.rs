@@ -9,6 +9,7 @@
 //! - [`words`]: family, verdict, warm-up class and outcome words;
 //! - [`lookup`]: the size the figures come from, and cells, comparisons and geometric means;
 //! - [`command`]: the `cargo xtask bench` command that reproduces a figure, shell-quoted;
+//! - [`floor`]: the memory floor's rows and budgets ([`floor::FloorView`]);
 //! - [`article`]: the article's whole view ([`article::View`]).
 //!
 //! Pure: no templates, no I/O. A footnote is carried as its label (`bench-nbody`); the
@@ -17,6 +18,7 @@
 pub mod article;
 pub mod command;
 pub mod figure;
+pub mod floor;
 pub mod format;
 pub mod lookup;
 pub mod words;
