@@ -172,6 +172,7 @@ impl Analyse {
         };
         let mut summary = summarise_files(&root, &files, self.baseline, self.strict)?;
         summary.floor = crate::floor::attach(&root, &summary)?;
+        summary.scaling = crate::scaling::attach(&root, &summary)?;
         let out = root.join(&self.out);
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir)?;

@@ -9,7 +9,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -212,7 +211,7 @@ impl Floor {
         let out = root.join(&self.out);
         let machine = crate::machine::probe();
         let mut file = self.start_file(sh, &out, machine, &interps)?;
-        let cancel = install_cancel()?;
+        let cancel = crate::bench::install_cancel()?;
 
         let todo: Vec<_> = workloads
             .iter()
@@ -411,7 +410,10 @@ pub fn attach(
         );
         return Ok(None);
     }
-    eprintln!("{FLOOR}: {} cell(s) attached to the summary", file.cells.len());
+    eprintln!(
+        "{FLOOR}: {} cell(s) attached to the summary",
+        file.cells.len()
+    );
     Ok(Some(file))
 }
 
@@ -514,20 +516,6 @@ fn write_file(out: &Path, file: &FloorFile) -> anyhow::Result<()> {
     std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, out)
         .with_context(|| format!("renaming {} to {}", tmp.display(), out.display()))
-}
-
-fn install_cancel() -> anyhow::Result<Arc<AtomicBool>> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let c = cancel.clone();
-    ctrlc::set_handler(move || {
-        if c.swap(true, Ordering::SeqCst) {
-            eprintln!("\nsecond interrupt: exiting now; finished cells are on disk");
-            std::process::exit(130);
-        }
-        eprintln!("\ninterrupted: stopping after this probe; finished cells are on disk");
-    })
-    .context("installing the Ctrl-C handler")?;
-    Ok(cancel)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod project;
 pub mod publish;
 pub mod render;
 pub mod runfile;
+pub mod scaling;
 pub mod schedule;
 pub mod site;
 pub mod suite;

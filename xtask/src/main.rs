@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use xtask::{
     analyse, bench, check, clean, compare, doctor, export, floor, images, lock, merge, project,
-    publish, render, site, suite,
+    publish, render, scaling, site, suite,
 };
 
 #[derive(Parser)]
@@ -24,6 +24,7 @@ struct Cli {
 enum Cmd {
     Bench(bench::Bench),
     Floor(floor::Floor),
+    Scaling(scaling::Scaling),
     Analyse(analyse::Analyse),
     Merge(merge::Merge),
     Export(export::Export),
@@ -46,6 +47,7 @@ fn main() {
     let result = match cli.cmd {
         Cmd::Bench(c) => c.run(&sh),
         Cmd::Floor(c) => c.run(&sh),
+        Cmd::Scaling(c) => c.run(&sh),
         Cmd::Analyse(c) => c.run(&sh),
         Cmd::Merge(c) => c.run(&sh),
         Cmd::Export(c) => c.run(&sh),

@@ -63,7 +63,10 @@ pub fn view_of(summary: &whichpy_wire::summary::Summary, content: &Content) -> R
         let kib = c.value.parse().map_err(|_| {
             Error::Content(
                 content::CONSTANTS.into(),
-                format!("constant `{id}`: value `{}` is not a whole number of KiB", c.value),
+                format!(
+                    "constant `{id}`: value `{}` is not a whole number of KiB",
+                    c.value
+                ),
             )
         })?;
         budgets.push(whichpy_view::floor::Budget { id, kib });

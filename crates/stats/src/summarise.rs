@@ -378,6 +378,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
     Summary {
         merge: None,
         floor: None,
+        scaling: None,
         schema: SUMMARY_SCHEMA,
         analysis: AnalysisParams {
             baseline,

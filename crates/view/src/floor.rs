@@ -90,9 +90,11 @@ fn row(cell: &FloorCell, summary: &Summary) -> FloorRow {
             format!("{} at {}", failure_words(failure), kib(*fails_kib)),
             Some(*fits_kib),
         ),
-        FloorResult::AtOrBelowLower { lower_kib } => {
-            (format!("≤ {}", kib(*lower_kib)), String::new(), Some(*lower_kib))
-        }
+        FloorResult::AtOrBelowLower { lower_kib } => (
+            format!("≤ {}", kib(*lower_kib)),
+            String::new(),
+            Some(*lower_kib),
+        ),
         FloorResult::AboveUpper { upper_kib, failure } => (
             format!("> {}", kib(*upper_kib)),
             format!("{} at {}", failure_words(failure), kib(*upper_kib)),

@@ -22,6 +22,7 @@ pub mod floor;
 pub mod names;
 pub mod parse;
 pub mod raw;
+pub mod scaling;
 pub mod summary;
 
 pub use parse::{parse_json_file, parse_jsonl, ParseError};
