@@ -107,6 +107,10 @@ pub struct View {
     /// which holds the budgets' constants. Absent from the serialised view otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub floor: Option<crate::floor::FloorView>,
+    /// Speed-up and efficiency over threads and processes (`cargo xtask scaling`), when the
+    /// summary has them. Absent from the serialised view otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<crate::scaling::ScalingView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -1238,6 +1242,7 @@ impl<'a> Builder<'a> {
             warnings,
             footnotes: self.footnotes,
             floor: None,
+            scaling: crate::scaling::ScalingView::build(self.s),
         })
     }
 }
