@@ -475,7 +475,7 @@ mod tests {
         assert_eq!(kernel_sum(3000), 49_148_401);
         assert_eq!(
             encode(Parallelism::Processes, ScalingWork::Cpu, 2, 3000),
-            2_000_002_003_000
+            2_002_000_003_000
         );
         let cells = plan(&["a".into()], 2, 100, ScalingWork::Cpu);
         assert_eq!(cells.len(), 8);
