@@ -169,7 +169,9 @@ impl Analyse {
         } else {
             self.files.clone()
         };
-        let summary = summarise_files(&root, &files, self.baseline, self.strict)?;
+        let mut summary = summarise_files(&root, &files, self.baseline, self.strict)?;
+        summary.floor = crate::floor::attach(&root, &summary)?;
+        summary.scaling = crate::scaling::attach(&root, &summary)?;
         let out = root.join(&self.out);
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir)?;

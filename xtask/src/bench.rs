@@ -55,7 +55,8 @@ pub struct Bench {
     /// Default: the `default` set with docker, the `host` set with native
     #[arg(long = "interp", value_name = "ID|SET")]
     pub interps: Vec<String>,
-    /// Workload names; repeatable. Default: all of bench-runner/workloads
+    /// Workload names; repeatable. Default: all of bench-runner/workloads but `scaling_cpu`
+    /// (that one is `cargo xtask scaling`'s)
     #[arg(long = "workload", value_name = "NAME")]
     pub workloads: Vec<String>,
     /// Process executions per cell [default: 3 quick, 5 otherwise]
@@ -214,7 +215,13 @@ impl Bench {
         };
         let selected = catalogue.select(&wanted)?;
         let workloads: Vec<String> = if self.workloads.is_empty() {
-            suite.workloads.iter().map(|w| w.name.clone()).collect()
+            // `scaling` workloads take their worker count from `cargo xtask scaling`.
+            suite
+                .workloads
+                .iter()
+                .filter(|w| w.category != crate::scaling::CATEGORY)
+                .map(|w| w.name.clone())
+                .collect()
         } else {
             for w in &self.workloads {
                 if suite.get(w).is_none() {
@@ -506,7 +513,7 @@ fn planned_cells(
 }
 
 /// Ctrl-C stops the run at the next record; a second one exits at once.
-fn install_cancel() -> anyhow::Result<Arc<AtomicBool>> {
+pub(crate) fn install_cancel() -> anyhow::Result<Arc<AtomicBool>> {
     let cancel = Arc::new(AtomicBool::new(false));
     let c = cancel.clone();
     ctrlc::set_handler(move || {

@@ -2,8 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use xtask::{
-    analyse, bench, check, clean, compare, doctor, export, images, lock, merge, output, profile,
-    project, publish, render, site, suite,
+    analyse, bench, check, clean, compare, doctor, export, floor, images, lock, merge, output,
+    profile, project, publish, render, scaling, site, suite,
 };
 
 #[derive(Parser)]
@@ -33,6 +33,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     Bench(bench::Bench),
+    Floor(floor::Floor),
+    Scaling(scaling::Scaling),
     Analyse(analyse::Analyse),
     Merge(merge::Merge),
     Export(export::Export),
@@ -56,6 +58,8 @@ fn main() {
     sh.change_dir(project::root());
     let result = match cli.cmd {
         Cmd::Bench(c) => c.run(&sh),
+        Cmd::Floor(c) => c.run(&sh),
+        Cmd::Scaling(c) => c.run(&sh),
         Cmd::Analyse(c) => c.run(&sh),
         Cmd::Merge(c) => c.run(&sh),
         Cmd::Export(c) => c.run(&sh),

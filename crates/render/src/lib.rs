@@ -50,7 +50,29 @@ pub fn view_of(summary: &whichpy_wire::summary::Summary, content: &Content) -> R
             })
             .collect(),
     };
-    View::build(summary, &ed).map_err(|e| Error::Content(content::SITE.into(), e.0))
+    let mut view =
+        View::build(summary, &ed).map_err(|e| Error::Content(content::SITE.into(), e.0))?;
+    let mut budgets = Vec::new();
+    for id in whichpy_view::floor::BUDGET_CONSTANTS {
+        let c = content.constants.get(id).ok_or_else(|| {
+            Error::Content(
+                content::CONSTANTS.into(),
+                format!("the memory floor needs the constant `{id}`"),
+            )
+        })?;
+        let kib = c.value.parse().map_err(|_| {
+            Error::Content(
+                content::CONSTANTS.into(),
+                format!(
+                    "constant `{id}`: value `{}` is not a whole number of KiB",
+                    c.value
+                ),
+            )
+        })?;
+        budgets.push(whichpy_view::floor::Budget { id, kib });
+    }
+    view.floor = whichpy_view::floor::FloorView::build(summary, &budgets);
+    Ok(view)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -91,6 +91,7 @@ const PAGES: [(&str, &str); 6] = [
     ("results.html", "Results"),
     ("startup.html", "Startup"),
     ("profiles.html", "Profiles"),
+    ("memory-scaling.html", "Memory and scaling"),
     ("methodology.html", "Methodology"),
     ("reproduce.html", "Reproduce"),
 ];
@@ -468,6 +469,14 @@ struct StartupData {
 }
 
 #[derive(Serialize)]
+struct FloorScalingData<'a> {
+    floor: Option<&'a whichpy_view::floor::FloorView>,
+    scaling: Option<&'a whichpy_view::scaling::ScalingView>,
+    /// The machine's cores, for "more cores need a bigger machine".
+    machine_cores: String,
+}
+
+#[derive(Serialize)]
 struct MethodRow {
     what: String,
     method: String,
@@ -645,6 +654,7 @@ pub(crate) fn render_pages(
         pages.workload(site, w)?;
     }
     pages.startup(site)?;
+    pages.floor_scaling(site)?;
     pages.methodology(site)?;
     pages.reproduce(site)?;
     pages.profiles(site)?;
@@ -1029,6 +1039,24 @@ impl<'a> Pages<'a> {
             self.emit(site, &page, "startup.html.j2", &data)?;
         }
         Ok(())
+    }
+
+    /// The memory floor (`cargo xtask floor`) and the scaling curves (`cargo xtask scaling`).
+    fn floor_scaling(&self, site: &mut Site) -> Result<(), Error> {
+        let view = &self.rendered.view;
+        let data = FloorScalingData {
+            floor: view.floor.as_ref(),
+            scaling: view.scaling.as_ref(),
+            machine_cores: self.s.environment.machine.cores.to_string(),
+        };
+        let page = self.layout.page(
+            "memory-scaling.html",
+            "Memory floor and scaling over threads and processes",
+            "The smallest memory each workload runs in on CPython, PyPy and MicroPython, and the \
+             speed-up of the same CPU-bound work over threads and processes, with 95% intervals."
+                .into(),
+        );
+        self.emit(site, &page, "memory-scaling.html.j2", &data)
     }
 
     /// How every figure was measured.

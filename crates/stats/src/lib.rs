@@ -23,6 +23,7 @@ pub mod describe;
 pub mod export;
 pub mod merge;
 pub mod ratio;
+pub mod scaling;
 mod summarise;
 pub mod warmup;
 pub mod warnings;

@@ -377,6 +377,8 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
     let precision = precision(&cells);
     Summary {
         merge: None,
+        floor: None,
+        scaling: None,
         schema: SUMMARY_SCHEMA,
         analysis: AnalysisParams {
             baseline,

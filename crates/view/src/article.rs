@@ -105,6 +105,14 @@ pub struct View {
     pub footnotes: Vec<Footnote>,
     /// The `cargo xtask profile` commands of the profiling section (on the example workload).
     pub profile: Option<crate::profile::ProfileCommands>,
+    /// The memory floor (`cargo xtask floor`), when the summary has it; set by the renderer,
+    /// which holds the budgets' constants. Absent from the serialised view otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub floor: Option<crate::floor::FloorView>,
+    /// Speed-up and efficiency over threads and processes (`cargo xtask scaling`), when the
+    /// summary has them. Absent from the serialised view otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<crate::scaling::ScalingView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -1245,6 +1253,8 @@ impl<'a> Builder<'a> {
             unsupported,
             warnings,
             footnotes: self.footnotes,
+            floor: None,
+            scaling: crate::scaling::ScalingView::build(self.s),
         })
     }
 }

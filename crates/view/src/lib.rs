@@ -10,6 +10,8 @@
 //! - [`lookup`]: the size the figures come from, and cells, comparisons and geometric means;
 //! - [`command`]: the `cargo xtask bench` command that reproduces a figure, shell-quoted;
 //! - [`profile`]: the `cargo xtask profile` commands and each profiled cell's page view;
+//! - [`floor`]: the memory floor's rows and budgets ([`floor::FloorView`]);
+//! - [`scaling`]: speed-up and efficiency over threads and processes ([`scaling::ScalingView`]);
 //! - [`article`]: the article's whole view ([`article::View`]).
 //!
 //! Pure: no templates, no I/O. A footnote is carried as its label (`bench-nbody`); the
@@ -18,9 +20,11 @@
 pub mod article;
 pub mod command;
 pub mod figure;
+pub mod floor;
 pub mod format;
 pub mod lookup;
 pub mod profile;
+pub mod scaling;
 pub mod words;
 
 pub use article::View;

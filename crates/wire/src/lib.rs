@@ -18,10 +18,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub mod floor;
 pub mod names;
 pub mod parse;
 pub mod profile;
 pub mod raw;
+pub mod scaling;
 pub mod summary;
 
 pub use parse::{parse_json_file, parse_jsonl, ParseError};

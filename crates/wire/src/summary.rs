@@ -58,6 +58,14 @@ pub struct Summary {
     /// combined. Absent from a summary made by `analyse`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge: Option<MergeInfo>,
+    /// The memory floor (`results/floor.json`, from `cargo xtask floor`), attached by
+    /// `analyse` when it comes from the same machine. Absent when it was never measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<crate::floor::FloorFile>,
+    /// The scaling curves (`results/scaling.json`, from `cargo xtask scaling`), attached by
+    /// `analyse` when it comes from the same machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<crate::scaling::ScalingFile>,
 }
 
 /// The precision a run reached: the relative 95% half-width of each cell's headline figure

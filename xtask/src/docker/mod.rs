@@ -27,7 +27,7 @@ use futures_util::StreamExt;
 mod backend;
 
 pub use backend::{
-    cell_deadline, engine_machine, usr_volumes, DockerBackend, DockerConfig, CELL_MARGIN,
+    cell_deadline, engine_machine, usr_volumes, DockerBackend, DockerConfig, CELL_MARGIN, DEFAULT_MEMORY_BYTES,
     HARNESS_IN_IMAGE, PROBE_DEADLINE, RUNNER_IN_IMAGE, WORKLOADS_IN_IMAGE,
 };
 

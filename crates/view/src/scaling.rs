@@ -1,0 +1,141 @@
+//! Scaling curves as readers see them (`cargo xtask scaling`, the summary's `scaling`
+//! section): per interpreter and parallelism, the speed-up (fixed total work) and the
+//! efficiency (fixed work per worker) at each worker count, with 95% intervals, and for the
+//! article the speed-up at the most workers in words that follow the interval: "scaled" only
+//! when the interval is above 1.
+
+use serde::Serialize;
+use whichpy_wire::scaling::{Parallelism, ScalingCurve, ScalingWork, Split};
+use whichpy_wire::summary::Summary;
+
+use crate::format::{int, sig3};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScalingView {
+    pub command: String,
+    /// Cores the containers had (the most workers), as text.
+    pub cores: String,
+    pub cpuset: String,
+    /// One row per interpreter × parallelism, interpreters by id, threads first.
+    pub rows: Vec<ScalingRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScalingRow {
+    pub interp: String,
+    /// The interpreter's label from the summary's environment (its id if absent).
+    pub label: String,
+    /// `threads` or `processes`.
+    pub parallelism: &'static str,
+    /// Speed-up per worker count (fixed total): `1.96× (1.84–2.09)`.
+    pub speedup: Vec<Point>,
+    /// Efficiency per worker count (fixed work per worker).
+    pub efficiency: Vec<Point>,
+    /// The speed-up at the most workers, when it has an interval.
+    pub top: Option<Point>,
+    /// The top speed-up's interval lies above 1.
+    pub scaled: bool,
+    /// Not run, and why (MicroPython has no `os.fork`).
+    pub unsupported: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Point {
+    pub workers: String,
+    pub ratio: String,
+    pub low: String,
+    pub high: String,
+    /// `1.96× (95% CI 1.84–2.09)`.
+    pub brief: String,
+    /// For charts.
+    #[serde(skip)]
+    pub values: Option<(u32, f64, f64, f64)>,
+}
+
+fn points(curve: Option<&ScalingCurve>) -> Vec<Point> {
+    let Some(c) = curve else { return Vec::new() };
+    c.points
+        .iter()
+        .map(|p| match (p.ratio, &p.ci) {
+            (Some(r), Some(ci)) => Point {
+                workers: int(u64::from(p.workers)),
+                ratio: format!("{}×", sig3(r)),
+                low: sig3(ci.low),
+                high: sig3(ci.high),
+                brief: format!("{}× (95% CI {}–{})", sig3(r), sig3(ci.low), sig3(ci.high)),
+                values: Some((p.workers, r, ci.low, ci.high)),
+            },
+            _ => Point {
+                workers: int(u64::from(p.workers)),
+                ratio: "n/a".into(),
+                low: String::new(),
+                high: String::new(),
+                brief: "n/a".into(),
+                values: None,
+            },
+        })
+        .collect()
+}
+
+impl ScalingView {
+    /// The scaling view of a summary, or `None` when it has no scaling section.
+    pub fn build(summary: &Summary) -> Option<ScalingView> {
+        let file = summary.scaling.as_ref()?;
+        let mut ids: Vec<&str> = file.cells.iter().map(|c| c.interp.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        let mut rows = Vec::new();
+        for id in ids {
+            let label = summary
+                .environment
+                .interpreters
+                .iter()
+                .chain(&file.interpreters)
+                .find(|i| i.id == id)
+                .map_or_else(|| id.to_owned(), |i| i.label.clone());
+            for parallelism in [Parallelism::Threads, Parallelism::Processes] {
+                let curve = |split| {
+                    file.curves.iter().find(|c| {
+                        c.interp == id
+                            && c.parallelism == parallelism
+                            && c.split == split
+                            && c.work == ScalingWork::Cpu
+                    })
+                };
+                let unsupported = file
+                    .cells
+                    .iter()
+                    .find(|c| c.interp == id && c.parallelism == parallelism)
+                    .and_then(|c| c.unsupported.clone());
+                let speedup = points(curve(Split::FixedTotal));
+                if speedup.is_empty() && unsupported.is_none() {
+                    continue;
+                }
+                let top = speedup.last().filter(|p| p.values.is_some()).cloned();
+                let scaled = top
+                    .as_ref()
+                    .and_then(|p| p.values)
+                    .is_some_and(|(w, _, low, _)| w > 1 && low > 1.0);
+                rows.push(ScalingRow {
+                    interp: id.to_owned(),
+                    label: label.clone(),
+                    parallelism: match parallelism {
+                        Parallelism::Threads => "threads",
+                        Parallelism::Processes => "processes",
+                    },
+                    efficiency: points(curve(Split::FixedPerWorker)),
+                    speedup,
+                    top,
+                    scaled,
+                    unsupported,
+                });
+            }
+        }
+        Some(ScalingView {
+            command: file.command.clone(),
+            cores: int(u64::from(file.cores)),
+            cpuset: file.cpuset.clone(),
+            rows,
+        })
+    }
+}
