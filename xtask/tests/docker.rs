@@ -123,6 +123,7 @@ fn workload(name: &str, kind: WorkloadKind, n: u64, checksum: &str) -> WorkloadM
     let size = SizeSpec {
         n,
         checksum: checksum.into(),
+        load: None,
     };
     WorkloadMeta {
         name: name.into(),

@@ -221,6 +221,8 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         let metrics: &[Metric] = match kind {
             WorkloadKind::Startup => &[Metric::Startup],
             WorkloadKind::Iterations => &[Metric::Warm, Metric::Cold],
+            // Compared per rate in the summary's `web` section, not as times.
+            WorkloadKind::Service => &[],
         };
         let mut verdicts = BTreeMap::new();
         for &metric in metrics {
