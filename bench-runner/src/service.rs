@@ -63,7 +63,11 @@ pub fn max_seconds(load: &LoadSpec) -> f64 {
 /// The timeout of one process execution of `workload` at `size`: `timeout_s`, or for a
 /// service the longest its load can take (its phases cannot be cut short by the run's
 /// timeout, which was chosen for iteration cells).
-pub fn timeout_s(workload: &whichpy_wire::WorkloadMeta, size: whichpy_wire::SizeName, timeout_s: f64) -> f64 {
+pub fn timeout_s(
+    workload: &whichpy_wire::WorkloadMeta,
+    size: whichpy_wire::SizeName,
+    timeout_s: f64,
+) -> f64 {
     match &workload.sizes.get(size).load {
         Some(load) if workload.kind == whichpy_wire::WorkloadKind::Service => {
             timeout_s.max(max_seconds(load))

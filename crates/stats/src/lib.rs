@@ -26,6 +26,7 @@ pub mod ratio;
 mod summarise;
 pub mod warmup;
 pub mod warnings;
+pub mod web;
 
 pub use describe::relative_half_width;
 pub use summarise::summarise;
