@@ -103,6 +103,8 @@ pub struct View {
     pub warnings: WarningsView,
     /// The reproduction commands the `cite` fields point at.
     pub footnotes: Vec<Footnote>,
+    /// The web service's latency by rate, if measured ([`crate::web`]).
+    pub web: Option<crate::web::WebView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -925,6 +927,7 @@ impl<'a> Builder<'a> {
         family: Family,
         view: Option<&InterpView>,
         unsupported: &[Unsupported],
+        web: Option<&crate::web::WebView>,
     ) -> MatrixCell {
         let name = family_name(family).to_string();
         let cell = |fit: &str, evidence: String| MatrixCell {
@@ -966,6 +969,18 @@ impl<'a> Builder<'a> {
                     None => cell("Not a fit", "needs an operating system".to_string()),
                 },
             };
+        }
+        // The web row quotes the web service's own latency when the data has it.
+        let measured_web = web
+            .filter(|_| class.id == crate::web::CLASS)
+            .and_then(|w| w.interps.iter().find(|i| i.id == v.id));
+        if let Some(w) = measured_web {
+            if v.is_baseline {
+                return cell("Baseline", w.evidence.clone());
+            }
+            if let Some(r) = &w.ratio_at_rate {
+                return cell(crate::web::fit_of(r), w.evidence.clone());
+            }
         }
         if v.is_baseline {
             return cell("Baseline", "the reference".to_string());
@@ -1162,6 +1177,12 @@ impl<'a> Builder<'a> {
         let by_category = |cat: &str| workloads.iter().find(|w| w.category == cat).cloned();
         let unsupported = self.unsupported();
         let gil = self.gil(&unsupported);
+        let web_ids: BTreeMap<Family, String> = self
+            .chosen
+            .iter()
+            .map(|(f, i)| (*f, i.id.clone()))
+            .collect();
+        let web = crate::web::web_view(s, self.size, &web_ids);
         let matrix = self
             .ed
             .classes
@@ -1171,7 +1192,9 @@ impl<'a> Builder<'a> {
                 name: class.name.to_string(),
                 cells: Family::ALL
                     .iter()
-                    .map(|f| self.matrix_cell(class, *f, views.get(f), &unsupported))
+                    .map(|f| {
+                        self.matrix_cell(class, *f, views.get(f), &unsupported, web.as_ref())
+                    })
                     .collect(),
             })
             .collect();
@@ -1233,6 +1256,7 @@ impl<'a> Builder<'a> {
             unsupported,
             warnings,
             footnotes: self.footnotes,
+            web,
         })
     }
 }

@@ -9,7 +9,8 @@
 //! - [`words`]: family, verdict, warm-up class and outcome words;
 //! - [`lookup`]: the size the figures come from, and cells, comparisons and geometric means;
 //! - [`command`]: the `cargo xtask bench` command that reproduces a figure, shell-quoted;
-//! - [`article`]: the article's whole view ([`article::View`]).
+//! - [`article`]: the article's whole view ([`article::View`]);
+//! - [`web`]: the web service's latency by request rate, and what the matrix quotes of it.
 //!
 //! Pure: no templates, no I/O. A footnote is carried as its label (`bench-nbody`); the
 //! renderer writes the Markdown reference.
@@ -19,6 +20,7 @@ pub mod command;
 pub mod figure;
 pub mod format;
 pub mod lookup;
+pub mod web;
 pub mod words;
 
 pub use article::View;
