@@ -1192,9 +1192,7 @@ impl<'a> Builder<'a> {
                 name: class.name.to_string(),
                 cells: Family::ALL
                     .iter()
-                    .map(|f| {
-                        self.matrix_cell(class, *f, views.get(f), &unsupported, web.as_ref())
-                    })
+                    .map(|f| self.matrix_cell(class, *f, views.get(f), &unsupported, web.as_ref()))
                     .collect(),
             })
             .collect();

@@ -92,10 +92,21 @@ fn row(r: &RateLatency) -> WebRow {
         p95: time_in(&r.p95_ns, ms, "95", ""),
         p99: time_in(&r.p99_ns, ms, "95", ""),
         max: format!("{} {}", sig3(ms.scale(r.max_ns)), ms.symbol()),
-        sustained_by: format!("{} of {}", int(u64::from(r.sustained_by)), int(u64::from(r.executions))),
-        ratio: r
-            .p95_ratio
-            .map(|x| ratio(x.ratio, x.ci.low, x.ci.high, verdict_of(x.ci.low, x.ci.high), "95", "")),
+        sustained_by: format!(
+            "{} of {}",
+            int(u64::from(r.sustained_by)),
+            int(u64::from(r.executions))
+        ),
+        ratio: r.p95_ratio.map(|x| {
+            ratio(
+                x.ratio,
+                x.ci.low,
+                x.ci.high,
+                verdict_of(x.ci.low, x.ci.high),
+                "95",
+                "",
+            )
+        }),
     }
 }
 
@@ -108,7 +119,8 @@ fn interp(c: &WebCell, family: Family, rate: Option<u32>) -> WebInterp {
         .sustained_rps
         .map_or_else(|| "none of the rates".to_string(), rate_words);
     let sustained_fig = c.sustained.as_ref().map(|e| {
-        let (lo, hi) = e.ci.map_or((e.mean, e.mean), |ci| (ci.low.max(0.0), ci.high));
+        let (lo, hi) =
+            e.ci.map_or((e.mean, e.mean), |ci| (ci.low.max(0.0), ci.high));
         fig(
             (sig3(e.mean), sig3(lo), sig3(hi)),
             "requests/s",
@@ -119,11 +131,7 @@ fn interp(c: &WebCell, family: Family, rate: Option<u32>) -> WebInterp {
         )
     });
     let evidence = match (&p95_at_rate, rate) {
-        (Some(p), Some(r)) => format!(
-            "p95 {} at {}; sustains {sustained}",
-            p.brief,
-            rate_words(r)
-        ),
+        (Some(p), Some(r)) => format!("p95 {} at {}; sustains {sustained}", p.brief, rate_words(r)),
         _ => format!("sustains {sustained}"),
     };
     WebInterp {
