@@ -482,7 +482,10 @@ fn the_web_page_tables_latency_by_rate_per_interpreter_when_the_data_has_it() {
     let html = page(&common::build(&summary), "web.html");
     assert!(html.contains("<h1>Web service latency</h1>"));
     assert!(html.contains("Sustains 1,000 requests&#x2f;s"), "{html}");
-    assert!(html.contains("250 requests&#x2f;s (first seconds)"), "{html}");
+    assert!(
+        html.contains("250 requests&#x2f;s (first seconds)"),
+        "{html}"
+    );
     assert!(html.contains(">4.00 ms<"), "{html}");
     assert!(html.contains("href=\"web.html\""), "nav link: {html}");
 }
