@@ -43,7 +43,7 @@ pub struct WebInterp {
     /// The first seconds (warm-up phase), apart from the steady rates.
     pub warmup: Option<WebRow>,
     pub rows: Vec<WebRow>,
-    /// `400 requests/s`, or `none of the rates` when not even the lowest was sustained.
+    /// `400 requests/s`, or `no rate` when not even the lowest was sustained.
     pub sustained: String,
     /// Each execution's highest sustained rate, mean with its interval.
     pub sustained_fig: Option<Fig>,
@@ -117,7 +117,7 @@ fn interp(c: &WebCell, family: Family, rate: Option<u32>) -> WebInterp {
     let ratio_at_rate = at.and_then(|r| row(r).ratio);
     let sustained = c
         .sustained_rps
-        .map_or_else(|| "none of the rates".to_string(), rate_words);
+        .map_or_else(|| "no rate".to_string(), rate_words);
     let sustained_fig = c.sustained.as_ref().map(|e| {
         let (lo, hi) =
             e.ci.map_or((e.mean, e.mean), |ci| (ci.low.max(0.0), ci.high));
