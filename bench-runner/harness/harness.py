@@ -8,6 +8,10 @@
 #                                which calls run(state) LOOPS times (default 1); with PILOT_NS
 #                                (a planner's pilot), stop once that many ns of iterations have
 #                                run, after at least PILOT_MIN_ITERATIONS
+#   harness.py --serve WORKLOADS_DIR NAME PORT
+#                                a service workload: serve(PORT) on 127.0.0.1 until a client
+#                                asks it to stop, then report what it returned as the result
+#                                (no iter lines: bench-runner measures the requests)
 #   harness.py --identify        print what this interpreter is
 #   harness.py --describe WORKLOADS_DIR   print the suite (every workload's META) as JSON
 #
@@ -139,10 +143,14 @@ def _field(name, value, *path):
 
 
 def _size(name, meta, size):
-    return {
+    out = {
         "n": _field(name, meta, "sizes", size, "n"),
         "checksum": str(_field(name, meta, "sizes", size, "checksum")),
     }
+    load = _field(name, meta, "sizes", size).get("load")
+    if load is not None:
+        out["load"] = load
+    return out
 
 
 def describe(workloads_dir):
@@ -221,7 +229,19 @@ def run(workloads_dir, name, n, iterations, loops, pilot_ns=0):
     emit("done")
 
 
-USAGE = "usage: harness.py WORKLOADS_DIR NAME N ITERATIONS [LOOPS [PILOT_NS]] | --identify | --describe WORKLOADS_DIR"
+def serve(workloads_dir, name, port):
+    _open_protocol()
+    identify()
+    clock_name, resolution, _, _ = _clock()
+    _emit("clock", clock_name, resolution)
+    sys.path.insert(0, workloads_dir)
+    mod = __import__(name)
+    result = mod.serve(port)
+    _emit("result", _json().dumps(str(result)))
+    _emit("done")
+
+
+USAGE = "usage: harness.py WORKLOADS_DIR NAME N ITERATIONS [LOOPS [PILOT_NS]] | --serve WORKLOADS_DIR NAME PORT | --identify | --describe WORKLOADS_DIR"
 
 
 def main(argv):
@@ -229,6 +249,8 @@ def main(argv):
         identify()
     elif len(argv) == 3 and argv[1] == "--describe":
         describe(argv[2])
+    elif len(argv) == 5 and argv[1] == "--serve":
+        serve(argv[2], argv[3], int(argv[4]))
     elif len(argv) in (5, 6, 7):
         loops = int(argv[5]) if len(argv) >= 6 else 1
         if loops < 1:

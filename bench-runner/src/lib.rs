@@ -21,10 +21,13 @@ use std::time::Duration;
 use whichpy_wire::{CellSpec, ExecRecord, ImplInfo, Outcome, WorkloadKind, SCHEMA};
 
 pub mod child;
+pub mod load;
 pub mod noise;
 mod oom;
 pub mod protocol;
 pub mod reaper;
+pub mod service;
+pub mod web;
 
 /// The most bytes a workload may write to its stdout; beyond it the record is `bad_output`
 /// (bench-runner keeps only the last [`child::STDOUT_TAIL_BYTES`] of it in any case).
@@ -105,6 +108,7 @@ pub fn blank_record(spec: &CellSpec, process: u32, outcome: Outcome) -> ExecReco
         stderr_tail: String::new(),
         loops: spec.loops.max(1),
         noise: None,
+        load: Vec::new(),
     }
 }
 
@@ -114,6 +118,14 @@ pub fn command_line(spec: &CellSpec) -> Vec<String> {
     argv.extend(spec.interp.flags.iter().cloned());
     match spec.workload.kind {
         WorkloadKind::Startup => argv.extend(["-c".to_owned(), "pass".to_owned()]),
+        WorkloadKind::Service => {
+            argv.push(spec.harness.display().to_string());
+            argv.push("--serve".to_owned());
+            argv.push(spec.workloads_dir.display().to_string());
+            argv.push(spec.workload.name.clone());
+            // The port is chosen per process execution (see `service`).
+            argv.push("0".to_owned());
+        }
         WorkloadKind::Iterations => {
             let n = spec.workload.sizes.get(spec.size).n;
             argv.push(spec.harness.display().to_string());
@@ -149,8 +161,44 @@ fn nonce() -> String {
 
 /// Run one process execution and turn what happened into a record.
 pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
-    static SEQ: AtomicU64 = AtomicU64::new(0);
+    if spec.workload.kind == WorkloadKind::Service {
+        return service::run_process(spec, process);
+    }
     let argv = command_line(spec);
+    let (mut rec, ran, ()) = execute(spec, process, &argv, |_| ());
+    let Some((fin, parsed)) = ran else {
+        return rec;
+    };
+    let expected = &spec.workload.sizes.get(spec.size).checksum;
+    rec.outcome =
+        exit_outcome(spec, &fin, &rec.outcome).unwrap_or_else(|| match spec.workload.kind {
+            WorkloadKind::Startup => Outcome::Ok,
+            WorkloadKind::Iterations | WorkloadKind::Service => judge_output(
+                &parsed,
+                &fin,
+                spec.iterations,
+                spec.pilot_s.is_some(),
+                expected,
+            ),
+        });
+    rec
+}
+
+/// Spawn `argv` as process execution `process` and wait for it (on a thread of its own)
+/// while `drive` runs on this one; `drive` is told whether the child has exited yet. The
+/// record has everything but the outcome of a process that ran (which is `Ok` until the
+/// caller judges it); `None` when it could not be spawned (the record says why).
+pub(crate) fn execute<T: Send>(
+    spec: &CellSpec,
+    process: u32,
+    argv: &[String],
+    drive: impl FnOnce(&AtomicBool) -> T + Send,
+) -> (
+    ExecRecord,
+    Option<(child::Finished, protocol::Transcript)>,
+    T,
+) {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
     let mut rec = blank_record(spec, process, Outcome::Ok);
     let oom_before = oom::kill_count();
     let nonce = nonce();
@@ -160,20 +208,30 @@ pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
         SEQ.fetch_add(1, Ordering::SeqCst)
     );
     let launch = child::Launch {
-        argv: &argv,
+        argv,
         timeout: Duration::from_secs_f64(spec.timeout_s),
         nonce: &nonce,
         marker: &marker,
     };
     let cpu_before = noise::read();
     let own_before = noise::own_cpu_ns();
-    let fin = match child::spawn_and_wait(&launch) {
+    let exited = AtomicBool::new(false);
+    let (waited, driven) = std::thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            let r = child::spawn_and_wait(&launch);
+            exited.store(true, Ordering::SeqCst);
+            r
+        });
+        let driven = drive(&exited);
+        (waiter.join().expect("the wait thread panicked"), driven)
+    });
+    let fin = match waited {
         Ok(f) => f,
         Err(e) => {
             rec.outcome = Outcome::SpawnFailed {
                 reason: format!("{}: {e}", argv[0]),
             };
-            return rec;
+            return (rec, None, driven);
         }
     };
     rec.wall_ns = fin.wall.as_nanos() as u64;
@@ -193,7 +251,6 @@ pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
         rec.noise = Some(noise::between(before, after, rec.user_ns + rec.sys_ns, own));
     }
 
-    let expected = &spec.workload.sizes.get(spec.size).checksum;
     let parsed = protocol::parse(&String::from_utf8_lossy(&fin.protocol.bytes), Some(&nonce));
     rec.implementation = parsed.implementation.clone();
     rec.clock = parsed.clock.clone();
@@ -205,39 +262,43 @@ pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
         .map(|&ns| (ns + loops / 2) / loops)
         .collect();
     rec.checksum = parsed.results.first().cloned();
-
-    rec.outcome = if fin.timed_out {
-        Outcome::TimedOut {
-            after_s: spec.timeout_s,
-        }
-    } else if libc::WIFSIGNALED(fin.status) {
+    if fin.timed_out || libc::WIFSIGNALED(fin.status) {
+        // The OOM killer's count is read now, while it is fresh.
         let sig = libc::WTERMSIG(fin.status);
-        if sig == libc::SIGKILL && oom::kill_count() > oom_before {
-            Outcome::OutOfMemory
-        } else {
-            Outcome::Crashed {
-                exit_code: None,
-                signal: Some(sig),
-            }
+        if !fin.timed_out && sig == libc::SIGKILL && oom::kill_count() > oom_before {
+            rec.outcome = Outcome::OutOfMemory;
         }
+    }
+    (rec, Some((fin, parsed)), driven)
+}
+
+/// The outcome of a process that timed out, was killed or exited non-zero; `None` when it
+/// exited 0 (its output is then judged by kind). An out-of-memory kill was noted by
+/// [`execute`] already and is not overwritten here.
+pub(crate) fn exit_outcome(
+    spec: &CellSpec,
+    fin: &child::Finished,
+    noted: &Outcome,
+) -> Option<Outcome> {
+    if fin.timed_out {
+        Some(Outcome::TimedOut {
+            after_s: spec.timeout_s,
+        })
+    } else if matches!(noted, Outcome::OutOfMemory) {
+        Some(Outcome::OutOfMemory)
+    } else if libc::WIFSIGNALED(fin.status) {
+        Some(Outcome::Crashed {
+            exit_code: None,
+            signal: Some(libc::WTERMSIG(fin.status)),
+        })
     } else if libc::WEXITSTATUS(fin.status) != 0 {
-        Outcome::Crashed {
+        Some(Outcome::Crashed {
             exit_code: Some(libc::WEXITSTATUS(fin.status)),
             signal: None,
-        }
+        })
     } else {
-        match spec.workload.kind {
-            WorkloadKind::Startup => Outcome::Ok,
-            WorkloadKind::Iterations => judge_output(
-                &parsed,
-                &fin,
-                spec.iterations,
-                spec.pilot_s.is_some(),
-                expected,
-            ),
-        }
-    };
-    rec
+        None
+    }
 }
 
 /// Check a harness transcript of a process that exited 0.

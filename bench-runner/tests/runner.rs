@@ -550,3 +550,78 @@ fn the_workload_and_its_children_do_not_see_the_nonce() {
     let r = &run(&spec(Family::Cpython, "python3", "peek_env", 1, 1, 60.0))[0];
     assert_eq!(r.outcome, Outcome::Ok, "{:?} {}", r.checksum, r.stderr_tail);
 }
+
+/// The real `web_service` workload, described by the harness from the workloads folder, with
+/// a short load so the test stays quick.
+fn web_spec(family: Family, exe: &str) -> CellSpec {
+    let workloads = root().join("bench-runner/workloads");
+    let out = std::process::Command::new("python3")
+        .arg(harness())
+        .arg("--describe")
+        .arg(&workloads)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let suite: Suite = serde_json::from_slice(&out.stdout).expect("a Suite");
+    let mut workload = suite.get("web_service").expect("web_service").clone();
+    let load = workload
+        .sizes
+        .quick
+        .load
+        .as_mut()
+        .expect("a service has a load");
+    load.rates = vec![50, 100, 200];
+    load.seconds_per_rate = 0.5;
+    load.warmup_s = 0.3;
+    let mut s = spec(family, exe, "ok_sum", 1, 0, 60.0);
+    s.workload = workload;
+    s.workloads_dir = workloads;
+    s
+}
+
+#[test]
+fn the_web_service_answers_every_request_right_on_every_available_interpreter() {
+    for (family, exe) in interpreters() {
+        let recs = run(&web_spec(family, &exe));
+        assert_eq!(recs.len(), 1, "{family}");
+        let r = &recs[0];
+        assert_eq!(
+            r.outcome,
+            Outcome::Ok,
+            "{family}: {:?} {}",
+            r.load,
+            r.stderr_tail
+        );
+        // The warm-up, then the three rates, in order; everything answered and verified.
+        let rates: Vec<(u32, bool)> = r.load.iter().map(|p| (p.rate, p.warmup)).collect();
+        assert_eq!(
+            rates,
+            [(50, true), (50, false), (100, false), (200, false)],
+            "{family}"
+        );
+        for p in &r.load {
+            assert_eq!(
+                (p.verified, p.errors, p.unsent),
+                (p.scheduled, 0, 0),
+                "{family}: {p:?}"
+            );
+            assert!(
+                p.p50_ns > 0
+                    && p.p50_ns <= p.p95_ns
+                    && p.p95_ns <= p.p99_ns
+                    && p.p99_ns <= p.max_ns
+            );
+        }
+        // The server's own tally matched the client's (or the outcome would not be ok).
+        let handled: u64 = r.load.iter().map(|p| p.verified).sum::<u64>() + 1;
+        let tally = r.checksum.as_deref().unwrap_or("");
+        assert!(
+            tally.starts_with(&format!("{handled},")),
+            "{family}: {tally}"
+        );
+    }
+}

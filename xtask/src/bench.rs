@@ -470,7 +470,8 @@ pub fn plan(
     for (interp, workload) in planned_cells(catalogue, suite, params)? {
         let wanted = match workload.kind {
             WorkloadKind::Startup => params.startup_processes,
-            WorkloadKind::Iterations => params.processes,
+            // A service cell is planned by process executions, like an iteration cell.
+            WorkloadKind::Iterations | WorkloadKind::Service => params.processes,
         };
         let key = CellKey {
             interp: interp.id.clone(),
@@ -626,7 +627,11 @@ fn execute(
             iterations: meta.params.iterations,
             loops: 1,
             pilot_s: None,
-            timeout_s: meta.params.timeout_s,
+            timeout_s: bench_runner::service::timeout_s(
+                &cell.workload,
+                meta.params.size,
+                meta.params.timeout_s,
+            ),
             harness: harness.clone(),
             workloads_dir: workloads_dir.clone(),
         };
@@ -786,6 +791,10 @@ pub(crate) fn say(pb: &ProgressBar, msg: impl AsRef<str>) {
 pub(crate) fn adaptive_metric(rec: &ExecRecord) -> Option<f64> {
     if !rec.outcome.is_ok() {
         return None;
+    }
+    if let Some(first) = rec.load.iter().find(|p| !p.warmup) {
+        // A service: the p95 latency at its first steady rate (every execution has it).
+        return Some(first.p95_ns as f64);
     }
     if rec.iterations_ns.is_empty() {
         return Some(rec.wall_ns as f64);

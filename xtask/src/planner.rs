@@ -314,7 +314,7 @@ pub fn allocate(cells: &[CellModel], budget_s: f64) -> (Vec<u32>, f64) {
     let cap = |c: &CellModel| -> u32 {
         let by_count = match c.kind {
             WorkloadKind::Startup => MAX_PROCESSES * STARTUP_FACTOR,
-            WorkloadKind::Iterations => MAX_PROCESSES,
+            WorkloadKind::Iterations | WorkloadKind::Service => MAX_PROCESSES,
         };
         let by_share = c.have as f64 + (share * budget_s / c.cost_s.max(1e-6)).floor();
         by_count

@@ -62,7 +62,8 @@ impl Cell {
     /// batches for an iteration cell (in separate rounds), one batch for a startup cell.
     fn in_pilot(&self) -> bool {
         match self.kind() {
-            WorkloadKind::Startup => self.next_process == 0,
+            // A service has no iterations to shape: its first process is its pilot.
+            WorkloadKind::Startup | WorkloadKind::Service => self.next_process == 0,
             WorkloadKind::Iterations => self.next_process < planner::PILOT_PROCESSES,
         }
     }
@@ -201,7 +202,7 @@ pub fn run(
             for i in pilots {
                 let n = match cells[i].kind() {
                     WorkloadKind::Startup => planner::PILOT_STARTUP_PROCESSES,
-                    WorkloadKind::Iterations => 1,
+                    WorkloadKind::Iterations | WorkloadKind::Service => 1,
                 };
                 batches.push((i, n));
             }
@@ -310,7 +311,11 @@ pub fn run(
                 },
                 loops: if pilot { 1 } else { shape.loops },
                 pilot_s: (pilot && c.kind() == WorkloadKind::Iterations).then_some(pilot_s),
-                timeout_s: meta.params.timeout_s,
+                timeout_s: bench_runner::service::timeout_s(
+                    &c.workload,
+                    meta.params.size,
+                    meta.params.timeout_s,
+                ),
                 harness: harness.clone(),
                 workloads_dir: workloads_dir.clone(),
             };
@@ -439,7 +444,7 @@ fn fix_shape(cell: &mut Cell) {
         return;
     }
     cell.shape = match cell.workload.kind {
-        WorkloadKind::Startup => Some(Shape {
+        WorkloadKind::Startup | WorkloadKind::Service => Some(Shape {
             iterations: 0,
             loops: 1,
         }),

@@ -123,6 +123,7 @@ fn workload(name: &str, kind: WorkloadKind, n: u64, checksum: &str) -> WorkloadM
     let size = SizeSpec {
         n,
         checksum: checksum.into(),
+        load: None,
     };
     WorkloadMeta {
         name: name.into(),
@@ -621,6 +622,68 @@ fn io_wait_and_ffi_libc_run_in_the_sandbox_on_every_default_interpreter() {
                 "{id} × {name}"
             );
             assert_eq!(r.iterations_ns.len(), 2, "{id} × {name}: {r:?}");
+        }
+    }
+    assert_nothing_left(env.backend.engine());
+}
+
+#[test]
+fn web_service_quick_answers_every_request_right_in_the_sandbox_on_every_default_interpreter() {
+    let Some(mut env) = env(
+        "web_service_quick_answers_every_request_right_in_the_sandbox_on_every_default_interpreter",
+    ) else {
+        return;
+    };
+    let suite: whichpy_wire::Suite =
+        serde_json::from_str(&std::fs::read_to_string(root().join(xtask::project::SUITE)).unwrap())
+            .unwrap();
+    let catalogue = Catalogue::load(&root()).unwrap();
+    let meta = suite.get("web_service").expect("in suite.json").clone();
+    let load = meta.sizes.quick.load.clone().expect("a service has a load");
+    assert!(load.rates.len() >= 3, "three or more rates: {load:?}");
+    for id in ["cpython-3.13", "pypy-7.3", "micropython-1.25"] {
+        let interp = catalogue.get(id).expect("in the catalogue").clone();
+        env.backend
+            .prepare(&interp)
+            .unwrap_or_else(|e| panic!("prepare {id}: {e:#}"));
+        let mut cell = spec(&env.backend, &interp, meta.clone(), 1);
+        cell.timeout_s = bench_runner::service::timeout_s(&meta, SizeName::Quick, 60.0);
+        let mut records: Vec<ExecRecord> = Vec::new();
+        env.backend
+            .run_cell(&interp, &cell, &AtomicBool::new(false), &mut |r| {
+                records.push(r);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(records.len(), 1, "{id}: {records:?}");
+        let r = &records[0];
+        // Ok means: the server ran through the harness, every answer verified, and its own
+        // tally matched the answers (see bench-runner/src/service.rs).
+        assert_eq!(
+            r.outcome,
+            Outcome::Ok,
+            "{id}: {:?} {}",
+            r.load,
+            r.stderr_tail
+        );
+        let steady: Vec<u32> = r
+            .load
+            .iter()
+            .filter(|p| !p.warmup)
+            .map(|p| p.rate)
+            .collect();
+        assert!(
+            r.load[0].warmup,
+            "{id}: the first seconds are reported apart"
+        );
+        // Every rate ran unless the server fell behind (then escalation stops there).
+        let behind = r.load.iter().any(|p| p.unsent > 0);
+        if !behind {
+            assert_eq!(steady, load.rates, "{id}");
+        }
+        for p in &r.load {
+            assert_eq!(p.errors, 0, "{id}: {p:?}");
+            assert_eq!(p.verified + p.unsent, p.scheduled, "{id}: {p:?}");
         }
     }
     assert_nothing_left(env.backend.engine());

@@ -92,6 +92,7 @@ const PAGES: [(&str, &str); 6] = [
     ("startup.html", "Startup"),
     ("profiles.html", "Profiles"),
     ("memory-scaling.html", "Memory and scaling"),
+    ("web.html", "Web service"),
     ("methodology.html", "Methodology"),
     ("reproduce.html", "Reproduce"),
 ];
@@ -459,6 +460,14 @@ struct StartupRow {
 }
 
 #[derive(Serialize)]
+struct WebData {
+    /// `None`: no web service cell in the data.
+    web: Option<whichpy_view::web::WebView>,
+    baseline: String,
+    command: Option<String>,
+}
+
+#[derive(Serialize)]
 struct StartupData {
     size: String,
     baseline: String,
@@ -655,6 +664,7 @@ pub(crate) fn render_pages(
     }
     pages.startup(site)?;
     pages.floor_scaling(site)?;
+    pages.web(site)?;
     pages.methodology(site)?;
     pages.reproduce(site)?;
     pages.profiles(site)?;
@@ -1057,6 +1067,35 @@ impl<'a> Pages<'a> {
                 .into(),
         );
         self.emit(site, &page, "memory-scaling.html.j2", &data)
+    /// Web service latency: p50/p95/p99 by request rate per interpreter.
+    fn web(&self, site: &mut Site) -> Result<(), Error> {
+        let s = self.s;
+        // One interpreter per family: the baseline, else one without flags, else the first.
+        let mut chosen = std::collections::BTreeMap::new();
+        let mut ids: Vec<&whichpy_wire::InterpInfo> = s.environment.interpreters.iter().collect();
+        ids.sort_by_key(|i| {
+            (
+                i.id != s.analysis.baseline,
+                !i.flags.is_empty(),
+                i.id.clone(),
+            )
+        });
+        for i in ids {
+            chosen.entry(i.family).or_insert_with(|| i.id.clone());
+        }
+        let data = WebData {
+            web: whichpy_view::web::web_view(s, self.size, &chosen),
+            baseline: self.baseline.clone(),
+            command: workload_command(self.rendered, whichpy_view::web::WEB_WORKLOAD),
+        };
+        let page = self.layout.page(
+            "web.html",
+            "Web service latency",
+            "The p50, p95 and p99 latency of a small JSON API on CPython, PyPy and MicroPython \
+             under open-loop load at fixed request rates, with 95% intervals."
+                .into(),
+        );
+        self.emit(site, &page, "web.html.j2", &data)
     }
 
     /// How every figure was measured.

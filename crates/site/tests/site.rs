@@ -13,6 +13,7 @@ fn every_page_and_file_is_there() {
         "results.html",
         "startup.html",
         "memory-scaling.html",
+        "web.html",
         "methodology.html",
         "reproduce.html",
         "404.html",
@@ -423,4 +424,69 @@ fn a_configured_site_url_gives_canonical_addresses_and_a_sitemap() {
         assert!(html.contains("og:site_name"), "{page}");
         assert!(!html.contains("Local build"), "{page}");
     }
+}
+
+#[test]
+fn the_web_page_tables_latency_by_rate_per_interpreter_when_the_data_has_it() {
+    use whichpy_wire::summary::{Estimate, Interval, RateLatency, WebCell};
+    let mut summary = fixture::summary();
+    let html = page(&common::build(&summary), "web.html");
+    assert!(
+        html.contains("No web service cell in the data yet"),
+        "{html}"
+    );
+    let est = |ms: f64| Estimate {
+        n: 2,
+        mean: ms * 1e6,
+        median: ms * 1e6,
+        std_dev: Some(1e5),
+        ci: Some(Interval {
+            low: (ms - 0.5) * 1e6,
+            high: (ms + 0.5) * 1e6,
+        }),
+    };
+    let rate = |r: u32, ms: f64| RateLatency {
+        rate: r,
+        executions: 2,
+        sustained_by: 2,
+        p50_ns: est(ms / 2.0),
+        p95_ns: est(ms),
+        p99_ns: est(ms * 2.0),
+        max_ns: ms * 3e6,
+        achieved_rps: f64::from(r),
+        errors: 0,
+        unsent: 0,
+        p95_ratio: None,
+    };
+    let ids: Vec<String> = summary
+        .environment
+        .interpreters
+        .iter()
+        .map(|i| i.id.clone())
+        .collect();
+    summary.web = ids
+        .into_iter()
+        .map(|interp| WebCell {
+            key: whichpy_wire::CellKey {
+                interp,
+                workload: "web_service".into(),
+                size: whichpy_wire::SizeName::Default,
+            },
+            processes: 2,
+            bound_ms: 10.0,
+            warmup: Some(rate(250, 40.0)),
+            rates: vec![rate(250, 3.0), rate(500, 4.0), rate(1000, 6.0)],
+            sustained_rps: Some(1000),
+            sustained: None,
+        })
+        .collect();
+    let html = page(&common::build(&summary), "web.html");
+    assert!(html.contains("<h1>Web service latency</h1>"));
+    assert!(html.contains("Sustains 1,000 requests&#x2f;s"), "{html}");
+    assert!(
+        html.contains("250 requests&#x2f;s (first seconds)"),
+        "{html}"
+    );
+    assert!(html.contains(">4.00 ms<"), "{html}");
+    assert!(html.contains("href=\"web.html\""), "nav link: {html}");
 }

@@ -27,6 +27,7 @@ pub mod scaling;
 mod summarise;
 pub mod warmup;
 pub mod warnings;
+pub mod web;
 
 pub use describe::relative_half_width;
 pub use summarise::summarise;

@@ -129,6 +129,9 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
     }
     let kind_of = |key: &CellKey, recs: &[(&str, &ExecRecord)]| -> WorkloadKind {
         suite.get(&key.workload).map(|w| w.kind).unwrap_or_else(|| {
+            if recs.iter().any(|(_, r)| !r.load.is_empty()) {
+                return WorkloadKind::Service;
+            }
             let any_iters = recs.iter().any(|(_, r)| !r.iterations_ns.is_empty());
             if any_iters {
                 WorkloadKind::Iterations
@@ -221,6 +224,8 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         let metrics: &[Metric] = match kind {
             WorkloadKind::Startup => &[Metric::Startup],
             WorkloadKind::Iterations => &[Metric::Warm, Metric::Cold],
+            // Compared per rate in the summary's `web` section, not as times.
+            WorkloadKind::Service => &[],
         };
         let mut verdicts = BTreeMap::new();
         for &metric in metrics {
@@ -375,7 +380,21 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         .collect();
 
     let precision = precision(&cells);
+    let web_inputs: Vec<crate::web::WebInput> = by_cell
+        .iter()
+        .filter(|(key, recs)| kind_of(key, recs) == WorkloadKind::Service)
+        .map(|(key, recs)| crate::web::WebInput {
+            key: key.clone(),
+            records: recs.iter().map(|(_, r)| *r).collect(),
+            bound_ms: suite
+                .get(&key.workload)
+                .and_then(|w| w.sizes.get(key.size).load.as_ref())
+                .map_or(f64::INFINITY, |l| l.bound_ms),
+        })
+        .collect();
+    let web = crate::web::summarise_web(&web_inputs, &baseline);
     Summary {
+        web,
         merge: None,
         floor: None,
         scaling: None,

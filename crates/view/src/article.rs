@@ -113,6 +113,8 @@ pub struct View {
     /// summary has them. Absent from the serialised view otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scaling: Option<crate::scaling::ScalingView>,
+    /// The web service's latency by rate, if measured ([`crate::web`]).
+    pub web: Option<crate::web::WebView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -935,6 +937,7 @@ impl<'a> Builder<'a> {
         family: Family,
         view: Option<&InterpView>,
         unsupported: &[Unsupported],
+        web: Option<&crate::web::WebView>,
     ) -> MatrixCell {
         let name = family_name(family).to_string();
         let cell = |fit: &str, evidence: String| MatrixCell {
@@ -976,6 +979,18 @@ impl<'a> Builder<'a> {
                     None => cell("Not a fit", "needs an operating system".to_string()),
                 },
             };
+        }
+        // The web row quotes the web service's own latency when the data has it.
+        let measured_web = web
+            .filter(|_| class.id == crate::web::CLASS)
+            .and_then(|w| w.interps.iter().find(|i| i.id == v.id));
+        if let Some(w) = measured_web {
+            if v.is_baseline {
+                return cell("Baseline", w.evidence.clone());
+            }
+            if let Some(r) = &w.ratio_at_rate {
+                return cell(crate::web::fit_of(r), w.evidence.clone());
+            }
         }
         if v.is_baseline {
             return cell("Baseline", "the reference".to_string());
@@ -1172,6 +1187,12 @@ impl<'a> Builder<'a> {
         let by_category = |cat: &str| workloads.iter().find(|w| w.category == cat).cloned();
         let unsupported = self.unsupported();
         let gil = self.gil(&unsupported);
+        let web_ids: BTreeMap<Family, String> = self
+            .chosen
+            .iter()
+            .map(|(f, i)| (*f, i.id.clone()))
+            .collect();
+        let web = crate::web::web_view(s, self.size, &web_ids);
         let matrix = self
             .ed
             .classes
@@ -1181,7 +1202,7 @@ impl<'a> Builder<'a> {
                 name: class.name.to_string(),
                 cells: Family::ALL
                     .iter()
-                    .map(|f| self.matrix_cell(class, *f, views.get(f), &unsupported))
+                    .map(|f| self.matrix_cell(class, *f, views.get(f), &unsupported, web.as_ref()))
                     .collect(),
             })
             .collect();
@@ -1255,6 +1276,7 @@ impl<'a> Builder<'a> {
             footnotes: self.footnotes,
             floor: None,
             scaling: crate::scaling::ScalingView::build(self.s),
+            web,
         })
     }
 }

@@ -12,7 +12,8 @@
 //! - [`profile`]: the `cargo xtask profile` commands and each profiled cell's page view;
 //! - [`floor`]: the memory floor's rows and budgets ([`floor::FloorView`]);
 //! - [`scaling`]: speed-up and efficiency over threads and processes ([`scaling::ScalingView`]);
-//! - [`article`]: the article's whole view ([`article::View`]).
+//! - [`article`]: the article's whole view ([`article::View`]);
+//! - [`web`]: the web service's latency by request rate, and what the matrix quotes of it.
 //!
 //! Pure: no templates, no I/O. A footnote is carried as its label (`bench-nbody`); the
 //! renderer writes the Markdown reference.
@@ -25,6 +26,7 @@ pub mod format;
 pub mod lookup;
 pub mod profile;
 pub mod scaling;
+pub mod web;
 pub mod words;
 
 pub use article::View;

@@ -92,6 +92,10 @@ pub enum WorkloadKind {
     Startup,
     /// Process executions x in-process iterations through the harness.
     Iterations,
+    /// A server (`serve(port)` through `harness.py --serve`) that bench-runner drives with an
+    /// open-loop load at fixed request rates ([`LoadSpec`]); the samples are latencies
+    /// ([`RatePhase`] per rate per process execution). Planned by process executions only.
+    Service,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,6 +157,29 @@ pub struct SizeSpec {
     pub n: u64,
     /// `str()` of what `run(state)` returns, identical on every interpreter.
     pub checksum: String,
+    /// How a service workload is driven at this size (`None` for every other kind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadSpec>,
+}
+
+/// The open-loop load bench-runner puts on a service workload (wrk2's model: request `j` of a
+/// phase is due at `start + j / rate`, and its latency runs from that intended time, so time
+/// spent queued behind a slow answer is counted).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadSpec {
+    /// Request rates in requests per second, ascending; each is one phase.
+    pub rates: Vec<u32>,
+    /// Seconds of load per rate.
+    pub seconds_per_rate: f64,
+    /// A first phase of this many seconds at `rates[0]`, reported apart from the steady
+    /// state (a JIT's warm-up shows there); 0 for none.
+    pub warmup_s: f64,
+    /// Keep-alive connections the requests are spread over (round robin).
+    pub connections: u32,
+    /// A rate is sustained when its p95 latency is at most this (ms), every request was sent
+    /// and answered in time, and every answer verified.
+    pub bound_ms: f64,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,6 +380,50 @@ pub struct ExecRecord {
     /// `None` where `/proc/stat` is unreadable and in files written before it existed.
     #[serde(default)]
     pub noise: Option<Noise>,
+    /// Service cells: the latency of each load phase, in the order run (empty for other
+    /// kinds and in files written before service cells existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load: Vec<RatePhase>,
+}
+
+/// One load phase of a service cell's process execution: what the open-loop generator saw
+/// at one request rate. Latencies are from each request's intended send time to the end of
+/// its verified answer, from an HDR histogram (3 significant digits).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RatePhase {
+    /// Requests per second asked for.
+    pub rate: u32,
+    /// The first seconds of the process (a warm-up phase), not a steady-state rate.
+    #[serde(default)]
+    pub warmup: bool,
+    /// Requests scheduled in the phase.
+    pub scheduled: u64,
+    /// Requests whose answer arrived and verified.
+    pub verified: u64,
+    /// Answers that arrived but were wrong (status, body), or a broken connection.
+    pub errors: u64,
+    /// Requests not sent or not answered before the phase's deadline (overload).
+    pub unsent: u64,
+    /// Answers per second achieved over the phase.
+    pub achieved_rps: f64,
+    pub p50_ns: u64,
+    pub p95_ns: u64,
+    pub p99_ns: u64,
+    pub max_ns: u64,
+    /// The first error's description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_error: Option<String>,
+}
+
+impl RatePhase {
+    /// Whether this phase sustained its rate under `bound_ms` (see [`LoadSpec::bound_ms`]).
+    pub fn sustained(&self, bound_ms: f64) -> bool {
+        !self.warmup
+            && self.errors == 0
+            && self.unsent == 0
+            && self.verified == self.scheduled
+            && (self.p95_ns as f64) <= bound_ms * 1e6
+    }
 }
 
 /// The machine's CPU time during one process execution that was not ours, from `/proc/stat`

@@ -17,6 +17,13 @@
 //! ([`IterationProfile`], enough for a warm-up chart with a band), and per process execution its
 //! changepoints and segment means ([`ProcessSummary`], enough to draw each execution's
 //! step line). That keeps the summary small whatever `--target-ci` adds.
+//!
+//! Service cells (`kind: service`, the web service) have no times to compare: their figures
+//! are latencies per request rate, in [`Summary::web`] ([`WebCell`]): per rate the p50, p95
+//! and p99 of each process execution, then a Student-t interval over executions, the p95's
+//! ratio against the baseline at the same rate, and the highest rate sustained under the
+//! load's latency bound. A summary written before service cells existed has no `web` and
+//! reads as one without service cells.
 
 use std::collections::BTreeMap;
 
@@ -66,6 +73,65 @@ pub struct Summary {
     /// `analyse` when it comes from the same machine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scaling: Option<crate::scaling::ScalingFile>,
+    /// Service cells' latencies per rate, sorted by [`CellKey`] (empty without service cells).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub web: Vec<WebCell>,
+}
+
+/// A service cell's latencies (see the module doc), from its `ok` process executions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebCell {
+    pub key: CellKey,
+    /// Process executions behind the figures.
+    pub processes: u32,
+    /// The latency bound of "sustained": p95 at most this many ms (from the load).
+    pub bound_ms: f64,
+    /// The first seconds of each process execution (a warm-up phase at the lowest rate),
+    /// reported apart from the steady state; `None` when the load had none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<RateLatency>,
+    /// The steady-state rates, ascending.
+    pub rates: Vec<RateLatency>,
+    /// The highest rate that every process execution sustained; `None` when not even the
+    /// lowest was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sustained_rps: Option<u32>,
+    /// Each process execution's highest sustained rate (0 for none), requests per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sustained: Option<Estimate>,
+}
+
+/// Latency at one request rate, over process executions: each estimate's samples are one
+/// per execution (that execution's quantile from its HDR histogram), in ns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RateLatency {
+    /// Requests per second asked for.
+    pub rate: u32,
+    /// Process executions that ran this rate (escalation stops after an overloaded rate).
+    pub executions: u32,
+    /// Of them, how many sustained it (p95 within the bound, every request answered right).
+    pub sustained_by: u32,
+    pub p50_ns: Estimate,
+    pub p95_ns: Estimate,
+    pub p99_ns: Estimate,
+    /// The largest latency any execution saw.
+    pub max_ns: f64,
+    /// Mean answers per second achieved.
+    pub achieved_rps: f64,
+    /// Wrong answers and requests left unsent or unanswered, summed over executions.
+    pub errors: u64,
+    pub unsent: u64,
+    /// This p95 over the baseline's p95 at the same rate (above 1: slower), with its 95%
+    /// interval; `None` for the baseline, or when either side lacks two executions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p95_ratio: Option<LatencyRatio>,
+}
+
+/// A ratio of two latencies with its 95% interval.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LatencyRatio {
+    pub ratio: f64,
+    pub ci: Interval,
 }
 
 /// The precision a run reached: the relative 95% half-width of each cell's headline figure

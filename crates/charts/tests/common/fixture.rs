@@ -73,6 +73,7 @@ fn workload(name: &str, kind: WorkloadKind, unsupported: &[(Family, &str)]) -> W
     let spec = SizeSpec {
         n: 10,
         checksum: "42".into(),
+        load: None,
     };
     WorkloadMeta {
         name: name.into(),
@@ -123,6 +124,7 @@ fn exec(
         stderr_tail: String::new(),
         loops: 1,
         noise: None,
+        load: Vec::new(),
     }
 }
 

@@ -98,6 +98,7 @@ pub fn exec(
         stderr_tail: String::new(),
         loops: 1,
         noise: None,
+        load: Vec::new(),
     }
 }
 
@@ -122,6 +123,7 @@ fn workload(name: &str, kind: WorkloadKind, unsupported: &[(Family, &str)]) -> W
     let spec = SizeSpec {
         n: 10,
         checksum: "42".into(),
+        load: None,
     };
     WorkloadMeta {
         name: name.into(),
