@@ -139,10 +139,15 @@ def _field(name, value, *path):
 
 
 def _size(name, meta, size):
-    return {
+    out = {
         "n": _field(name, meta, "sizes", size, "n"),
         "checksum": str(_field(name, meta, "sizes", size, "checksum")),
     }
+    # Optional: the input one call of run() processes, for throughput figures.
+    for key in ("bytes", "records"):
+        if key in meta["sizes"][size]:
+            out[key] = _field(name, meta, "sizes", size, key)
+    return out
 
 
 def describe(workloads_dir):

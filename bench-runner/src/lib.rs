@@ -114,6 +114,15 @@ pub fn command_line(spec: &CellSpec) -> Vec<String> {
     argv.extend(spec.interp.flags.iter().cloned());
     match spec.workload.kind {
         WorkloadKind::Startup => argv.extend(["-c".to_owned(), "pass".to_owned()]),
+        WorkloadKind::Process => {
+            // The workload file run as a script, as a user runs a command-line tool.
+            let n = spec.workload.sizes.get(spec.size).n;
+            let script = spec
+                .workloads_dir
+                .join(format!("{}.py", spec.workload.name));
+            argv.push(script.display().to_string());
+            argv.push(n.to_string());
+        }
         WorkloadKind::Iterations => {
             let n = spec.workload.sizes.get(spec.size).n;
             argv.push(spec.harness.display().to_string());
@@ -204,7 +213,11 @@ pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
         .iter()
         .map(|&ns| (ns + loops / 2) / loops)
         .collect();
-    rec.checksum = parsed.results.first().cloned();
+    rec.checksum = match spec.workload.kind {
+        // A script's result is what it printed (its whole stdout, when it fits the tail).
+        WorkloadKind::Process => Some(script_output(&fin)),
+        _ => parsed.results.first().cloned(),
+    };
 
     rec.outcome = if fin.timed_out {
         Outcome::TimedOut {
@@ -228,6 +241,7 @@ pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
     } else {
         match spec.workload.kind {
             WorkloadKind::Startup => Outcome::Ok,
+            WorkloadKind::Process => judge_script(&fin, expected),
             WorkloadKind::Iterations => judge_output(
                 &parsed,
                 &fin,
@@ -238,6 +252,35 @@ pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
         }
     };
     rec
+}
+
+/// What a script printed on stdout, without its trailing newline.
+fn script_output(fin: &child::Finished) -> String {
+    let out = String::from_utf8_lossy(&fin.stdout.bytes);
+    out.strip_suffix('\n').unwrap_or(&out).to_owned()
+}
+
+/// Check the stdout of a `process` workload that exited 0: all of it kept, and equal to the
+/// checksum.
+fn judge_script(fin: &child::Finished, expected: &str) -> Outcome {
+    if fin.stdout.total > fin.stdout.bytes.len() as u64 {
+        return Outcome::BadOutput {
+            reason: format!(
+                "the script wrote {} bytes to stdout; a process workload's whole output is its \
+                 checksum, and bench-runner keeps only {} bytes",
+                fin.stdout.total,
+                child::STDOUT_TAIL_BYTES
+            ),
+        };
+    }
+    let got = script_output(fin);
+    if got != expected {
+        return Outcome::WrongChecksum {
+            expected: expected.to_owned(),
+            got,
+        };
+    }
+    Outcome::Ok
 }
 
 /// Check a harness transcript of a process that exited 0.

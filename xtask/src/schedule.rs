@@ -58,7 +58,7 @@ impl Cell {
     /// batches for an iteration cell (in separate rounds), one batch for a startup cell.
     fn in_pilot(&self) -> bool {
         match self.kind() {
-            WorkloadKind::Startup => self.next_process == 0,
+            WorkloadKind::Startup | WorkloadKind::Process => self.next_process == 0,
             WorkloadKind::Iterations => self.next_process < planner::PILOT_PROCESSES,
         }
     }
@@ -186,7 +186,9 @@ pub fn run(
             phase = "pilot".to_owned();
             for i in pilots {
                 let n = match cells[i].kind() {
-                    WorkloadKind::Startup => planner::PILOT_STARTUP_PROCESSES,
+                    WorkloadKind::Startup | WorkloadKind::Process => {
+                        planner::PILOT_STARTUP_PROCESSES
+                    }
                     WorkloadKind::Iterations => 1,
                 };
                 batches.push((i, n));
@@ -411,7 +413,7 @@ fn fix_shape(cell: &mut Cell) {
         return;
     }
     cell.shape = match cell.workload.kind {
-        WorkloadKind::Startup => Some(Shape {
+        WorkloadKind::Startup | WorkloadKind::Process => Some(Shape {
             iterations: 0,
             loops: 1,
         }),

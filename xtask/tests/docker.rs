@@ -123,6 +123,8 @@ fn workload(name: &str, kind: WorkloadKind, n: u64, checksum: &str) -> WorkloadM
     let size = SizeSpec {
         n,
         checksum: checksum.into(),
+        bytes: None,
+        records: None,
     };
     WorkloadMeta {
         name: name.into(),

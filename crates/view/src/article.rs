@@ -42,6 +42,10 @@ pub struct ClassSpec<'a> {
     pub workloads: &'a [String],
     /// Microcontroller class: judged on memory and hardware, not on speed ratios.
     pub embedded: bool,
+    /// The application workload that stands for this class (the data pipeline, say): when
+    /// the data has it, a cell quotes its figure and its ratio instead of counting the
+    /// microbenchmarks' verdicts.
+    pub app: Option<&'a str>,
 }
 
 /// A setting the view cannot use.
@@ -98,6 +102,8 @@ pub struct View {
     pub gil: Option<GilView>,
     /// App class × family.
     pub matrix: Vec<MatrixRow>,
+    /// The application classes measured whole: pipeline throughput, CLI process time.
+    pub apps: crate::apps::AppsView,
     /// Workloads an interpreter could not run, and why.
     pub unsupported: Vec<Unsupported>,
     pub warnings: WarningsView,
@@ -919,12 +925,25 @@ impl<'a> Builder<'a> {
         })
     }
 
+    fn apps(&self) -> crate::apps::AppsView {
+        crate::apps::Apps {
+            s: self.s,
+            look: self.look,
+            size: self.size,
+            level: self.confidence.clone(),
+            chosen: &self.chosen,
+            cites: &self.cites,
+        }
+        .build()
+    }
+
     fn matrix_cell(
         &self,
         class: &ClassSpec,
         family: Family,
         view: Option<&InterpView>,
         unsupported: &[Unsupported],
+        apps: &crate::apps::AppsView,
     ) -> MatrixCell {
         let name = family_name(family).to_string();
         let cell = |fit: &str, evidence: String| MatrixCell {
@@ -966,6 +985,9 @@ impl<'a> Builder<'a> {
                     None => cell("Not a fit", "needs an operating system".to_string()),
                 },
             };
+        }
+        if let Some(e) = class.app.and_then(|w| apps.evidence(w, family)) {
+            return cell(e.fit, e.evidence);
         }
         if v.is_baseline {
             return cell("Baseline", "the reference".to_string());
@@ -1162,6 +1184,7 @@ impl<'a> Builder<'a> {
         let by_category = |cat: &str| workloads.iter().find(|w| w.category == cat).cloned();
         let unsupported = self.unsupported();
         let gil = self.gil(&unsupported);
+        let apps = self.apps();
         let matrix = self
             .ed
             .classes
@@ -1171,7 +1194,7 @@ impl<'a> Builder<'a> {
                 name: class.name.to_string(),
                 cells: Family::ALL
                     .iter()
-                    .map(|f| self.matrix_cell(class, *f, views.get(f), &unsupported))
+                    .map(|f| self.matrix_cell(class, *f, views.get(f), &unsupported, &apps))
                     .collect(),
             })
             .collect();
@@ -1230,6 +1253,7 @@ impl<'a> Builder<'a> {
             workloads,
             gil,
             matrix,
+            apps,
             unsupported,
             warnings,
             footnotes: self.footnotes,

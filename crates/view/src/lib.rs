@@ -9,11 +9,13 @@
 //! - [`words`]: family, verdict, warm-up class and outcome words;
 //! - [`lookup`]: the size the figures come from, and cells, comparisons and geometric means;
 //! - [`command`]: the `cargo xtask bench` command that reproduces a figure, shell-quoted;
+//! - [`apps`]: the application classes (pipeline MB/s, command-line tool process time);
 //! - [`article`]: the article's whole view ([`article::View`]).
 //!
 //! Pure: no templates, no I/O. A footnote is carried as its label (`bench-nbody`); the
 //! renderer writes the Markdown reference.
 
+pub mod apps;
 pub mod article;
 pub mod command;
 pub mod figure;

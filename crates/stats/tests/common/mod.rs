@@ -122,6 +122,8 @@ fn workload(name: &str, kind: WorkloadKind, unsupported: &[(Family, &str)]) -> W
     let spec = SizeSpec {
         n: 10,
         checksum: "42".into(),
+        bytes: None,
+        records: None,
     };
     WorkloadMeta {
         name: name.into(),
