@@ -147,6 +147,7 @@ pub fn suite() -> Suite {
         workloads: vec![
             workload("startup", WorkloadKind::Startup, &[]),
             workload("nbody", WorkloadKind::Iterations, &[]),
+            workload("cli", WorkloadKind::Process, &[]),
             workload("spectral", WorkloadKind::Iterations, &[]),
             workload(
                 "decimal",
