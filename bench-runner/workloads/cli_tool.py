@@ -26,7 +26,7 @@ import os
 
 META = {
     "category": "cli",
-    "description": "A command-line tool run as a whole process: parse arguments, write n log lines to /tmp, match them with a regular expression, print a JSON summary.",
+    "description": "A command-line tool run as a whole process: parse arguments, write n log lines to /tmp, match them with a regular expression, print a JSON summary. It imports argparse, json, re and pathlib; MicroPython has no argparse or pathlib, so there it reads sys.argv and uses open().",
     "kind": "process",
     "sizes": {
         "quick": {"n": 1000, "checksum": "[[\"lines\",1000],[\"unparsed\",0],[\"status\",[[200,502],[201,125],[304,124],[404,137],[500,112]]],[\"top_paths\",[[\"/api/items\",1404121],[\"/cart\",1268287],[\"/login\",1215119]]]]"},

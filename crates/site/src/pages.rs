@@ -86,10 +86,11 @@ fn csp(inline_css: Option<&str>) -> String {
     )
 }
 
-const PAGES: [(&str, &str); 5] = [
+const PAGES: [(&str, &str); 6] = [
     ("index.html", "Article"),
     ("results.html", "Results"),
     ("startup.html", "Startup"),
+    ("apps.html", "Applications"),
     ("methodology.html", "Methodology"),
     ("reproduce.html", "Reproduce"),
 ];
@@ -467,6 +468,15 @@ struct StartupData {
 }
 
 #[derive(Serialize)]
+struct AppsData<'a> {
+    size: String,
+    baseline: String,
+    apps: &'a whichpy_view::apps::AppsView,
+    pipeline_command: Option<String>,
+    cli_command: Option<String>,
+}
+
+#[derive(Serialize)]
 struct MethodRow {
     what: String,
     method: String,
@@ -630,6 +640,7 @@ pub(crate) fn render_pages(
         pages.workload(site, w)?;
     }
     pages.startup(site)?;
+    pages.apps(site)?;
     pages.methodology(site)?;
     pages.reproduce(site)?;
     pages.not_found_and_sitemap(site)
@@ -1013,6 +1024,29 @@ impl<'a> Pages<'a> {
             self.emit(site, &page, "startup.html.j2", &data)?;
         }
         Ok(())
+    }
+
+    /// Application classes: the data pipeline's throughput and the CLI tool's process time,
+    /// from the view's `apps` (the figures the article's matrix quotes).
+    fn apps(&self, site: &mut Site) -> Result<(), Error> {
+        let apps = &self.rendered.view.apps;
+        let command = |w: Option<&String>| w.and_then(|w| workload_command(self.rendered, w));
+        let data = AppsData {
+            size: self.size.to_string(),
+            baseline: self.baseline.clone(),
+            pipeline_command: command(apps.pipeline.as_ref().map(|p| &p.workload)),
+            cli_command: command(apps.cli.as_ref().map(|c| &c.workload)),
+            apps,
+        };
+        let page = self.layout.page(
+            "apps.html",
+            "Application classes: a data pipeline and a command-line tool",
+            "A CSV data pipeline's throughput in MB/s and records/s, cold and warm, and a \
+             command-line tool's whole-process time (p50, p95, mean) on CPython, PyPy and \
+             MicroPython."
+                .into(),
+        );
+        self.emit(site, &page, "apps.html.j2", &data)
     }
 
     /// How every figure was measured.

@@ -19,8 +19,20 @@ fn raws() -> Vec<RawFile> {
     let mut recs = Vec::new();
     for p in 0..20u32 {
         recs.push(exec("cpython-3.13", "cli", p, vec![], (60 + p as u64) * MS));
-        recs.push(exec("pypy-7.3", "cli", p, vec![], (120 + 2 * p as u64) * MS));
-        recs.push(exec("cpython-3.13", "startup", p, vec![], 20 * MS + p as u64));
+        recs.push(exec(
+            "pypy-7.3",
+            "cli",
+            p,
+            vec![],
+            (120 + 2 * p as u64) * MS,
+        ));
+        recs.push(exec(
+            "cpython-3.13",
+            "startup",
+            p,
+            vec![],
+            20 * MS + p as u64,
+        ));
         recs.push(exec("pypy-7.3", "startup", p, vec![], 40 * MS + p as u64));
     }
     recs.push(failed(
@@ -58,14 +70,19 @@ fn a_process_cell_is_its_wall_times_with_percentiles() {
     let wall = c.wall_ns.as_ref().unwrap();
     assert!((wall.mean - 69.5e6).abs() < 1.0);
     assert!(wall.ci.unwrap().contains(69.5e6) && wall.ci.unwrap().low > 65e6);
-    let p = c.wall_percentiles.as_ref().expect("percentiles of a process cell");
+    let p = c
+        .wall_percentiles
+        .as_ref()
+        .expect("percentiles of a process cell");
     assert_eq!(p.n, 20);
     assert_eq!(p.p50_ns, quantile(&walls, 0.5));
     assert!((p.p95_ns - 78.05e6).abs() < 1.0, "{}", p.p95_ns);
     // No iterations: no warm, cold or warm-up figures.
     assert!(c.warm_ns.is_none() && c.cold_ns.is_none() && c.warmup.is_none());
     // Startup and iteration cells carry no percentiles.
-    assert!(cell(&s, "cpython-3.13", "startup").wall_percentiles.is_none());
+    assert!(cell(&s, "cpython-3.13", "startup")
+        .wall_percentiles
+        .is_none());
     assert!(cell(&s, "cpython-3.13", "nbody").wall_percentiles.is_none());
 }
 

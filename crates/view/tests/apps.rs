@@ -35,7 +35,11 @@ fn view(s: &Summary, app: Option<&'static str>) -> View {
 fn pipeline_throughput_comes_from_the_declared_input_and_the_time() {
     let s = fixture();
     let v = view(&s, Some("pipeline"));
-    let p = v.apps.pipeline.as_ref().expect("the pipeline is in the data");
+    let p = v
+        .apps
+        .pipeline
+        .as_ref()
+        .expect("the pipeline is in the data");
     assert_eq!(p.input_mb, "0.423 MB");
     assert_eq!(p.records, "10,000");
     let cp = p.rows.iter().find(|r| r.family == "cpython").unwrap();
@@ -62,7 +66,10 @@ fn pipeline_throughput_comes_from_the_declared_input_and_the_time() {
     }
     let low: f64 = cp.warm_mbs.as_ref().unwrap().low.parse().unwrap();
     let expect_low = 0.423221 * 1e9 / ci.high;
-    assert!((low - expect_low).abs() / expect_low < 0.005, "{low} vs {expect_low}");
+    assert!(
+        (low - expect_low).abs() / expect_low < 0.005,
+        "{low} vs {expect_low}"
+    );
     assert!(cp.warm_records.as_ref().unwrap().unit == "records/s");
     assert!(cp.cold_mbs.is_some() && cp.cold_records.is_some());
     assert!(cp.is_baseline && cp.warm_vs.is_none());
