@@ -150,6 +150,10 @@ def _size(name, meta, size):
     load = _field(name, meta, "sizes", size).get("load")
     if load is not None:
         out["load"] = load
+    # Optional: the input one call of run() processes, for throughput figures.
+    for key in ("bytes", "records"):
+        if key in meta["sizes"][size]:
+            out[key] = _field(name, meta, "sizes", size, key)
     return out
 
 

@@ -126,6 +126,15 @@ pub fn command_line(spec: &CellSpec) -> Vec<String> {
             // The port is chosen per process execution (see `service`).
             argv.push("0".to_owned());
         }
+        WorkloadKind::Process => {
+            // The workload file run as a script, as a user runs a command-line tool.
+            let n = spec.workload.sizes.get(spec.size).n;
+            let script = spec
+                .workloads_dir
+                .join(format!("{}.py", spec.workload.name));
+            argv.push(script.display().to_string());
+            argv.push(n.to_string());
+        }
         WorkloadKind::Iterations => {
             let n = spec.workload.sizes.get(spec.size).n;
             argv.push(spec.harness.display().to_string());
@@ -173,6 +182,7 @@ pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
     rec.outcome =
         exit_outcome(spec, &fin, &rec.outcome).unwrap_or_else(|| match spec.workload.kind {
             WorkloadKind::Startup => Outcome::Ok,
+            WorkloadKind::Process => judge_script(&fin, expected),
             WorkloadKind::Iterations | WorkloadKind::Service => judge_output(
                 &parsed,
                 &fin,
@@ -261,7 +271,11 @@ pub(crate) fn execute<T: Send>(
         .iter()
         .map(|&ns| (ns + loops / 2) / loops)
         .collect();
-    rec.checksum = parsed.results.first().cloned();
+    rec.checksum = match spec.workload.kind {
+        // A script's result is what it printed (its whole stdout, when it fits the tail).
+        WorkloadKind::Process => Some(script_output(&fin)),
+        _ => parsed.results.first().cloned(),
+    };
     if fin.timed_out || libc::WIFSIGNALED(fin.status) {
         // The OOM killer's count is read now, while it is fresh.
         let sig = libc::WTERMSIG(fin.status);
@@ -299,6 +313,35 @@ pub(crate) fn exit_outcome(
     } else {
         None
     }
+}
+
+/// What a script printed on stdout, without its trailing newline.
+fn script_output(fin: &child::Finished) -> String {
+    let out = String::from_utf8_lossy(&fin.stdout.bytes);
+    out.strip_suffix('\n').unwrap_or(&out).to_owned()
+}
+
+/// Check the stdout of a `process` workload that exited 0: all of it kept, and equal to the
+/// checksum.
+fn judge_script(fin: &child::Finished, expected: &str) -> Outcome {
+    if fin.stdout.total > fin.stdout.bytes.len() as u64 {
+        return Outcome::BadOutput {
+            reason: format!(
+                "the script wrote {} bytes to stdout; a process workload's whole output is its \
+                 checksum, and bench-runner keeps only {} bytes",
+                fin.stdout.total,
+                child::STDOUT_TAIL_BYTES
+            ),
+        };
+    }
+    let got = script_output(fin);
+    if got != expected {
+        return Outcome::WrongChecksum {
+            expected: expected.to_owned(),
+            got,
+        };
+    }
+    Outcome::Ok
 }
 
 /// Check a harness transcript of a process that exited 0.

@@ -625,3 +625,46 @@ fn the_web_service_answers_every_request_right_on_every_available_interpreter() 
         );
     }
 }
+
+#[test]
+fn process_cell_times_whole_processes_of_the_script_and_checks_its_stdout() {
+    let workloads = root().join("bench-runner/workloads");
+    let out = std::process::Command::new("python3")
+        .arg(harness())
+        .arg("--describe")
+        .arg(&workloads)
+        .output()
+        .unwrap();
+    let suite: Suite = serde_json::from_slice(&out.stdout).unwrap();
+    let mut s = spec(Family::Cpython, "python3", "ok_sum", 3, 1, 60.0);
+    s.workload = suite.get("cli_tool").unwrap().clone();
+    assert_eq!(s.workload.kind, whichpy_wire::WorkloadKind::Process);
+    s.workloads_dir = workloads.clone();
+    let argv = bench_runner::command_line(&s);
+    assert_eq!(
+        argv[1..],
+        [
+            workloads.join("cli_tool.py").display().to_string(),
+            s.workload.sizes.quick.n.to_string()
+        ]
+    );
+    let recs = run(&s);
+    assert_eq!(recs.len(), 3);
+    for r in &recs {
+        assert_eq!(r.outcome, Outcome::Ok, "{}", r.stderr_tail);
+        assert!(r.iterations_ns.is_empty());
+        assert_eq!(r.checksum.as_ref(), Some(&s.workload.sizes.quick.checksum));
+        assert!(r.wall_ns > 1_000_000, "{}", r.wall_ns);
+    }
+    // Another output than the checksum is a wrong checksum, with what it printed.
+    let expected = std::mem::replace(&mut s.workload.sizes.quick.checksum, "[]".into());
+    s.processes = 1;
+    let recs = run(&s);
+    assert_eq!(
+        recs[0].outcome,
+        Outcome::WrongChecksum {
+            expected: "[]".into(),
+            got: expected
+        }
+    );
+}

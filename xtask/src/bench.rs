@@ -65,7 +65,8 @@ pub struct Bench {
     /// In-process iterations per process execution [default: 10 quick, 20 otherwise]
     #[arg(long)]
     pub iterations: Option<u32>,
-    /// Process executions of the empty program per startup cell [default: 20 quick, 50 otherwise]
+    /// Process executions per startup cell (the empty program) and per process cell (a script
+    /// run as a command-line tool) [default: 20 quick, 50 otherwise]
     #[arg(long)]
     pub startup_processes: Option<u32>,
     /// Wall-clock limit per process execution, seconds [default: 120 quick, 600 otherwise]
@@ -469,7 +470,8 @@ pub fn plan(
     let mut cells = Vec::new();
     for (interp, workload) in planned_cells(catalogue, suite, params)? {
         let wanted = match workload.kind {
-            WorkloadKind::Startup => params.startup_processes,
+            // A script run as a tool is sampled like startup: one figure per process.
+            WorkloadKind::Startup | WorkloadKind::Process => params.startup_processes,
             // A service cell is planned by process executions, like an iteration cell.
             WorkloadKind::Iterations | WorkloadKind::Service => params.processes,
         };

@@ -542,6 +542,7 @@ mod tests {
             stderr_tail: stderr.into(),
             loops: 1,
             noise: None,
+            load: Vec::new(),
         };
         assert_eq!(
             classify(Some(&rec(Outcome::Ok, "")), None),

@@ -53,7 +53,8 @@ pub const MAX_PROCESS_SECONDS: f64 = 1.5;
 pub const MIN_PROCESSES: u32 = 5;
 /// Most process executions a cell may get (startup cells: ×[`STARTUP_FACTOR`]).
 pub const MAX_PROCESSES: u32 = 200;
-/// Startup cells are cheap per process; they may get this many times more.
+/// Startup and process cells are cheap per process (one sample each); they may get this many
+/// times more.
 pub const STARTUP_FACTOR: u32 = 5;
 /// Between-process coefficient of variation assumed when a cell's iterations are fixed after
 /// its pilots (before any planned process has run), in Kalibera & Jones's optimal count.
@@ -313,7 +314,7 @@ pub fn allocate(cells: &[CellModel], budget_s: f64) -> (Vec<u32>, f64) {
     let share = (2.0 / open).clamp(MAX_CELL_SHARE, 1.0);
     let cap = |c: &CellModel| -> u32 {
         let by_count = match c.kind {
-            WorkloadKind::Startup => MAX_PROCESSES * STARTUP_FACTOR,
+            WorkloadKind::Startup | WorkloadKind::Process => MAX_PROCESSES * STARTUP_FACTOR,
             WorkloadKind::Iterations | WorkloadKind::Service => MAX_PROCESSES,
         };
         let by_share = c.have as f64 + (share * budget_s / c.cost_s.max(1e-6)).floor();

@@ -165,6 +165,9 @@ pub fn spec_of(
     let size = SizeSpec {
         n: encode(cell.parallelism, cell.work, cell.workers, cell.units),
         checksum: checksum.to_string(),
+        load: None,
+        bytes: None,
+        records: None,
     };
     workload.sizes = Sizes {
         quick: size.clone(),

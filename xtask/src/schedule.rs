@@ -63,7 +63,9 @@ impl Cell {
     fn in_pilot(&self) -> bool {
         match self.kind() {
             // A service has no iterations to shape: its first process is its pilot.
-            WorkloadKind::Startup | WorkloadKind::Service => self.next_process == 0,
+            WorkloadKind::Startup | WorkloadKind::Process | WorkloadKind::Service => {
+                self.next_process == 0
+            }
             WorkloadKind::Iterations => self.next_process < planner::PILOT_PROCESSES,
         }
     }
@@ -201,7 +203,9 @@ pub fn run(
             phase = "pilot".to_owned();
             for i in pilots {
                 let n = match cells[i].kind() {
-                    WorkloadKind::Startup => planner::PILOT_STARTUP_PROCESSES,
+                    WorkloadKind::Startup | WorkloadKind::Process => {
+                        planner::PILOT_STARTUP_PROCESSES
+                    }
                     WorkloadKind::Iterations | WorkloadKind::Service => 1,
                 };
                 batches.push((i, n));
@@ -444,7 +448,7 @@ fn fix_shape(cell: &mut Cell) {
         return;
     }
     cell.shape = match cell.workload.kind {
-        WorkloadKind::Startup | WorkloadKind::Service => Some(Shape {
+        WorkloadKind::Startup | WorkloadKind::Process | WorkloadKind::Service => Some(Shape {
             iterations: 0,
             loops: 1,
         }),

@@ -124,6 +124,8 @@ fn workload(name: &str, kind: WorkloadKind, n: u64, checksum: &str) -> WorkloadM
         n,
         checksum: checksum.into(),
         load: None,
+        bytes: None,
+        records: None,
     };
     WorkloadMeta {
         name: name.into(),
@@ -684,6 +686,62 @@ fn web_service_quick_answers_every_request_right_in_the_sandbox_on_every_default
         for p in &r.load {
             assert_eq!(p.errors, 0, "{id}: {p:?}");
             assert_eq!(p.verified + p.unsent, p.scheduled, "{id}: {p:?}");
+        }
+    }
+    assert_nothing_left(env.backend.engine());
+}
+
+#[test]
+fn pipeline_and_cli_tool_checksums_agree_on_every_default_interpreter_at_both_sizes() {
+    let Some(mut env) =
+        env("pipeline_and_cli_tool_checksums_agree_on_every_default_interpreter_at_both_sizes")
+    else {
+        return;
+    };
+    let suite: whichpy_wire::Suite =
+        serde_json::from_str(&std::fs::read_to_string(root().join(xtask::project::SUITE)).unwrap())
+            .unwrap();
+    let catalogue = Catalogue::load(&root()).unwrap();
+    for id in ["cpython-3.13", "pypy-7.3", "micropython-1.25"] {
+        let interp = catalogue.get(id).expect("in the catalogue").clone();
+        env.backend
+            .prepare(&interp)
+            .unwrap_or_else(|e| panic!("prepare {id}: {e:#}"));
+        for name in ["pipeline", "cli_tool"] {
+            let meta = suite.get(name).expect("in suite.json").clone();
+            for size in [SizeName::Quick, SizeName::Default] {
+                let expected = meta.sizes.get(size).checksum.clone();
+                let mut cell = spec(&env.backend, &interp, meta.clone(), 2);
+                cell.size = size;
+                let mut records: Vec<ExecRecord> = Vec::new();
+                env.backend
+                    .run_cell(&interp, &cell, &AtomicBool::new(false), &mut |r| {
+                        records.push(r);
+                        Ok(())
+                    })
+                    .unwrap();
+                assert_eq!(records.len(), 2, "{id} × {name} ({size}): {records:?}");
+                for r in &records {
+                    assert_eq!(
+                        r.outcome,
+                        Outcome::Ok,
+                        "{id} × {name} ({size}): {}",
+                        r.stderr_tail
+                    );
+                    assert_eq!(
+                        r.checksum.as_deref(),
+                        Some(expected.as_str()),
+                        "{id} × {name} ({size})"
+                    );
+                    // A process workload is timed whole; an iteration one per call.
+                    let iterations = if meta.kind == WorkloadKind::Process {
+                        0
+                    } else {
+                        2
+                    };
+                    assert_eq!(r.iterations_ns.len(), iterations, "{id} × {name}: {r:?}");
+                }
+            }
         }
     }
     assert_nothing_left(env.backend.engine());

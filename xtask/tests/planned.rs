@@ -160,3 +160,35 @@ fn without_a_terminal_each_finished_cell_prints_a_line() {
         assert!(stderr.contains(cell), "no line for {cell}: {stderr}");
     }
 }
+
+#[test]
+fn a_planned_run_plans_a_process_cell_as_a_startup_cell() {
+    // cli_tool is a `process` workload: whole processes of the script, one sample each,
+    // piloted in one batch of ten and then given more processes within the budget.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("raw");
+    let o = xtask()
+        .args(["bench", "--backend", "native", "--interp", "cpython-host"])
+        .args(["--quick", "--workload", "cli_tool"])
+        .args(["--budget", "12s", "--seed", "7", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    let raw = RawFile::read(&the_file(&out)).unwrap();
+    let recs: Vec<_> = raw
+        .records
+        .iter()
+        .filter(|r| r.workload == "cli_tool")
+        .collect();
+    assert!(recs.len() > 10, "{} records: {stderr}", recs.len());
+    assert!(
+        recs.iter()
+            .all(|r| r.outcome.is_ok() && r.iterations_ns.is_empty()),
+        "{recs:?}"
+    );
+    let mut idx: Vec<u32> = recs.iter().map(|r| r.process).collect();
+    idx.sort();
+    assert_eq!(idx, (0..recs.len() as u32).collect::<Vec<_>>());
+}

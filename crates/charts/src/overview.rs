@@ -128,6 +128,7 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
         Metric::Warm => "steady-state (warm) time per iteration",
         Metric::Cold => "cold time (first iteration plus startup)",
         Metric::Startup => "startup time",
+        Metric::Process => "process time",
     };
     let desc_items = groups
         .iter()
@@ -153,6 +154,7 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
             Metric::Warm => "warm time",
             Metric::Cold => "cold time",
             Metric::Startup => "startup time",
+            Metric::Process => "process time",
         }
     );
     let desc = format!(

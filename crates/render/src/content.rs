@@ -252,6 +252,10 @@ pub struct AppClass {
     /// Microcontroller class: judged on memory and hardware, not on speed ratios.
     #[serde(default)]
     pub embedded: bool,
+    /// The application workload measured whole for this class (`pipeline`): when the data has
+    /// it, the cells quote its figure instead of counting microbenchmark verdicts.
+    #[serde(default)]
+    pub app: Option<String>,
     /// The top two tests to run, per family (templates).
     pub tests: FamilyTests,
 }

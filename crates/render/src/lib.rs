@@ -47,6 +47,7 @@ pub fn view_of(summary: &whichpy_wire::summary::Summary, content: &Content) -> R
                 name: &c.name,
                 workloads: &c.workloads,
                 embedded: c.embedded,
+                app: c.app.as_deref(),
             })
             .collect(),
     };

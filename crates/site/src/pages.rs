@@ -86,13 +86,14 @@ fn csp(inline_css: Option<&str>) -> String {
     )
 }
 
-const PAGES: [(&str, &str); 6] = [
+const PAGES: [(&str, &str); 9] = [
     ("index.html", "Article"),
     ("results.html", "Results"),
     ("startup.html", "Startup"),
     ("profiles.html", "Profiles"),
     ("memory-scaling.html", "Memory and scaling"),
     ("web.html", "Web service"),
+    ("apps.html", "Applications"),
     ("methodology.html", "Methodology"),
     ("reproduce.html", "Reproduce"),
 ];
@@ -486,6 +487,15 @@ struct FloorScalingData<'a> {
 }
 
 #[derive(Serialize)]
+struct AppsData<'a> {
+    size: String,
+    baseline: String,
+    apps: &'a whichpy_view::apps::AppsView,
+    pipeline_command: Option<String>,
+    cli_command: Option<String>,
+}
+
+#[derive(Serialize)]
 struct MethodRow {
     what: String,
     method: String,
@@ -665,6 +675,7 @@ pub(crate) fn render_pages(
     pages.startup(site)?;
     pages.floor_scaling(site)?;
     pages.web(site)?;
+    pages.apps(site)?;
     pages.methodology(site)?;
     pages.reproduce(site)?;
     pages.profiles(site)?;
@@ -1067,6 +1078,8 @@ impl<'a> Pages<'a> {
                 .into(),
         );
         self.emit(site, &page, "memory-scaling.html.j2", &data)
+    }
+
     /// Web service latency: p50/p95/p99 by request rate per interpreter.
     fn web(&self, site: &mut Site) -> Result<(), Error> {
         let s = self.s;
@@ -1096,6 +1109,29 @@ impl<'a> Pages<'a> {
                 .into(),
         );
         self.emit(site, &page, "web.html.j2", &data)
+    }
+
+    /// Application classes: the data pipeline's throughput and the CLI tool's process time,
+    /// from the view's `apps` (the figures the article's matrix quotes).
+    fn apps(&self, site: &mut Site) -> Result<(), Error> {
+        let apps = &self.rendered.view.apps;
+        let command = |w: Option<&String>| w.and_then(|w| workload_command(self.rendered, w));
+        let data = AppsData {
+            size: self.size.to_string(),
+            baseline: self.baseline.clone(),
+            pipeline_command: command(apps.pipeline.as_ref().map(|p| &p.workload)),
+            cli_command: command(apps.cli.as_ref().map(|c| &c.workload)),
+            apps,
+        };
+        let page = self.layout.page(
+            "apps.html",
+            "Application classes: a data pipeline and a command-line tool",
+            "A CSV data pipeline's throughput in MB/s and records/s, cold and warm, and a \
+             command-line tool's whole-process time (p50, p95, mean) on CPython, PyPy and \
+             MicroPython."
+                .into(),
+        );
+        self.emit(site, &page, "apps.html.j2", &data)
     }
 
     /// How every figure was measured.

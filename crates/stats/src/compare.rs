@@ -65,13 +65,19 @@ pub fn compare(a: &Summary, b: &Summary) -> Vec<CellChange> {
     let mut out = Vec::new();
     for ca in &a.cells {
         let Some(cb) = b.cell(&ca.key) else { continue };
+        // Whole-process time is a process cell's figure, a startup cell's otherwise.
+        let wall = if ca.kind == whichpy_wire::WorkloadKind::Process {
+            Metric::Process
+        } else {
+            Metric::Startup
+        };
         let pairs = [
             (Metric::Warm, &ca.warm_ns, &cb.warm_ns),
             (Metric::Cold, &ca.cold_ns, &cb.cold_ns),
-            (Metric::Startup, &ca.wall_ns, &cb.wall_ns),
+            (wall, &ca.wall_ns, &cb.wall_ns),
         ];
         for (metric, ea, eb) in pairs {
-            if metric == Metric::Startup && ca.warm_ns.is_some() {
+            if metric == wall && ca.warm_ns.is_some() {
                 continue;
             }
             let (Some(ea), Some(eb)) = (ea, eb) else {

@@ -25,8 +25,8 @@ use crate::bootstrap::verdict;
 use crate::bootstrap::TwoLevel;
 use crate::crossover::{crossover, Curve};
 use crate::describe::{
-    estimate, mean, median, modified_z_scores, processes_needed, relative_half_width, std_dev,
-    CONFIDENCE, OUTLIER_Z,
+    estimate, mean, median, modified_z_scores, processes_needed, quantile, relative_half_width,
+    std_dev, CONFIDENCE, OUTLIER_Z,
 };
 use crate::ratio::{self, LogRatio};
 use crate::warmup::classify;
@@ -223,6 +223,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         let kind = kind_of(key, &by_cell[key]);
         let metrics: &[Metric] = match kind {
             WorkloadKind::Startup => &[Metric::Startup],
+            WorkloadKind::Process => &[Metric::Process],
             WorkloadKind::Iterations => &[Metric::Warm, Metric::Cold],
             // Compared per rate in the summary's `web` section, not as times.
             WorkloadKind::Service => &[],
@@ -233,7 +234,8 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
                 match metric {
                     Metric::Warm => &c.warm,
                     Metric::Cold => &c.cold,
-                    Metric::Startup => &c.startup,
+                    // Both are whole-process wall times.
+                    Metric::Startup | Metric::Process => &c.startup,
                 }
             }
             let (num, den) = (pick(d, metric), pick(b, metric));
@@ -259,7 +261,8 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
                 ci,
                 verdict: v,
             });
-            if metric != Metric::Startup {
+            // Geometric means are over in-process figures only.
+            if !matches!(metric, Metric::Startup | Metric::Process) {
                 ratio_logs
                     .entry((key.interp.clone(), key.size, metric))
                     .or_default()
@@ -606,6 +609,13 @@ fn summarise_cell(
         failures,
         iterations: ok.iter().map(|p| p.iters.len() as u32).min().unwrap_or(0),
         wall_ns: estimate(&walls),
+        wall_percentiles: (kind == WorkloadKind::Process && !walls.is_empty()).then(|| {
+            WallPercentiles {
+                p50_ns: quantile(&walls, 0.5),
+                p95_ns: quantile(&walls, 0.95),
+                n: walls.len() as u32,
+            }
+        }),
         startup_ns: startup_est,
         first_iteration_ns: None,
         cold_ns: None,

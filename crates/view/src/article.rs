@@ -42,6 +42,10 @@ pub struct ClassSpec<'a> {
     pub workloads: &'a [String],
     /// Microcontroller class: judged on memory and hardware, not on speed ratios.
     pub embedded: bool,
+    /// The application workload that stands for this class (the data pipeline, say): when
+    /// the data has it, a cell quotes its figure and its ratio instead of counting the
+    /// microbenchmarks' verdicts.
+    pub app: Option<&'a str>,
 }
 
 /// A setting the view cannot use.
@@ -98,6 +102,8 @@ pub struct View {
     pub gil: Option<GilView>,
     /// App class × family.
     pub matrix: Vec<MatrixRow>,
+    /// The application classes measured whole: pipeline throughput, CLI process time.
+    pub apps: crate::apps::AppsView,
     /// Workloads an interpreter could not run, and why.
     pub unsupported: Vec<Unsupported>,
     pub warnings: WarningsView,
@@ -931,6 +937,18 @@ impl<'a> Builder<'a> {
         })
     }
 
+    fn apps(&self) -> crate::apps::AppsView {
+        crate::apps::Apps {
+            s: self.s,
+            look: self.look,
+            size: self.size,
+            level: self.confidence.clone(),
+            chosen: &self.chosen,
+            cites: &self.cites,
+        }
+        .build()
+    }
+
     fn matrix_cell(
         &self,
         class: &ClassSpec,
@@ -938,6 +956,7 @@ impl<'a> Builder<'a> {
         view: Option<&InterpView>,
         unsupported: &[Unsupported],
         web: Option<&crate::web::WebView>,
+        apps: &crate::apps::AppsView,
     ) -> MatrixCell {
         let name = family_name(family).to_string();
         let cell = |fit: &str, evidence: String| MatrixCell {
@@ -991,6 +1010,9 @@ impl<'a> Builder<'a> {
             if let Some(r) = &w.ratio_at_rate {
                 return cell(crate::web::fit_of(r), w.evidence.clone());
             }
+        }
+        if let Some(e) = class.app.and_then(|w| apps.evidence(w, family)) {
+            return cell(e.fit, e.evidence);
         }
         if v.is_baseline {
             return cell("Baseline", "the reference".to_string());
@@ -1193,6 +1215,7 @@ impl<'a> Builder<'a> {
             .map(|(f, i)| (*f, i.id.clone()))
             .collect();
         let web = crate::web::web_view(s, self.size, &web_ids);
+        let apps = self.apps();
         let matrix = self
             .ed
             .classes
@@ -1202,7 +1225,9 @@ impl<'a> Builder<'a> {
                 name: class.name.to_string(),
                 cells: Family::ALL
                     .iter()
-                    .map(|f| self.matrix_cell(class, *f, views.get(f), &unsupported, web.as_ref()))
+                    .map(|f| {
+                        self.matrix_cell(class, *f, views.get(f), &unsupported, web.as_ref(), &apps)
+                    })
                     .collect(),
             })
             .collect();
@@ -1271,6 +1296,7 @@ impl<'a> Builder<'a> {
             workloads,
             gil,
             matrix,
+            apps,
             unsupported,
             warnings,
             footnotes: self.footnotes,

@@ -38,7 +38,8 @@ pub fn duration(seconds: f64) -> String {
 
 /// `cargo xtask bench` with every flag a run used, for the given interpreters and workloads.
 /// `kind` narrows the repetition flags to the ones a workload of that kind reads (startup cells
-/// read `--startup-processes`, iteration cells `--processes` and `--iterations`); `None` gives
+/// and process cells read `--startup-processes`, iteration cells `--processes` and
+/// `--iterations`); `None` gives
 /// all three. The timeout is written when it is not the size's default; the adaptive flags
 /// when the run was adaptive.
 pub fn bench_command(
@@ -72,7 +73,7 @@ pub fn bench_command(
         if let Some(seed) = p.seed {
             args.extend(["--seed".into(), seed.to_string()]);
         }
-    } else if kind != Some(WorkloadKind::Startup) {
+    } else if !matches!(kind, Some(WorkloadKind::Startup | WorkloadKind::Process)) {
         args.extend([
             "--processes".into(),
             p.processes.to_string(),

@@ -101,15 +101,22 @@ pub fn time_in(e: &Estimate, unit: TimeUnit, level: &str, cite: &str) -> Fig {
 
 /// Iterations per second in the steady state, from the time per iteration.
 pub fn throughput(e: &Estimate, level: &str, cite: &str) -> Fig {
-    let v = 1e9 / e.mean;
+    rate(e, 1.0, "iterations/s", level, cite)
+}
+
+/// A rate from a time per call: `per_call` units of work (bytes in MB, records, iterations)
+/// per call, divided by the time per call; the interval is the time's, inverted.
+pub fn rate(e: &Estimate, per_call: f64, unit: &str, level: &str, cite: &str) -> Fig {
+    let of = |ns: f64| per_call * 1e9 / ns;
+    let v = of(e.mean);
     let (low, high) = match e.ci {
-        Some(ci) if ci.low > 0.0 => (sig3(1e9 / ci.high), sig3(1e9 / ci.low)),
-        Some(ci) => (sig3(1e9 / ci.high), "∞".to_string()),
+        Some(ci) if ci.low > 0.0 => (sig3(of(ci.high)), sig3(of(ci.low))),
+        Some(ci) => (sig3(of(ci.high)), "∞".to_string()),
         None => (sig3(v), sig3(v)),
     };
     fig(
         (sig3(v), low, high),
-        "iterations/s",
+        unit,
         e.n,
         v,
         Interval::Ci(level),
@@ -261,6 +268,24 @@ mod tests {
         assert_eq!(
             n.text,
             "no significant difference (ratio 0.970, 95% CI 0.850–1.10)"
+        );
+    }
+
+    #[test]
+    fn a_rate_inverts_the_time_interval() {
+        // 2.5 MB per call in 0.5 s (0.4-0.625 s): 5 MB/s (4-6.25).
+        let f = rate(
+            &est(0.5e9, 0.4e9, 0.625e9),
+            2.5,
+            "MB/s",
+            "95",
+            "bench-pipeline",
+        );
+        assert_eq!(f.text, "5.00 MB/s (95% CI 4.00–6.25 MB/s)");
+        assert_eq!(f.cite, "bench-pipeline");
+        assert_eq!(
+            throughput(&est(1e6, 0.5e6, 2e6), "95", "").short,
+            "1,000 iterations/s"
         );
     }
 

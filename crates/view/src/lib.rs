@@ -12,12 +12,14 @@
 //! - [`profile`]: the `cargo xtask profile` commands and each profiled cell's page view;
 //! - [`floor`]: the memory floor's rows and budgets ([`floor::FloorView`]);
 //! - [`scaling`]: speed-up and efficiency over threads and processes ([`scaling::ScalingView`]);
+//! - [`apps`]: the application classes (pipeline MB/s, command-line tool process time);
 //! - [`article`]: the article's whole view ([`article::View`]);
 //! - [`web`]: the web service's latency by request rate, and what the matrix quotes of it.
 //!
 //! Pure: no templates, no I/O. A footnote is carried as its label (`bench-nbody`); the
 //! renderer writes the Markdown reference.
 
+pub mod apps;
 pub mod article;
 pub mod command;
 pub mod figure;

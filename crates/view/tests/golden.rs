@@ -15,18 +15,21 @@ fn classes(workloads: &[Vec<String>; 3]) -> Vec<ClassSpec<'_>> {
             name: "Web services",
             workloads: &workloads[0],
             embedded: false,
+            app: None,
         },
         ClassSpec {
             id: "data",
             name: "Data pipelines",
             workloads: &workloads[1],
             embedded: false,
+            app: None,
         },
         ClassSpec {
             id: "embedded",
             name: "Embedded devices",
             workloads: &workloads[2],
             embedded: true,
+            app: None,
         },
     ]
 }

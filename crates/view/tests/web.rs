@@ -94,6 +94,7 @@ fn the_matrix_quotes_p95_at_a_stated_rate_and_the_sustained_rate() {
             name: "Web services",
             workloads: &workloads,
             embedded: false,
+            app: None,
         }],
     };
     let before = View::build(&summary, &ed).unwrap();

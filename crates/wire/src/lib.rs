@@ -96,6 +96,10 @@ pub enum WorkloadKind {
     /// open-loop load at fixed request rates ([`LoadSpec`]); the samples are latencies
     /// ([`RatePhase`] per rate per process execution). Planned by process executions only.
     Service,
+    /// Many process executions of the workload file run as a script (`INTERP NAME.py N`), as a
+    /// command-line tool is run; the sample is the process wall time, and the checksum is
+    /// compared with what the process printed on stdout.
+    Process,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,8 +159,16 @@ impl Sizes {
 pub struct SizeSpec {
     /// The argument of `setup(n)`.
     pub n: u64,
-    /// `str()` of what `run(state)` returns, identical on every interpreter.
+    /// `str()` of what `run(state)` returns, identical on every interpreter (for a `process`
+    /// workload: what the script prints on stdout, trailing newline removed).
     pub checksum: String,
+    /// Bytes of input one call of `run` processes, when the workload declares it (the view
+    /// derives throughput in MB/s from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// Records of input one call of `run` processes, when declared (records/s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<u64>,
     /// How a service workload is driven at this size (`None` for every other kind).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load: Option<LoadSpec>,

@@ -370,8 +370,12 @@ pub struct CellSummary {
     pub failures: Vec<FailureCount>,
     /// Iterations per successful process execution (the smallest, if they differ).
     pub iterations: u32,
-    /// Whole-process wall time: the figure of a startup cell.
+    /// Whole-process wall time: the figure of a startup cell and of a process cell.
     pub wall_ns: Option<Estimate>,
+    /// Percentiles of the whole-process wall times (what a user of a command-line tool waits
+    /// for): set for process cells only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_percentiles: Option<WallPercentiles>,
     /// Mean startup time of this interpreter (its startup cell), added to cold time.
     pub startup_ns: Option<Estimate>,
     /// First iteration of each process execution.
@@ -402,6 +406,16 @@ pub struct CellSummary {
     pub machine: Option<String>,
 }
 
+/// Percentiles of a cell's process wall times (ns), over its successful process executions
+/// (linear interpolation between order statistics).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WallPercentiles {
+    pub p50_ns: f64,
+    pub p95_ns: f64,
+    /// Process executions they are taken over.
+    pub n: u32,
+}
+
 /// The machine's load that was not ours during a cell, from the records' `noise`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NoiseSummary {
@@ -426,6 +440,8 @@ pub enum Metric {
     Cold,
     /// Whole-process wall time of a startup cell.
     Startup,
+    /// Whole-process wall time of a process cell (a script run as a command-line tool).
+    Process,
 }
 
 impl Metric {
@@ -434,6 +450,7 @@ impl Metric {
             Metric::Warm => "warm",
             Metric::Cold => "cold",
             Metric::Startup => "startup",
+            Metric::Process => "process",
         }
     }
 }

@@ -27,8 +27,8 @@ use futures_util::StreamExt;
 mod backend;
 
 pub use backend::{
-    cell_deadline, engine_machine, usr_volumes, DockerBackend, DockerConfig, CELL_MARGIN, DEFAULT_MEMORY_BYTES,
-    HARNESS_IN_IMAGE, PROBE_DEADLINE, RUNNER_IN_IMAGE, WORKLOADS_IN_IMAGE,
+    cell_deadline, engine_machine, usr_volumes, DockerBackend, DockerConfig, CELL_MARGIN,
+    DEFAULT_MEMORY_BYTES, HARNESS_IN_IMAGE, PROBE_DEADLINE, RUNNER_IN_IMAGE, WORKLOADS_IN_IMAGE,
 };
 
 /// Label key on every container and image whichpy creates. Its value says what the object is:

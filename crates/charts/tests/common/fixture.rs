@@ -74,6 +74,8 @@ fn workload(name: &str, kind: WorkloadKind, unsupported: &[(Family, &str)]) -> W
         n: 10,
         checksum: "42".into(),
         load: None,
+        bytes: None,
+        records: None,
     };
     WorkloadMeta {
         name: name.into(),

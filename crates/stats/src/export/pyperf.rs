@@ -68,7 +68,9 @@ impl Exporter for PyperfExporter {
                 };
                 let secs = |ns: &u64| *ns as f64 / NS_PER_S;
                 let (warmups, values): (Vec<Value>, Vec<f64>) = match cell.kind {
-                    WorkloadKind::Startup => (vec![], vec![secs(&rec.wall_ns)]),
+                    WorkloadKind::Startup | WorkloadKind::Process => {
+                        (vec![], vec![secs(&rec.wall_ns)])
+                    }
                     // Latencies per rate are no pyperf values (the summary's `web` has them).
                     WorkloadKind::Service => (vec![], vec![]),
                     WorkloadKind::Iterations => {

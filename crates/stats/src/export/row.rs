@@ -58,7 +58,9 @@ pub fn rows(s: &Summary) -> Vec<Row> {
                         && x.metric == m
                 })
             };
-            let main = find(Metric::Warm).or_else(|| find(Metric::Startup));
+            let main = find(Metric::Warm)
+                .or_else(|| find(Metric::Startup))
+                .or_else(|| find(Metric::Process));
             let cold = find(Metric::Cold);
             let (cold_ns, cold_lo, cold_hi) = parts(&c.cold_ns);
             let (warm_ns, warm_lo, warm_hi) = parts(&c.warm_ns);

@@ -124,6 +124,8 @@ fn workload(name: &str, kind: WorkloadKind, unsupported: &[(Family, &str)]) -> W
         n: 10,
         checksum: "42".into(),
         load: None,
+        bytes: None,
+        records: None,
     };
     WorkloadMeta {
         name: name.into(),
@@ -147,6 +149,7 @@ pub fn suite() -> Suite {
         workloads: vec![
             workload("startup", WorkloadKind::Startup, &[]),
             workload("nbody", WorkloadKind::Iterations, &[]),
+            workload("cli", WorkloadKind::Process, &[]),
             workload("spectral", WorkloadKind::Iterations, &[]),
             workload(
                 "decimal",
