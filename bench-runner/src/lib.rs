@@ -77,6 +77,16 @@ pub fn run_cell(spec: &CellSpec, cancel: &AtomicBool, mut emit: impl FnMut(ExecR
         ));
         return;
     }
+    if spec.workload.sizes.get(spec.size).is_none() {
+        emit(blank_record(
+            spec,
+            spec.first_process,
+            Outcome::Unsupported {
+                reason: format!("the workload has no `{}` size", spec.size),
+            },
+        ));
+        return;
+    }
     for process in spec.first_process..spec.first_process + spec.processes {
         if cancel.load(Ordering::SeqCst) {
             return;
@@ -105,6 +115,7 @@ pub fn blank_record(spec: &CellSpec, process: u32, outcome: Outcome) -> ExecReco
         stderr_tail: String::new(),
         loops: spec.loops.max(1),
         noise: None,
+        mcu: None,
     }
 }
 
@@ -115,7 +126,7 @@ pub fn command_line(spec: &CellSpec) -> Vec<String> {
     match spec.workload.kind {
         WorkloadKind::Startup => argv.extend(["-c".to_owned(), "pass".to_owned()]),
         WorkloadKind::Iterations => {
-            let n = spec.workload.sizes.get(spec.size).n;
+            let n = spec.workload.sizes.get(spec.size).map_or(0, |s| s.n);
             argv.push(spec.harness.display().to_string());
             argv.push(spec.workloads_dir.display().to_string());
             argv.push(spec.workload.name.clone());
@@ -193,7 +204,11 @@ pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
         rec.noise = Some(noise::between(before, after, rec.user_ns + rec.sys_ns, own));
     }
 
-    let expected = &spec.workload.sizes.get(spec.size).checksum;
+    let expected = spec
+        .workload
+        .sizes
+        .get(spec.size)
+        .map_or("", |s| s.checksum.as_str());
     let parsed = protocol::parse(&String::from_utf8_lossy(&fin.protocol.bytes), Some(&nonce));
     rec.implementation = parsed.implementation.clone();
     rec.clock = parsed.clock.clone();

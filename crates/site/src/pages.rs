@@ -941,7 +941,10 @@ impl<'a> Pages<'a> {
                 name: w.to_string(),
                 description: meta.map(|m| m.description.clone()).unwrap_or_default(),
                 category: meta.map(|m| m.category.clone()).unwrap_or_default(),
-                n: meta.map(|m| int(m.sizes.get(size).n)).unwrap_or_default(),
+                n: meta
+                    .and_then(|m| m.sizes.get(size))
+                    .map(|s| int(s.n))
+                    .unwrap_or_default(),
                 size: size.to_string(),
                 baseline: baseline.clone(),
                 charts: charts_.workloads.get(w).cloned().unwrap_or_default(),

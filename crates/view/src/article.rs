@@ -1111,7 +1111,7 @@ impl<'a> Builder<'a> {
                 workload: w.to_string(),
                 description: meta.description.clone(),
                 category: meta.category.clone(),
-                n: int(meta.sizes.get(self.size).n),
+                n: int(meta.sizes.get(self.size)?.n),
                 cite: self.cite(w),
             })
         });
