@@ -290,6 +290,15 @@ pub fn instructions(us: u64) -> u64 {
     us * 1000 >> ICOUNT_SHIFT
 }
 
+/// Whether the last line of `text` is an exception (`MemoryError: ...`).
+fn is_exception_line(text: &str) -> bool {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .and_then(|l| l.split(':').next())
+        .is_some_and(|name| name.ends_with("Error") && !name.contains(' '))
+}
+
 /// How a traceback on the board is recorded.
 pub fn outcome_of_error(err: &str) -> Outcome {
     let last = err
@@ -398,6 +407,13 @@ impl Mcu {
         if !err.trim().is_empty() {
             rec.outcome = outcome_of_error(&err);
             rec.stderr_tail = tail(&err);
+            rec.mcu = Some(measure(None));
+            return Ok(rec);
+        }
+        if parse_result(&out).is_none() && is_exception_line(&out) {
+            // Raised while compiling (the source alone filled the heap): no traceback.
+            rec.outcome = outcome_of_error(&out);
+            rec.stderr_tail = tail(&out);
             rec.mcu = Some(measure(None));
             return Ok(rec);
         }
