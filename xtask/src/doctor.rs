@@ -135,7 +135,10 @@ fn checks(sh: &Shell, root: &Path) -> anyhow::Result<Vec<Check>> {
         });
         let install = interp.install.clone().unwrap_or_default();
         out.push(Check {
-            what: format!("{} (emulated board: {} + firmware)", interp.id, interp.executable),
+            what: format!(
+                "{} (emulated board: {} + firmware)",
+                interp.id, interp.executable
+            ),
             found,
             apt: install
                 .strip_prefix("apt-get install -y ")

@@ -377,6 +377,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
     let precision = precision(&cells);
     Summary {
         merge: None,
+        mcu: None,
         schema: SUMMARY_SCHEMA,
         analysis: AnalysisParams {
             baseline,
