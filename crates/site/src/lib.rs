@@ -46,6 +46,7 @@ const TEMPLATES: &[Embedded] = embed!(
     "results.html.j2",
     "workload.html.j2",
     "startup.html.j2",
+    "microbit.html.j2",
     "methodology.html.j2",
     "reproduce.html.j2",
     "404.html.j2",

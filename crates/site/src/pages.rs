@@ -86,10 +86,11 @@ fn csp(inline_css: Option<&str>) -> String {
     )
 }
 
-const PAGES: [(&str, &str); 5] = [
+const PAGES: [(&str, &str); 6] = [
     ("index.html", "Article"),
     ("results.html", "Results"),
     ("startup.html", "Startup"),
+    ("microbit.html", "micro:bit (emulated)"),
     ("methodology.html", "Methodology"),
     ("reproduce.html", "Reproduce"),
 ];
@@ -467,6 +468,13 @@ struct StartupData {
 }
 
 #[derive(Serialize)]
+struct McuData {
+    /// `None` until the summary has an emulated board's run.
+    mcu: Option<whichpy_view::mcu::McuView>,
+    command: String,
+}
+
+#[derive(Serialize)]
 struct MethodRow {
     what: String,
     method: String,
@@ -630,6 +638,7 @@ pub(crate) fn render_pages(
         pages.workload(site, w)?;
     }
     pages.startup(site)?;
+    pages.microbit(site)?;
     pages.methodology(site)?;
     pages.reproduce(site)?;
     pages.not_found_and_sitemap(site)
@@ -1016,6 +1025,22 @@ impl<'a> Pages<'a> {
             self.emit(site, &page, "startup.html.j2", &data)?;
         }
         Ok(())
+    }
+
+    /// MicroPython on an emulated micro:bit: which workloads fit, heap, instructions, ms.
+    fn microbit(&self, site: &mut Site) -> Result<(), Error> {
+        let data = McuData {
+            mcu: whichpy_view::mcu::build(self.s),
+            command: whichpy_view::mcu::COMMAND.to_string(),
+        };
+        let page = self.layout.page(
+            "microbit.html",
+            "MicroPython on a micro:bit (emulated)",
+            "Which whichpy workloads fit the 16 KB of RAM of a BBC micro:bit emulated by QEMU, \
+             the heap they leave, and their emulated instructions and time at 16 MHz."
+                .into(),
+        );
+        self.emit(site, &page, "microbit.html.j2", &data)
     }
 
     /// How every figure was measured.

@@ -12,6 +12,7 @@ fn every_page_and_file_is_there() {
         "index.html",
         "results.html",
         "startup.html",
+        "microbit.html",
         "methodology.html",
         "reproduce.html",
         "404.html",

@@ -103,6 +103,8 @@ pub struct View {
     pub warnings: WarningsView,
     /// The reproduction commands the `cite` fields point at.
     pub footnotes: Vec<Footnote>,
+    /// MicroPython on an emulated micro:bit, if the summary has its run (never pooled).
+    pub mcu: Option<crate::mcu::McuView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -956,10 +958,15 @@ impl<'a> Builder<'a> {
                                 && matches!(e.status, CompatStatus::Supported)
                         })
                         .count();
-                    cell(
-                        "Built for it",
-                        format!("ran {} of {} workloads", int(ok as u64), int(total as u64)),
-                    )
+                    let mut evidence =
+                        format!("ran {} of {} workloads", int(ok as u64), int(total as u64));
+                    if let Some(m) = crate::mcu::build(self.s) {
+                        evidence.push_str(&format!(
+                            "; {} of {} fit an emulated micro:bit's 16 KB",
+                            m.fit, m.tried
+                        ));
+                    }
+                    cell("Built for it", evidence)
                 }
                 _ => match &v.startup_memory {
                     Some(m) => cell("Not a fit", format!("needs an OS; {} at startup", m.short)),
@@ -1233,6 +1240,7 @@ impl<'a> Builder<'a> {
             unsupported,
             warnings,
             footnotes: self.footnotes,
+            mcu: crate::mcu::build(s),
         })
     }
 }

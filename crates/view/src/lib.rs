@@ -9,6 +9,7 @@
 //! - [`words`]: family, verdict, warm-up class and outcome words;
 //! - [`lookup`]: the size the figures come from, and cells, comparisons and geometric means;
 //! - [`command`]: the `cargo xtask bench` command that reproduces a figure, shell-quoted;
+//! - [`mcu`]: MicroPython on an emulated micro:bit (`summary.mcu`), kept apart;
 //! - [`article`]: the article's whole view ([`article::View`]).
 //!
 //! Pure: no templates, no I/O. A footnote is carried as its label (`bench-nbody`); the
@@ -19,6 +20,7 @@ pub mod command;
 pub mod figure;
 pub mod format;
 pub mod lookup;
+pub mod mcu;
 pub mod words;
 
 pub use article::View;

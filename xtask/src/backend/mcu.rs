@@ -412,7 +412,15 @@ impl Mcu {
         }
         if parse_result(&out).is_none() && is_exception_line(&out) {
             // Raised while compiling (the source alone filled the heap): no traceback.
-            rec.outcome = outcome_of_error(&out);
+            rec.outcome = match outcome_of_error(&out) {
+                Outcome::MemoryError { message } => Outcome::MemoryError {
+                    message: format!(
+                        "{} (while compiling: the source alone fills the heap)",
+                        message.trim_end_matches(':')
+                    ),
+                },
+                other => other,
+            };
             rec.stderr_tail = tail(&out);
             rec.mcu = Some(measure(None));
             return Ok(rec);
