@@ -132,6 +132,7 @@ fn workload(name: &str, kind: WorkloadKind, n: u64, checksum: &str) -> WorkloadM
         sizes: Sizes {
             quick: size.clone(),
             default: size,
+            tiny: None,
         },
         unsupported: Default::default(),
     }

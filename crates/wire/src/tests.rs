@@ -56,6 +56,7 @@ fn exec(status: Outcome) -> ExecRecord {
         stderr_tail: String::new(),
         loops: 1,
         noise: None,
+        mcu: None,
     }
 }
 

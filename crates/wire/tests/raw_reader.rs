@@ -64,6 +64,7 @@ fn exec(process: u32) -> ExecRecord {
         stderr_tail: String::new(),
         loops: 1,
         noise: None,
+        mcu: None,
     }
 }
 

@@ -86,6 +86,7 @@ fn workload(name: &str, kind: WorkloadKind, unsupported: &[(Family, &str)]) -> W
         sizes: Sizes {
             quick: spec.clone(),
             default: spec,
+            tiny: None,
         },
         unsupported: unsupported
             .iter()
@@ -123,6 +124,7 @@ fn exec(
         stderr_tail: String::new(),
         loops: 1,
         noise: None,
+        mcu: None,
     }
 }
 

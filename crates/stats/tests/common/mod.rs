@@ -98,6 +98,7 @@ pub fn exec(
         stderr_tail: String::new(),
         loops: 1,
         noise: None,
+        mcu: None,
     }
 }
 
@@ -131,6 +132,7 @@ fn workload(name: &str, kind: WorkloadKind, unsupported: &[(Family, &str)]) -> W
         sizes: Sizes {
             quick: spec.clone(),
             default: spec,
+            tiny: None,
         },
         unsupported: unsupported
             .iter()
