@@ -287,7 +287,7 @@ pub fn parse_result(out: &str) -> Option<DriverResult> {
 
 /// Emulated instructions in `us` microseconds of the `-icount shift` clock.
 pub fn instructions(us: u64) -> u64 {
-    us * 1000 >> ICOUNT_SHIFT
+    (us * 1000) >> ICOUNT_SHIFT
 }
 
 /// Whether the last line of `text` is an exception (`MemoryError: ...`).
