@@ -4,6 +4,7 @@
 #
 #   scripts/verify-workloads.sh                      quick size, interpreters found on PATH
 #   scripts/verify-workloads.sh --default            default size (slow on MicroPython)
+#   scripts/verify-workloads.sh --tiny               the micro:bit's size (workloads that have one)
 #   scripts/verify-workloads.sh python3.13 pypy3     only these interpreters
 #   WORKLOADS="nbody richards" scripts/verify-workloads.sh
 #
@@ -22,6 +23,7 @@ for arg in "$@"; do
     case "$arg" in
         --default) SIZE=default ;;
         --quick) SIZE=quick ;;
+        --tiny) SIZE=tiny ;;
         -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) interps+=("$arg") ;;
     esac
@@ -51,7 +53,9 @@ suite = json.load(open(sys.argv[1]))
 for w in suite["workloads"]:
     if w["kind"] != "iterations":
         continue
-    s = w["sizes"][sys.argv[2]]
+    s = w["sizes"].get(sys.argv[2])
+    if s is None:
+        continue
     print(w["name"], s["n"], s["checksum"] or "-", ",".join(sorted(w.get("unsupported", {}))) or "-")
 EOF
 ) || { echo "cannot read $SUITE"; exit 1; }

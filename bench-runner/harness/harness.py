@@ -179,6 +179,10 @@ def describe(workloads_dir):
             },
             "unsupported": dict(sorted(meta.get("unsupported", {}).items())),
         }
+        if "tiny" in meta["sizes"]:
+            # A size for a 16 KB microcontroller (the mcu backend's), where the algorithm
+            # allows one.
+            entry["sizes"]["tiny"] = _size(name, meta, "tiny")
         suite.append(entry)
     print(_json().dumps({"schema": 1, "workloads": suite}, indent=2, sort_keys=True))
 

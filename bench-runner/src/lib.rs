@@ -80,6 +80,16 @@ pub fn run_cell(spec: &CellSpec, cancel: &AtomicBool, mut emit: impl FnMut(ExecR
         ));
         return;
     }
+    if spec.workload.sizes.get(spec.size).is_none() {
+        emit(blank_record(
+            spec,
+            spec.first_process,
+            Outcome::Unsupported {
+                reason: format!("the workload has no `{}` size", spec.size),
+            },
+        ));
+        return;
+    }
     for process in spec.first_process..spec.first_process + spec.processes {
         if cancel.load(Ordering::SeqCst) {
             return;
@@ -109,6 +119,7 @@ pub fn blank_record(spec: &CellSpec, process: u32, outcome: Outcome) -> ExecReco
         loops: spec.loops.max(1),
         noise: None,
         load: Vec::new(),
+        mcu: None,
     }
 }
 
@@ -128,7 +139,7 @@ pub fn command_line(spec: &CellSpec) -> Vec<String> {
         }
         WorkloadKind::Process => {
             // The workload file run as a script, as a user runs a command-line tool.
-            let n = spec.workload.sizes.get(spec.size).n;
+            let n = spec.workload.sizes.get(spec.size).map_or(0, |s| s.n);
             let script = spec
                 .workloads_dir
                 .join(format!("{}.py", spec.workload.name));
@@ -136,7 +147,7 @@ pub fn command_line(spec: &CellSpec) -> Vec<String> {
             argv.push(n.to_string());
         }
         WorkloadKind::Iterations => {
-            let n = spec.workload.sizes.get(spec.size).n;
+            let n = spec.workload.sizes.get(spec.size).map_or(0, |s| s.n);
             argv.push(spec.harness.display().to_string());
             argv.push(spec.workloads_dir.display().to_string());
             argv.push(spec.workload.name.clone());
@@ -178,7 +189,11 @@ pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
     let Some((fin, parsed)) = ran else {
         return rec;
     };
-    let expected = &spec.workload.sizes.get(spec.size).checksum;
+    let expected = spec
+        .workload
+        .sizes
+        .get(spec.size)
+        .map_or("", |s| s.checksum.as_str());
     rec.outcome =
         exit_outcome(spec, &fin, &rec.outcome).unwrap_or_else(|| match spec.workload.kind {
             WorkloadKind::Startup => Outcome::Ok,

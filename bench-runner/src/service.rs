@@ -30,8 +30,7 @@ fn load_of(spec: &CellSpec) -> Result<&LoadSpec, String> {
         .workload
         .sizes
         .get(spec.size)
-        .load
-        .as_ref()
+        .and_then(|z| z.load.as_ref())
         .ok_or_else(|| {
             format!(
                 "workload {} is a service but its META has no sizes.{}.load (rates, \
@@ -68,7 +67,7 @@ pub fn timeout_s(
     size: whichpy_wire::SizeName,
     timeout_s: f64,
 ) -> f64 {
-    match &workload.sizes.get(size).load {
+    match workload.sizes.get(size).and_then(|z| z.load.as_ref()) {
         Some(load) if workload.kind == whichpy_wire::WorkloadKind::Service => {
             timeout_s.max(max_seconds(load))
         }

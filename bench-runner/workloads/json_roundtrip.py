@@ -12,6 +12,7 @@ META = {
     "sizes": {
         "quick": {"n": 1000, "checksum": "157200,178540,577640,True"},
         "default": {"n": 1500, "checksum": "235800,267810,866460,True"},
+        "tiny": {"n": 100, "checksum": "15720,17854,57764,True"},
     },
 }
 

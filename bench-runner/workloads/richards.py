@@ -12,6 +12,7 @@ META = {
     "sizes": {
         "quick": {"n": 2000, "checksum": "4576,1829"},
         "default": {"n": 3000, "checksum": "6910,2763"},
+        "tiny": {"n": 100, "checksum": "239,95"},
     },
 }
 

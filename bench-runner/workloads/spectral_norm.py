@@ -11,6 +11,7 @@ META = {
     "sizes": {
         "quick": {"n": 40, "checksum": "1274167288"},
         "default": {"n": 49, "checksum": "1274192053"},
+        "tiny": {"n": 10, "checksum": "1271844019"},
     },
 }
 

@@ -17,7 +17,7 @@ use whichpy_wire::summary::Summary;
 use whichpy_wire::{RawFile, RawRead};
 use xshell::Shell;
 
-use crate::project::{self, RAW_DIR, SUMMARY};
+use crate::project::{self, MCU_RAW_DIR, RAW_DIR, SUMMARY};
 
 /// Analyse raw results into results/summary.json (warm-up, cold/warm times, intervals, ratios)
 #[derive(Clone, Debug, clap::Args)]
@@ -115,6 +115,17 @@ pub fn summarise_files(
         "no raw results to analyse; run `cargo xtask bench --quick` first"
     );
     let (raws, left) = read_raw_files(files, strict)?;
+    // An emulated board's runs are summarised apart (`mcu_section`), never pooled.
+    let (mcu, raws): (Vec<RawFile>, Vec<RawFile>) = raws
+        .into_iter()
+        .partition(|r| r.meta.backend == whichpy_wire::BackendKind::Mcu);
+    if !mcu.is_empty() {
+        eprintln!(
+            "note: {} emulated-board run(s) left out of the cells; `analyse` summarises the \
+             latest run in {MCU_RAW_DIR} apart",
+            mcu.len()
+        );
+    }
     for f in &left.files {
         eprintln!("error: {f}");
     }
@@ -148,7 +159,45 @@ pub fn summarise_files(
         baseline,
         ..Default::default()
     };
-    Ok(whichpy_stats::summarise(&raws, &suite, &opts))
+    let mut summary = whichpy_stats::summarise(&raws, &suite, &opts);
+    summary.mcu = mcu_section(root, strict)?;
+    Ok(summary)
+}
+
+/// The summary of the latest emulated-board run in `results/mcu`, if there is one.
+pub fn mcu_section(
+    root: &Path,
+    strict: bool,
+) -> anyhow::Result<Option<whichpy_wire::summary::McuSummary>> {
+    let dir = root.join(MCU_RAW_DIR);
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let Some(latest) = raw_files(&dir)?.pop() else {
+        return Ok(None);
+    };
+    let (raws, left) = read_raw_files(std::slice::from_ref(&latest), strict)?;
+    for f in &left.files {
+        eprintln!("warning: {f}");
+    }
+    for l in &left.lines {
+        eprintln!("warning: {l}");
+    }
+    let Some(raw) = raws.first() else {
+        return Ok(None);
+    };
+    let suite = project::load_suite(root)?;
+    let section = whichpy_stats::mcu::summarise(raw, &suite);
+    if let Some(s) = &section {
+        eprintln!(
+            "emulated board: {} ({} workloads, {} fit) from {}",
+            s.label,
+            s.workloads.len(),
+            s.workloads.iter().filter(|w| w.fits).count(),
+            crate::runfile::shown(&latest)
+        );
+    }
+    Ok(section)
 }
 
 impl Analyse {

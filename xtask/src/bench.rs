@@ -35,6 +35,9 @@ pub enum BackendChoice {
     /// A test instrument: records drawn from a seeded model (`--fake-model`), not measured
     #[value(hide = true)]
     Fake,
+    /// An emulated microcontroller under QEMU (catalogue entries with a `machine`, the `mcu`
+    /// set): chosen by itself when every `--interp` is one; always the `tiny` size
+    Mcu,
 }
 
 /// Run the benchmark matrix and record every process execution.
@@ -43,6 +46,7 @@ pub enum BackendChoice {
     cargo xtask bench --quick                      # a few minutes: every workload, small sizes\n  \
     cargo xtask bench --interp cpython-3.13 --interp pypy-7.3 --workload nbody\n  \
     cargo xtask bench --backend native --interp host\n  \
+    cargo xtask bench --interp microbit --quick    # MicroPython on an emulated micro:bit (tiny sizes)\n  \
     cargo xtask bench --resume                     # finish the latest interrupted run")]
 pub struct Bench {
     /// Where the interpreters run
@@ -117,7 +121,14 @@ impl Bench {
         let root = project::root();
         let catalogue = Catalogue::load(&root)?;
         let suite = project::load_suite(&root)?;
-        let out_dir = root.join(&self.out);
+        let chosen = self.mcu_choice(&catalogue)?;
+        // An emulated board's runs live apart (`results/mcu`), so that `analyse`'s latest run
+        // and the article's numbers are never the emulator's.
+        let out_dir = if chosen == BackendChoice::Mcu && self.out == Path::new(RAW_DIR) {
+            root.join(project::MCU_RAW_DIR)
+        } else {
+            root.join(&self.out)
+        };
         if self.backend == BackendChoice::Fake && out_dir.starts_with(root.join("results")) {
             // Its records are drawn, not measured: they must never reach `analyse`'s default
             // input or the published summary.
@@ -148,8 +159,9 @@ impl Bench {
                 BackendKind::Docker => BackendChoice::Docker,
                 BackendKind::Native => BackendChoice::Native,
                 BackendKind::Fake => BackendChoice::Fake,
+                BackendKind::Mcu => BackendChoice::Mcu,
             },
-            None => self.backend,
+            None => chosen,
         };
         let mut backend = crate::backend::connect(sh, &root, kind, self.fake_model.as_deref())?;
 
@@ -201,7 +213,9 @@ impl Bench {
         suite: &Suite,
         backend: &mut dyn Backend,
     ) -> anyhow::Result<RunMeta> {
-        let size = if self.quick {
+        let size = if backend.kind() == BackendKind::Mcu {
+            SizeName::Tiny
+        } else if self.quick {
             SizeName::Quick
         } else {
             SizeName::Default
@@ -210,6 +224,7 @@ impl Bench {
             vec![match backend.kind() {
                 BackendKind::Docker | BackendKind::Fake => "default".to_owned(),
                 BackendKind::Native => "host".to_owned(),
+                BackendKind::Mcu => "mcu".to_owned(),
             }]
         } else {
             self.interps.clone()
@@ -236,6 +251,18 @@ impl Bench {
 
         let mut interpreters: Vec<InterpInfo> = Vec::new();
         for interp in selected {
+            if (backend.kind() == BackendKind::Mcu) != interp.is_mcu() {
+                eprintln!(
+                    "skipping {}: {}",
+                    interp.id,
+                    if interp.is_mcu() {
+                        "an emulated board runs only on the mcu backend (`--interp` it alone)"
+                    } else {
+                        "the mcu backend runs only emulated boards"
+                    }
+                );
+                continue;
+            }
             if backend.kind() == BackendKind::Docker && interp.is_host() {
                 crate::output::info(format!(
                     "skipping {}: a host interpreter runs only with --backend native",
@@ -267,7 +294,12 @@ impl Bench {
         }
         let (git_rev, git_dirty) = project::git_revision(sh);
         let now = jiff::Timestamp::now();
-        let budget = self.planned_budget();
+        // A board's clock is deterministic: fixed counts, never a planned run.
+        let budget = if backend.kind() == BackendKind::Mcu {
+            self.budget
+        } else {
+            self.planned_budget()
+        };
         if self.quick {
             let counts = match budget {
                 Some(b) => format!("a {b:.0} s budget"),
@@ -334,6 +366,26 @@ impl Bench {
 }
 
 impl Bench {
+    /// The backend: `--backend`, except that `auto` with only emulated boards named in
+    /// `--interp` (`microbit`, the `mcu` set) is the mcu backend.
+    fn mcu_choice(&self, catalogue: &Catalogue) -> anyhow::Result<BackendChoice> {
+        if self.backend != BackendChoice::Auto || self.interps.is_empty() {
+            return Ok(self.backend);
+        }
+        let selected = catalogue.select(&self.interps)?;
+        if selected.iter().all(|i| i.is_mcu()) {
+            eprintln!("backend: mcu (every interpreter asked for is an emulated board)");
+            return Ok(BackendChoice::Mcu);
+        }
+        if selected.iter().any(|i| i.is_mcu()) {
+            bail!(
+                "an emulated board is measured in a run of its own (its clock is the \
+                 emulator's): `cargo xtask bench --interp microbit`"
+            );
+        }
+        Ok(self.backend)
+    }
+
     /// The budget of a planned run: `--budget`, or 15 minutes for a full run that names no
     /// fixed counts.
     fn planned_budget(&self) -> Option<f64> {
@@ -797,6 +849,10 @@ pub(crate) fn adaptive_metric(rec: &ExecRecord) -> Option<f64> {
     if let Some(first) = rec.load.iter().find(|p| !p.warmup) {
         // A service: the p95 latency at its first steady rate (every execution has it).
         return Some(first.p95_ns as f64);
+    }
+    if let Some(m) = rec.mcu.as_ref().filter(|m| !m.instructions.is_empty()) {
+        // An emulated board: its own clock, in instructions.
+        return Some(m.instructions.iter().sum::<u64>() as f64 / m.instructions.len() as f64);
     }
     if rec.iterations_ns.is_empty() {
         return Some(rec.wall_ns as f64);

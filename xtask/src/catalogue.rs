@@ -36,12 +36,24 @@ pub struct Interpreter {
     /// How to install a host interpreter (shown by `doctor`).
     #[serde(default)]
     pub install: Option<String>,
+    /// An emulated microcontroller: the QEMU machine (`microbit`) that `executable`
+    /// (`qemu-system-arm`) boots `firmware` on. Such an entry runs only on the `mcu` backend.
+    #[serde(default)]
+    pub machine: Option<String>,
+    /// The firmware image the emulated board boots (a `.hex` or `.elf`).
+    #[serde(default)]
+    pub firmware: Option<String>,
 }
 
 impl Interpreter {
     /// Host interpreters have no Debian suite: they only run with `--backend native`.
     pub fn is_host(&self) -> bool {
         self.suite.is_none()
+    }
+
+    /// An emulated microcontroller (it has a `machine`): the `mcu` backend runs it.
+    pub fn is_mcu(&self) -> bool {
+        self.machine.is_some()
     }
 }
 
@@ -110,6 +122,13 @@ impl Catalogue {
                     "an image entry needs at least one package".into(),
                 );
             }
+            if e.machine.is_some() != e.firmware.is_some() {
+                return err(
+                    "machine",
+                    format!("interpreter[{i}].machine"),
+                    "an emulated board needs both `machine` and `firmware`".into(),
+                );
+            }
             if e.sets.is_empty() {
                 return err(
                     "sets",
@@ -146,7 +165,7 @@ impl Catalogue {
             };
             if found.is_empty() {
                 let ids: Vec<&str> = self.interpreters.iter().map(|i| i.id.as_str()).collect();
-                anyhow::bail!("no interpreter or set named `{w}` in {CATALOGUE} (ids: {}; sets: default, variants, history, host)", ids.join(", "));
+                anyhow::bail!("no interpreter or set named `{w}` in {CATALOGUE} (ids: {}; sets: default, variants, history, host, mcu)", ids.join(", "));
             }
             for i in found {
                 if !out.iter().any(|o| o.id == i.id) {

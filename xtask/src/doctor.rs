@@ -145,6 +145,31 @@ fn checks(sh: &Shell, root: &Path) -> anyhow::Result<Vec<Check>> {
             required: true,
         });
     }
+    // Emulated boards (`bench --interp microbit`): QEMU and the firmware, both from Debian.
+    for interp in catalogue.interpreters.iter().filter(|i| i.is_mcu()) {
+        let firmware = interp.firmware.clone().unwrap_or_default();
+        let found = version_of(sh, &interp.executable, &["--version"]).and_then(|v| {
+            if Path::new(&firmware).is_file() {
+                Ok(format!("{v}; {firmware}"))
+            } else {
+                Err(format!("{firmware} is missing"))
+            }
+        });
+        let install = interp.install.clone().unwrap_or_default();
+        out.push(Check {
+            what: format!(
+                "{} (emulated board: {} + firmware)",
+                interp.id, interp.executable
+            ),
+            found,
+            apt: install
+                .strip_prefix("apt-get install -y ")
+                .map(|p| p.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            other: None,
+            required: false,
+        });
+    }
     Ok(out)
 }
 

@@ -543,6 +543,7 @@ mod tests {
             loops: 1,
             noise: None,
             load: Vec::new(),
+            mcu: None,
         };
         assert_eq!(
             classify(Some(&rec(Outcome::Ok, "")), None),

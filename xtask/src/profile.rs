@@ -282,7 +282,11 @@ impl ProfileCmd {
             "--rate must be 1 to 10000 samples per second, got {}",
             self.rate
         );
-        let n = meta.sizes.get(self.size).n;
+        let n = meta
+            .sizes
+            .get(self.size)
+            .with_context(|| format!("{} has no {} size", meta.name, self.size))?
+            .n;
         let mut binds = Vec::new();
         let mut cap_add = Vec::new();
         if interp.family == Family::Cpython {

@@ -24,6 +24,8 @@ pub const HARNESS: &str = "bench-runner/harness/harness.py";
 pub const WORKLOADS: &str = "bench-runner/workloads";
 pub const SUITE: &str = "bench-runner/workloads/suite.json";
 pub const RAW_DIR: &str = "results/raw";
+/// Raw files of emulated microcontrollers (`bench --interp microbit`), kept apart.
+pub const MCU_RAW_DIR: &str = "results/mcu";
 pub const SUMMARY: &str = "results/summary.json";
 
 /// The workload suite, generated from the workload files (see `cargo xtask suite`).

@@ -172,6 +172,7 @@ pub fn spec_of(
     workload.sizes = Sizes {
         quick: size.clone(),
         default: size,
+        tiny: None,
     };
     Ok(CellSpec {
         interp: InterpSpec {

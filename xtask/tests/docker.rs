@@ -135,6 +135,7 @@ fn workload(name: &str, kind: WorkloadKind, n: u64, checksum: &str) -> WorkloadM
         sizes: Sizes {
             quick: size.clone(),
             default: size,
+            tiny: None,
         },
         unsupported: Default::default(),
     }
@@ -710,7 +711,7 @@ fn pipeline_and_cli_tool_checksums_agree_on_every_default_interpreter_at_both_si
         for name in ["pipeline", "cli_tool"] {
             let meta = suite.get(name).expect("in suite.json").clone();
             for size in [SizeName::Quick, SizeName::Default] {
-                let expected = meta.sizes.get(size).checksum.clone();
+                let expected = meta.sizes.get(size).expect("the size").checksum.clone();
                 let mut cell = spec(&env.backend, &interp, meta.clone(), 2);
                 cell.size = size;
                 let mut records: Vec<ExecRecord> = Vec::new();

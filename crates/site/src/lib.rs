@@ -47,6 +47,7 @@ const TEMPLATES: &[Embedded] = embed!(
     "workload.html.j2",
     "startup.html.j2",
     "memory-scaling.html.j2",
+    "microbit.html.j2",
     "methodology.html.j2",
     "reproduce.html.j2",
     "profiles.html.j2",

@@ -86,7 +86,7 @@ fn csp(inline_css: Option<&str>) -> String {
     )
 }
 
-const PAGES: [(&str, &str); 9] = [
+const PAGES: [(&str, &str); 10] = [
     ("index.html", "Article"),
     ("results.html", "Results"),
     ("startup.html", "Startup"),
@@ -94,6 +94,7 @@ const PAGES: [(&str, &str); 9] = [
     ("memory-scaling.html", "Memory and scaling"),
     ("web.html", "Web service"),
     ("apps.html", "Applications"),
+    ("microbit.html", "micro:bit (emulated)"),
     ("methodology.html", "Methodology"),
     ("reproduce.html", "Reproduce"),
 ];
@@ -496,6 +497,13 @@ struct AppsData<'a> {
 }
 
 #[derive(Serialize)]
+struct McuData {
+    /// `None` until the summary has an emulated board's run.
+    mcu: Option<whichpy_view::mcu::McuView>,
+    command: String,
+}
+
+#[derive(Serialize)]
 struct MethodRow {
     what: String,
     method: String,
@@ -676,6 +684,7 @@ pub(crate) fn render_pages(
     pages.floor_scaling(site)?;
     pages.web(site)?;
     pages.apps(site)?;
+    pages.microbit(site)?;
     pages.methodology(site)?;
     pages.reproduce(site)?;
     pages.profiles(site)?;
@@ -988,7 +997,10 @@ impl<'a> Pages<'a> {
                 name: w.to_string(),
                 description: meta.map(|m| m.description.clone()).unwrap_or_default(),
                 category: meta.map(|m| m.category.clone()).unwrap_or_default(),
-                n: meta.map(|m| int(m.sizes.get(size).n)).unwrap_or_default(),
+                n: meta
+                    .and_then(|m| m.sizes.get(size))
+                    .map(|s| int(s.n))
+                    .unwrap_or_default(),
                 size: size.to_string(),
                 baseline: baseline.clone(),
                 charts: charts_.workloads.get(w).cloned().unwrap_or_default(),
@@ -1132,6 +1144,22 @@ impl<'a> Pages<'a> {
                 .into(),
         );
         self.emit(site, &page, "apps.html.j2", &data)
+    }
+
+    /// MicroPython on an emulated micro:bit: which workloads fit, heap, instructions, ms.
+    fn microbit(&self, site: &mut Site) -> Result<(), Error> {
+        let data = McuData {
+            mcu: whichpy_view::mcu::build(self.s),
+            command: whichpy_view::mcu::COMMAND.to_string(),
+        };
+        let page = self.layout.page(
+            "microbit.html",
+            "MicroPython on a micro:bit (emulated)",
+            "Which whichpy workloads fit the 16 KB of RAM of a BBC micro:bit emulated by QEMU, \
+             the heap they leave, and their emulated instructions and time at 16 MHz."
+                .into(),
+        );
+        self.emit(site, &page, "microbit.html.j2", &data)
     }
 
     /// How every figure was measured.

@@ -14,6 +14,7 @@ fn every_page_and_file_is_there() {
         "startup.html",
         "memory-scaling.html",
         "web.html",
+        "microbit.html",
         "methodology.html",
         "reproduce.html",
         "404.html",

@@ -21,6 +21,7 @@ pub mod compare;
 pub mod crossover;
 pub mod describe;
 pub mod export;
+pub mod mcu;
 pub mod merge;
 pub mod ratio;
 pub mod scaling;

@@ -391,7 +391,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
             records: recs.iter().map(|(_, r)| *r).collect(),
             bound_ms: suite
                 .get(&key.workload)
-                .and_then(|w| w.sizes.get(key.size).load.as_ref())
+                .and_then(|w| w.sizes.get(key.size)?.load.as_ref())
                 .map_or(f64::INFINITY, |l| l.bound_ms),
         })
         .collect();
@@ -401,6 +401,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         merge: None,
         floor: None,
         scaling: None,
+        mcu: None,
         schema: SUMMARY_SCHEMA,
         analysis: AnalysisParams {
             baseline,

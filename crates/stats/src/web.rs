@@ -185,6 +185,7 @@ mod tests {
             loops: 1,
             noise: None,
             load,
+            mcu: None,
         }
     }
 

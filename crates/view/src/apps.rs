@@ -156,7 +156,7 @@ impl<'a> Apps<'a, '_> {
     fn pipeline(&self) -> Option<PipelineView> {
         let w = self
             .workload(|w| w.kind == WorkloadKind::Iterations && w.category == PIPELINE_CATEGORY)?;
-        let spec = w.sizes.get(self.size);
+        let spec = w.sizes.get(self.size)?;
         let cite = self.cite(&w.name);
         let baseline = &self.s.analysis.baseline;
         let rows: Vec<PipelineRow> = Family::ALL
@@ -245,7 +245,7 @@ impl<'a> Apps<'a, '_> {
         Some(CliView {
             workload: w.name.clone(),
             description: w.description.clone(),
-            n: int(w.sizes.get(self.size).n),
+            n: int(w.sizes.get(self.size).map_or(0, |z| z.n)),
             rows,
             cite,
         })

@@ -121,6 +121,8 @@ pub struct View {
     pub scaling: Option<crate::scaling::ScalingView>,
     /// The web service's latency by rate, if measured ([`crate::web`]).
     pub web: Option<crate::web::WebView>,
+    /// MicroPython on an emulated micro:bit, if the summary has its run (never pooled).
+    pub mcu: Option<crate::mcu::McuView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -988,10 +990,15 @@ impl<'a> Builder<'a> {
                                 && matches!(e.status, CompatStatus::Supported)
                         })
                         .count();
-                    cell(
-                        "Built for it",
-                        format!("ran {} of {} workloads", int(ok as u64), int(total as u64)),
-                    )
+                    let mut evidence =
+                        format!("ran {} of {} workloads", int(ok as u64), int(total as u64));
+                    if let Some(m) = crate::mcu::build(self.s) {
+                        evidence.push_str(&format!(
+                            "; {} of {} fit an emulated micro:bit's 16 KB",
+                            m.fit, m.tried
+                        ));
+                    }
+                    cell("Built for it", evidence)
                 }
                 _ => match &v.startup_memory {
                     Some(m) => cell("Not a fit", format!("needs an OS; {} at startup", m.short)),
@@ -1158,7 +1165,7 @@ impl<'a> Builder<'a> {
                 workload: w.to_string(),
                 description: meta.description.clone(),
                 category: meta.category.clone(),
-                n: int(meta.sizes.get(self.size).n),
+                n: int(meta.sizes.get(self.size)?.n),
                 cite: self.cite(w),
             })
         });
@@ -1303,6 +1310,7 @@ impl<'a> Builder<'a> {
             floor: None,
             scaling: crate::scaling::ScalingView::build(self.s),
             web,
+            mcu: crate::mcu::build(s),
         })
     }
 }

@@ -22,7 +22,7 @@ pub fn shell_quote(arg: &str) -> String {
 /// The default timeout of a run, as `cargo xtask bench` sets it.
 fn default_timeout_s(p: &RunParams) -> f64 {
     match (p.size, p.budget_s) {
-        (_, Some(_)) | (SizeName::Quick, None) => 120.0,
+        (_, Some(_)) | (SizeName::Quick | SizeName::Tiny, None) => 120.0,
         (SizeName::Default, None) => 600.0,
     }
 }

@@ -167,7 +167,7 @@ pub fn web_view(s: &Summary, size: SizeName, chosen: &BTreeMap<Family, String>) 
     let mut cells = at(size);
     if cells.is_empty() {
         cells = at(match size {
-            SizeName::Quick => SizeName::Default,
+            SizeName::Quick | SizeName::Tiny => SizeName::Default,
             SizeName::Default => SizeName::Quick,
         });
     }

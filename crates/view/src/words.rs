@@ -91,6 +91,7 @@ pub fn outcome_text(o: &Outcome) -> String {
         }
         Outcome::BadOutput { reason } => format!("bad output: {reason}"),
         Outcome::OutOfMemory => "out of memory (container limit)".into(),
+        Outcome::MemoryError { .. } => "MemoryError (does not fit the heap)".into(),
         Outcome::Unsupported { reason } => format!("unsupported: {reason}"),
         Outcome::SpawnFailed { reason } => format!("could not start: {reason}"),
     }

@@ -67,6 +67,9 @@ pub enum SizeName {
     Quick,
     /// The size the article's figures come from.
     Default,
+    /// Small enough for a 16 KB microcontroller (the `mcu` backend's size); only some
+    /// workloads have it.
+    Tiny,
 }
 
 impl SizeName {
@@ -74,6 +77,7 @@ impl SizeName {
         match self {
             SizeName::Quick => "quick",
             SizeName::Default => "default",
+            SizeName::Tiny => "tiny",
         }
     }
 }
@@ -143,13 +147,19 @@ pub struct WorkloadMeta {
 pub struct Sizes {
     pub quick: SizeSpec,
     pub default: SizeSpec,
+    /// A size that fits a 16 KB microcontroller, where the algorithm allows one; its
+    /// checksum is verified on the Unix ports too. Absent in older suites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiny: Option<SizeSpec>,
 }
 
 impl Sizes {
-    pub fn get(&self, size: SizeName) -> &SizeSpec {
+    /// The spec of a size; `None` for `tiny` when the workload has none.
+    pub fn get(&self, size: SizeName) -> Option<&SizeSpec> {
         match size {
-            SizeName::Quick => &self.quick,
-            SizeName::Default => &self.default,
+            SizeName::Quick => Some(&self.quick),
+            SizeName::Default => Some(&self.default),
+            SizeName::Tiny => self.tiny.as_ref(),
         }
     }
 }
@@ -307,6 +317,9 @@ pub enum Outcome {
     BadOutput { reason: String },
     /// Killed by the kernel's OOM killer (container memory limit).
     OutOfMemory,
+    /// The interpreter raised `MemoryError`: the workload does not fit its heap (the
+    /// `mcu` backend's "does not fit"). `message` is the exception's last line.
+    MemoryError { message: String },
     /// The workload declares that this family cannot run it; nothing was executed.
     Unsupported { reason: String },
     /// The interpreter could not be started at all.
@@ -327,6 +340,7 @@ impl Outcome {
             Outcome::WrongChecksum { .. } => "wrong checksum",
             Outcome::BadOutput { .. } => "bad output",
             Outcome::OutOfMemory => "out of memory",
+            Outcome::MemoryError { .. } => "memory error",
             Outcome::Unsupported { .. } => "unsupported",
             Outcome::SpawnFailed { .. } => "spawn failed",
         }
@@ -396,6 +410,10 @@ pub struct ExecRecord {
     /// kinds and in files written before service cells existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub load: Vec<RatePhase>,
+    /// Set by the `mcu` backend only: what the emulated board's clock and heap said. Its
+    /// `iterations_ns` stay empty (emulated time is not host time and is never pooled with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcu: Option<McuMeasure>,
 }
 
 /// One load phase of a service cell's process execution: what the open-loop generator saw
@@ -438,6 +456,30 @@ impl RatePhase {
     }
 }
 
+/// One process execution on an emulated microcontroller (QEMU with `-icount`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct McuMeasure {
+    /// QEMU machine (`microbit`).
+    pub machine: String,
+    /// `-icount shift=N`: each emulated instruction advances the clock by 2^N ns.
+    pub icount_shift: u32,
+    /// The board's clock, Hz, that `ms_at_clock` figures assume (one instruction per cycle).
+    pub clock_hz: u64,
+    /// Emulated instructions per timed iteration (the board's `ticks_us` difference, times
+    /// 1000 / 2^shift), in order.
+    #[serde(default)]
+    pub instructions: Vec<u64>,
+    /// `gc.mem_free()` after a collection, before `setup`, bytes.
+    #[serde(default)]
+    pub heap_free_before: Option<u64>,
+    /// `gc.mem_free()` after the last iteration (no collection), bytes.
+    #[serde(default)]
+    pub heap_free_after: Option<u64>,
+    /// `gc.mem_free() + gc.mem_alloc()` at the start, bytes.
+    #[serde(default)]
+    pub heap_total: Option<u64>,
+}
+
 /// The machine's CPU time during one process execution that was not ours, from `/proc/stat`
 /// (host-wide, also inside a container), at its resolution (`USER_HZ`, 10 ms usually).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -469,6 +511,9 @@ pub enum BackendKind {
     /// not measured. Named in the metadata and the run id so that its files are never taken
     /// for measurements.
     Fake,
+    /// MicroPython firmware on a microcontroller emulated by QEMU (`--interp microbit`): its
+    /// clock is the emulator's instruction count, so its records are kept apart.
+    Mcu,
 }
 
 impl fmt::Display for BackendKind {
@@ -477,6 +522,7 @@ impl fmt::Display for BackendKind {
             BackendKind::Native => "native",
             BackendKind::Docker => "docker",
             BackendKind::Fake => "fake",
+            BackendKind::Mcu => "mcu",
         })
     }
 }

@@ -76,6 +76,10 @@ pub struct Summary {
     /// Service cells' latencies per rate, sorted by [`CellKey`] (empty without service cells).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub web: Vec<WebCell>,
+    /// MicroPython on an emulated microcontroller (`bench --interp microbit`), from its own
+    /// run in `results/mcu`: emulated instructions, never pooled with the cells above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcu: Option<McuSummary>,
 }
 
 /// A service cell's latencies (see the module doc), from its `ok` process executions.
@@ -132,6 +136,64 @@ pub struct RateLatency {
 pub struct LatencyRatio {
     pub ratio: f64,
     pub ci: Interval,
+}
+
+/// One emulated board's run: which workloads fit, the heap they leave, their instructions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct McuSummary {
+    pub run_id: String,
+    /// Interpreter id (`microbit`) and label (it says "emulated").
+    pub interp: String,
+    pub label: String,
+    /// The firmware's MicroPython version and its banner.
+    pub version: String,
+    pub sys_version: String,
+    /// QEMU machine, `-icount shift`, and the board clock the ms figures assume.
+    pub machine: String,
+    pub icount_shift: u32,
+    pub clock_hz: u64,
+    /// `gc.mem_free() + gc.mem_alloc()` on a fresh board, bytes.
+    #[serde(default)]
+    pub heap_total: Option<u64>,
+    /// Data date (UTC day of the run).
+    pub date: String,
+    /// One per workload of the run, in suite order.
+    pub workloads: Vec<McuWorkload>,
+}
+
+/// What one workload did on the emulated board.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct McuWorkload {
+    pub workload: String,
+    /// The `tiny` size's n, if the workload has one.
+    #[serde(default)]
+    pub n: Option<u64>,
+    /// It ran to the end within the heap (its result may still differ: see `outcome`).
+    pub fits: bool,
+    /// The outcome of the process executions (the first that was not `ok`, else `ok`).
+    pub outcome: Outcome,
+    /// The board's last error line for a failure (`RuntimeError: maximum recursion depth
+    /// exceeded`), if it printed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Process executions that ran.
+    pub processes: u32,
+    /// Emulated instructions per iteration over every iteration of the `ok` executions: mean,
+    /// least and most.
+    #[serde(default)]
+    pub instructions_mean: Option<f64>,
+    #[serde(default)]
+    pub instructions_min: Option<u64>,
+    #[serde(default)]
+    pub instructions_max: Option<u64>,
+    /// `instructions_mean` in ms at `clock_hz`, one instruction per cycle.
+    #[serde(default)]
+    pub ms_at_clock: Option<f64>,
+    /// Least `gc.mem_free()` before `setup` and after the last iteration, bytes.
+    #[serde(default)]
+    pub heap_free_before: Option<u64>,
+    #[serde(default)]
+    pub heap_free_after: Option<u64>,
 }
 
 /// The precision a run reached: the relative 95% half-width of each cell's headline figure

@@ -57,6 +57,7 @@ fn exec(status: Outcome) -> ExecRecord {
         loops: 1,
         noise: None,
         load: Vec::new(),
+        mcu: None,
     }
 }
 

@@ -65,6 +65,7 @@ fn exec(process: u32) -> ExecRecord {
         loops: 1,
         noise: None,
         load: Vec::new(),
+        mcu: None,
     }
 }
 

@@ -360,7 +360,11 @@ fn record(seed: u64, cell: &ModelCell, spec: &CellSpec, process: u32) -> ExecRec
             .to_owned(),
             resolution_ns: resolution,
         });
-        rec.checksum = Some(spec.workload.sizes.get(spec.size).checksum.clone());
+        rec.checksum = spec
+            .workload
+            .sizes
+            .get(spec.size)
+            .map(|s| s.checksum.clone());
     }
     rec.wall_ns = wall_ns.round().max(1.0) as u64;
     rec.user_ns = rec.wall_ns / 100 * 95;
@@ -381,7 +385,12 @@ fn record(seed: u64, cell: &ModelCell, spec: &CellSpec, process: u32) -> ExecRec
                 after_s: spec.timeout_s,
             },
             FailKind::WrongChecksum => Outcome::WrongChecksum {
-                expected: spec.workload.sizes.get(spec.size).checksum.clone(),
+                expected: spec
+                    .workload
+                    .sizes
+                    .get(spec.size)
+                    .map(|s| s.checksum.clone())
+                    .unwrap_or_default(),
                 got: "fake-wrong".to_owned(),
             },
             FailKind::BadOutput => Outcome::BadOutput {

@@ -11,6 +11,7 @@ use whichpy_wire::{BackendKind, CellSpec, ExecRecord, InterpInfo, Machine};
 use crate::catalogue::Interpreter;
 
 pub mod fake;
+pub mod mcu;
 pub mod native;
 
 /// Something that runs a cell: bench-runner on the host or in an image, or the fake
@@ -200,6 +201,7 @@ pub fn connect(
             Ok(Box::new(fake::Fake::open(model)?))
         }
         BackendChoice::Docker => Ok(Box::new(crate::docker::DockerBackend::connect(sh, root)?)),
+        BackendChoice::Mcu => Ok(Box::new(mcu::Mcu::new(root))),
         BackendChoice::Auto => match crate::docker::DockerBackend::connect(sh, root) {
             Ok(b) => {
                 eprintln!("backend: docker (the engine answered)");

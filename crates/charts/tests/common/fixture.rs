@@ -89,6 +89,7 @@ fn workload(name: &str, kind: WorkloadKind, unsupported: &[(Family, &str)]) -> W
         sizes: Sizes {
             quick: spec.clone(),
             default: spec,
+            tiny: None,
         },
         unsupported: unsupported
             .iter()
@@ -127,6 +128,7 @@ fn exec(
         loops: 1,
         noise: None,
         load: Vec::new(),
+        mcu: None,
     }
 }
 

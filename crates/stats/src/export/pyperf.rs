@@ -32,6 +32,7 @@ pub fn benchmark_name(workload: &str, size: SizeName) -> String {
     match size {
         SizeName::Default => workload.to_string(),
         SizeName::Quick => format!("{workload}-quick"),
+        SizeName::Tiny => format!("{workload}-tiny"),
     }
 }
 

@@ -99,6 +99,7 @@ pub fn exec(
         loops: 1,
         noise: None,
         load: Vec::new(),
+        mcu: None,
     }
 }
 
@@ -135,6 +136,7 @@ fn workload(name: &str, kind: WorkloadKind, unsupported: &[(Family, &str)]) -> W
         sizes: Sizes {
             quick: spec.clone(),
             default: spec,
+            tiny: None,
         },
         unsupported: unsupported
             .iter()

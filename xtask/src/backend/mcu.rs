@@ -1,0 +1,582 @@
+//! `--interp microbit`: MicroPython firmware on a microcontroller emulated by QEMU.
+//!
+//! Each process execution boots the firmware in a fresh `qemu-system-arm -M <machine>` (a
+//! fresh 16 KB part) and sends, over the emulated UART, the workload (comments and `META`
+//! stripped, so the source fits the part's heap) followed by a small driver, and reads one
+//! result line back. The code goes through the REPL's paste mode, whose echo of every byte
+//! is the flow control the UART lacks: each chunk is written only after the previous one came
+//! back intact (the raw REPL, Ctrl-A, echoes nothing: paced writes into it lost bytes when
+//! the host was busy, which turned a workload into a `SyntaxError`). Time is the board's own `time.ticks_us()` under `-icount shift=N`: the clock
+//! advances 2^N ns per emulated instruction, so a difference of ticks is a count of
+//! instructions, independent of how fast the host emulates.
+//!
+//! QEMU runs on the host, not in an image: see ARCHITECTURE.md ("Emulated microcontroller").
+//! A workload that does not fit raises `MemoryError` on the board; that is a record
+//! ([`Outcome::MemoryError`]), never an error of the tool.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use whichpy_wire::{
+    BackendKind, CellSpec, ClockInfo, ExecRecord, ImplInfo, InterpInfo, McuMeasure, Outcome,
+};
+
+use super::Backend;
+use crate::catalogue::Interpreter;
+use crate::project::{HARNESS, WORKLOADS};
+
+/// `-icount shift=6`: 64 ns per instruction, about the micro:bit's 16 MHz.
+pub const ICOUNT_SHIFT: u32 = 6;
+/// The nRF51822's clock; ms figures assume one instruction per cycle.
+pub const CLOCK_HZ: u64 = 16_000_000;
+/// Bytes written before waiting for their echo: below the firmware's receive buffer.
+const CHUNK: usize = 32;
+/// How long one chunk's echo may take.
+const ECHO_TIMEOUT: Duration = Duration::from_secs(5);
+/// Transfers of one piece of code before the serial line is declared broken.
+const SEND_ATTEMPTS: usize = 3;
+/// How long the firmware may take to print its banner and prompt.
+const BOOT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The micro:bit side of a cell: appended to the workload's source. It collects garbage,
+/// reads the heap, runs `setup`, then times each `run` with the board's `ticks_us`; before each
+/// timed iteration it collects and sleeps to the board's next timer tick, so an iteration
+/// starts in the same state whatever the host did meanwhile. One line comes back:
+/// `WPY <free before> <heap total> <free after> <us,us,...> <checksum>`.
+pub const DRIVER: &str = include_str!("../../../bench-runner/harness/mcu_driver.py");
+
+/// A serial conversation with one emulated board.
+pub struct Board {
+    child: Child,
+    rx: Receiver<Vec<u8>>,
+    /// Bytes received and not yet consumed.
+    pending: Vec<u8>,
+    /// What the board printed before its first prompt (its banner).
+    pub banner: String,
+}
+
+impl Board {
+    /// Boot `firmware` on QEMU's `machine` and wait for the REPL prompt.
+    pub fn boot(qemu: &str, machine: &str, firmware: &Path) -> anyhow::Result<Board> {
+        if !firmware.is_file() {
+            bail!(
+                "firmware {} not found (`cargo xtask doctor --install` installs it)",
+                firmware.display()
+            );
+        }
+        let mut child = Command::new(qemu)
+            .args(["-M", machine, "-device"])
+            .arg(format!("loader,file={}", firmware.display()))
+            .args(["-nographic", "-serial", "stdio", "-monitor", "none"])
+            .args(["-icount", &format!("shift={ICOUNT_SHIFT},sleep=off")])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| {
+                format!("starting {qemu} (`cargo xtask doctor --install` installs qemu-system-arm)")
+            })?;
+        let mut out = child.stdout.take().expect("piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut board = Board {
+            child,
+            rx,
+            pending: Vec::new(),
+            banner: String::new(),
+        };
+        let banner = board
+            .read_until(b">>> ", Instant::now() + BOOT_TIMEOUT)
+            .context("the firmware printed no REPL prompt")?;
+        board.banner = String::from_utf8_lossy(&banner)
+            .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+            .trim_end_matches(">>>")
+            .trim()
+            .to_owned();
+        Ok(board)
+    }
+
+    /// Write `bytes` in chunks, waiting for the board's echo of each before the next, and
+    /// compare it: the flow control the UART lacks. `false` if the echo differs (a byte was
+    /// dropped).
+    fn write_echoed(&mut self, bytes: &[u8], deadline: Instant) -> anyhow::Result<bool> {
+        for chunk in bytes.chunks(CHUNK) {
+            let stdin = self.child.stdin.as_mut().expect("piped");
+            stdin.write_all(chunk)?;
+            stdin.flush()?;
+            let echo = self.read_n(chunk.len(), deadline.min(Instant::now() + ECHO_TIMEOUT));
+            match echo {
+                Ok(e) if e == chunk => {}
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    fn write_raw(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        let stdin = self.child.stdin.as_mut().expect("piped");
+        stdin.write_all(bytes)?;
+        stdin.flush()?;
+        Ok(())
+    }
+
+    /// Exactly `n` bytes.
+    fn read_n(&mut self, n: usize, deadline: Instant) -> anyhow::Result<Vec<u8>> {
+        while self.pending.len() < n {
+            self.receive(deadline, "an echo")?;
+        }
+        let rest = self.pending.split_off(n);
+        Ok(std::mem::replace(&mut self.pending, rest))
+    }
+
+    fn receive(&mut self, deadline: Instant, what: &str) -> anyhow::Result<()> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.rx.recv_timeout(left) {
+            Ok(bytes) => {
+                self.pending.extend_from_slice(&bytes);
+                Ok(())
+            }
+            Err(RecvTimeoutError::Timeout) => bail!(
+                "timed out waiting for {what} (received {:?})",
+                String::from_utf8_lossy(&self.pending)
+            ),
+            Err(RecvTimeoutError::Disconnected) => bail!(
+                "QEMU exited (received {:?})",
+                String::from_utf8_lossy(&self.pending)
+            ),
+        }
+    }
+
+    /// Bytes up to and including `pattern`; an error past `deadline` or when QEMU exits.
+    pub fn read_until(&mut self, pattern: &[u8], deadline: Instant) -> anyhow::Result<Vec<u8>> {
+        loop {
+            if let Some(at) = find(&self.pending, pattern) {
+                let rest = self.pending.split_off(at + pattern.len());
+                return Ok(std::mem::replace(&mut self.pending, rest));
+            }
+            self.receive(deadline, &format!("{:?}", String::from_utf8_lossy(pattern)))?;
+        }
+    }
+
+    /// Run `code` (lines ending in `\n`, no `\r`) in the REPL's paste mode (Ctrl-E): its
+    /// output and its traceback (empty on success). Paste mode echoes every byte, so each
+    /// chunk is checked before the next is sent, and a transfer that lost a byte is cancelled
+    /// (Ctrl-C) and sent again; the raw REPL (Ctrl-A) echoes nothing, and under host load
+    /// its input lost bytes. An error if the board does not answer before `deadline`.
+    pub fn exec(&mut self, code: &str, deadline: Instant) -> anyhow::Result<(String, String)> {
+        anyhow::ensure!(
+            !code.contains('\r'),
+            "code for the board must not contain \\r"
+        );
+        let mut sent = false;
+        for _ in 0..SEND_ATTEMPTS {
+            self.write_raw(b"\x05")?;
+            self.read_until(b"=== ", deadline)
+                .context("the board did not enter paste mode (Ctrl-E)")?;
+            if self.write_echoed(code.as_bytes(), deadline)? {
+                sent = true;
+                break;
+            }
+            // Cancel, wait for the prompt, drop what is left, and send again.
+            self.write_raw(b"\x03")?;
+            self.read_until(b">>> ", deadline)?;
+            std::thread::sleep(Duration::from_millis(50));
+            while let Ok(b) = self.rx.try_recv() {
+                self.pending.extend_from_slice(&b);
+            }
+            self.pending.clear();
+        }
+        anyhow::ensure!(
+            sent,
+            "the serial line lost bytes in {SEND_ATTEMPTS} attempts to send the code"
+        );
+        self.write_raw(b"\x04")?;
+        let out = self.read_until(b"\r\n>>> ", deadline)?;
+        let text = String::from_utf8_lossy(&out[..out.len() - 6]).replace("\r\n", "\n");
+        // The prompt's line break ends the last line of output.
+        let mut text = text.trim_start_matches("\n").to_owned();
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        Ok(match text.find("Traceback (most recent call last):") {
+            Some(at) => (text[..at].to_owned(), text[at..].to_owned()),
+            None => (text, String::new()),
+        })
+    }
+}
+
+impl Drop for Board {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The workload's source as sent to the board: without comment lines, blank lines and the
+/// `META` dict (the board has no use for them and its heap holds the whole text).
+pub fn board_source(source: &str) -> String {
+    let mut out = String::new();
+    let mut in_meta = false;
+    for line in source.lines() {
+        if line.starts_with("META = {") {
+            in_meta = !line.trim_end().ends_with('}');
+            continue;
+        }
+        if in_meta {
+            in_meta = line != "}";
+            continue;
+        }
+        let t = line.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// What the driver's result line says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DriverResult {
+    pub free_before: u64,
+    pub heap_total: u64,
+    pub free_after: u64,
+    pub iterations_us: Vec<u64>,
+    pub checksum: String,
+}
+
+/// Parse `WPY <free before> <total> <free after> <us,...> <checksum>` out of the output.
+pub fn parse_result(out: &str) -> Option<DriverResult> {
+    let line = out.lines().find_map(|l| l.strip_prefix("WPY "))?;
+    let mut f = line.splitn(5, ' ');
+    let num = |s: Option<&str>| s?.parse::<u64>().ok();
+    let free_before = num(f.next())?;
+    let heap_total = num(f.next())?;
+    let free_after = num(f.next())?;
+    let iterations_us = f
+        .next()?
+        .split(',')
+        .map(|t| t.parse::<u64>().ok())
+        .collect::<Option<Vec<_>>>()?;
+    let checksum = f.next()?.trim_end().to_owned();
+    Some(DriverResult {
+        free_before,
+        heap_total,
+        free_after,
+        iterations_us,
+        checksum,
+    })
+}
+
+/// Emulated instructions in `us` microseconds of the `-icount shift` clock.
+pub fn instructions(us: u64) -> u64 {
+    (us * 1000) >> ICOUNT_SHIFT
+}
+
+/// Whether the last line of `text` is an exception (`MemoryError: ...`).
+fn is_exception_line(text: &str) -> bool {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .and_then(|l| l.split(':').next())
+        .is_some_and(|name| name.ends_with("Error") && !name.contains(' '))
+}
+
+/// How a traceback on the board is recorded.
+pub fn outcome_of_error(err: &str) -> Outcome {
+    let last = err
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    if last.starts_with("MemoryError") {
+        Outcome::MemoryError { message: last }
+    } else if last.starts_with("SyntaxError") || last.starts_with("ImportError") {
+        Outcome::Unsupported {
+            reason: format!("the board's MicroPython cannot run it: {last}"),
+        }
+    } else {
+        Outcome::Crashed {
+            exit_code: None,
+            signal: None,
+        }
+    }
+}
+
+/// The emulated-microcontroller backend.
+pub struct Mcu {
+    root: PathBuf,
+}
+
+impl Mcu {
+    pub fn new(root: &Path) -> Mcu {
+        Mcu {
+            root: root.to_owned(),
+        }
+    }
+
+    fn board(interp: &Interpreter) -> anyhow::Result<Board> {
+        let (Some(machine), Some(firmware)) = (&interp.machine, &interp.firmware) else {
+            bail!(
+                "{} has no `machine` and `firmware` in the catalogue",
+                interp.id
+            );
+        };
+        Board::boot(&interp.executable, machine, Path::new(firmware))
+    }
+
+    /// One process execution: boot, send, read. Failures of the workload are outcomes.
+    fn run_process(
+        &self,
+        interp: &Interpreter,
+        spec: &CellSpec,
+        process: u32,
+    ) -> anyhow::Result<ExecRecord> {
+        let mut rec = bench_runner::blank_record(spec, process, Outcome::Ok);
+        rec.loops = 1;
+        let size = spec
+            .workload
+            .sizes
+            .get(spec.size)
+            .expect("checked by run_cell");
+        let file = self
+            .root
+            .join(WORKLOADS)
+            .join(format!("{}.py", spec.workload.name));
+        let source = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let code = format!(
+            "{}{}",
+            board_source(&source),
+            DRIVER
+                .replace("__N__", &size.n.to_string())
+                .replace("__ITERATIONS__", &spec.iterations.max(1).to_string())
+        );
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs_f64(spec.timeout_s);
+        let mut board = Self::board(interp)?;
+        let result = board.exec(&code, deadline);
+        rec.wall_ns = start.elapsed().as_nanos().max(1) as u64;
+        drop(board);
+        let (out, err) = match result {
+            Ok(r) => r,
+            Err(e) if Instant::now() >= deadline => {
+                rec.outcome = Outcome::TimedOut {
+                    after_s: spec.timeout_s,
+                };
+                rec.stderr_tail = tail(&format!("{e:#}"));
+                return Ok(rec);
+            }
+            Err(e) => {
+                rec.outcome = Outcome::BadOutput {
+                    reason: format!("{e:#}").chars().take(300).collect(),
+                };
+                return Ok(rec);
+            }
+        };
+        let measure = |r: Option<&DriverResult>| McuMeasure {
+            machine: interp.machine.clone().unwrap_or_default(),
+            icount_shift: ICOUNT_SHIFT,
+            clock_hz: CLOCK_HZ,
+            instructions: r.map_or(Vec::new(), |r| {
+                r.iterations_us.iter().map(|&u| instructions(u)).collect()
+            }),
+            heap_free_before: r.map(|r| r.free_before),
+            heap_free_after: r.map(|r| r.free_after),
+            heap_total: r.map(|r| r.heap_total),
+        };
+        if !err.trim().is_empty() {
+            rec.outcome = outcome_of_error(&err);
+            rec.stderr_tail = tail(&err);
+            rec.mcu = Some(measure(None));
+            return Ok(rec);
+        }
+        if parse_result(&out).is_none() && is_exception_line(&out) {
+            // Raised while compiling (the source alone filled the heap): no traceback.
+            rec.outcome = match outcome_of_error(&out) {
+                Outcome::MemoryError { message } => Outcome::MemoryError {
+                    message: format!(
+                        "{} (while compiling: the source alone fills the heap)",
+                        message.trim_end_matches(':')
+                    ),
+                },
+                other => other,
+            };
+            rec.stderr_tail = tail(&out);
+            rec.mcu = Some(measure(None));
+            return Ok(rec);
+        }
+        let Some(r) = parse_result(&out) else {
+            rec.outcome = Outcome::BadOutput {
+                reason: format!("no result line in {:?}", tail(&out)),
+            };
+            return Ok(rec);
+        };
+        if r.checksum != size.checksum {
+            rec.outcome = Outcome::WrongChecksum {
+                expected: size.checksum.clone(),
+                got: r.checksum.clone(),
+            };
+        }
+        rec.checksum = Some(r.checksum.clone());
+        rec.clock = Some(ClockInfo {
+            name: format!("ticks_us under -icount shift={ICOUNT_SHIFT}"),
+            resolution_ns: 1000,
+        });
+        rec.mcu = Some(measure(Some(&r)));
+        Ok(rec)
+    }
+}
+
+fn tail(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(5)..].join("\n")
+}
+
+/// `MicroPython v1.9.2-34-gd64154c73 on 2017-09-01; ...` → `1.9.2`.
+fn banner_version(banner: &str) -> Option<String> {
+    let v = banner.split("MicroPython v").nth(1)?;
+    let v: String = v
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    (!v.is_empty()).then_some(v)
+}
+
+impl Backend for Mcu {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Mcu
+    }
+
+    fn prepare(&mut self, interp: &Interpreter) -> anyhow::Result<InterpInfo> {
+        let mut board = Self::board(interp)?;
+        let (out, err) = board.exec(
+            "import sys\nprint(sys.implementation.name)\nprint('%d.%d.%d' % sys.version_info[:3])\nprint(sys.version)\n",
+            Instant::now() + BOOT_TIMEOUT,
+        )?;
+        if !err.trim().is_empty() {
+            bail!("the board could not identify itself: {}", err.trim());
+        }
+        let lines: Vec<&str> = out.lines().map(str::trim).collect();
+        let [name, python, sys_version, ..] = lines[..] else {
+            bail!("the board answered {out:?} to its identification");
+        };
+        let implementation = ImplInfo {
+            name: name.to_owned(),
+            version: banner_version(&board.banner).unwrap_or_else(|| "unknown".into()),
+            python: python.to_owned(),
+            sys_version: format!(
+                "{sys_version}; {}",
+                board.banner.lines().next().unwrap_or("")
+            ),
+        };
+        let exe = format!(
+            "{} -M {}",
+            interp.executable,
+            interp.machine.as_deref().unwrap_or("")
+        );
+        super::interp_info(interp, exe, implementation, None, &interp.id)
+    }
+
+    fn runner_paths(&self) -> (PathBuf, PathBuf) {
+        (self.root.join(HARNESS), self.root.join(WORKLOADS))
+    }
+
+    fn cpus(&self) -> Option<String> {
+        None
+    }
+
+    fn run_cell(
+        &mut self,
+        interp: &Interpreter,
+        spec: &CellSpec,
+        cancel: &AtomicBool,
+        on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let reason = if let Some(r) = spec.workload.unsupported.get(&spec.interp.family) {
+            Some(r.clone())
+        } else if spec.workload.sizes.get(spec.size).is_none() {
+            Some(format!(
+                "no `{}` size: the algorithm has no input small enough for the part",
+                spec.size
+            ))
+        } else if spec.workload.kind == whichpy_wire::WorkloadKind::Startup {
+            Some("a board boots once; there is no process to start".into())
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return on_record(bench_runner::blank_record(
+                spec,
+                spec.first_process,
+                Outcome::Unsupported { reason },
+            ));
+        }
+        for process in spec.first_process..spec.first_process + spec.processes {
+            if cancel.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            on_record(self.run_process(interp, spec, process)?)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_board_source_drops_comments_blank_lines_and_meta() {
+        let src = "# a comment\nMETA = {\n    \"sizes\": {},\n}\n\n\ndef run(n):\n    # inside\n    return n  # kept\n";
+        assert_eq!(board_source(src), "def run(n):\n    return n  # kept\n");
+        assert_eq!(board_source("META = {\"a\": 1}\nx = 1\n"), "x = 1\n");
+    }
+
+    #[test]
+    fn a_result_line_parses_and_a_traceback_becomes_an_outcome() {
+        let r = parse_result("noise\nWPY 5616 9360 1648 732542,732868 95,21536 x\n").unwrap();
+        assert_eq!(r.iterations_us, vec![732542, 732868]);
+        assert_eq!(r.checksum, "95,21536 x");
+        assert_eq!(
+            (r.free_before, r.heap_total, r.free_after),
+            (5616, 9360, 1648)
+        );
+        assert_eq!(parse_result("WPY 1 2\n"), None);
+        let mem = "Traceback (most recent call last):\n  File \"<stdin>\", line 3, in <module>\nMemoryError: memory allocation failed, allocating 4096 bytes\n";
+        assert_eq!(
+            outcome_of_error(mem),
+            Outcome::MemoryError {
+                message: "MemoryError: memory allocation failed, allocating 4096 bytes".into()
+            }
+        );
+        assert!(matches!(
+            outcome_of_error("SyntaxError: invalid syntax\n"),
+            Outcome::Unsupported { .. }
+        ));
+        assert_eq!(instructions(64), 1000);
+        assert_eq!(
+            banner_version("MicroPython v1.9.2-34-gd64154c73 on 2017-09-01; micro:bit"),
+            Some("1.9.2".into())
+        );
+    }
+}
