@@ -130,6 +130,8 @@ pub fn interp_info(
         implementation,
         caveat: interp.caveat.clone(),
         image,
+        suite: interp.suite.clone(),
+        variant_of: interp.variant_of.clone(),
     })
 }
 
