@@ -86,10 +86,11 @@ fn csp(inline_css: Option<&str>) -> String {
     )
 }
 
-const PAGES: [(&str, &str); 5] = [
+const PAGES: [(&str, &str); 6] = [
     ("index.html", "Article"),
     ("results.html", "Results"),
     ("startup.html", "Startup"),
+    ("history.html", "History"),
     ("methodology.html", "Methodology"),
     ("reproduce.html", "Reproduce"),
 ];
@@ -630,6 +631,7 @@ pub(crate) fn render_pages(
         pages.workload(site, w)?;
     }
     pages.startup(site)?;
+    pages.history(site)?;
     pages.methodology(site)?;
     pages.reproduce(site)?;
     pages.not_found_and_sitemap(site)
@@ -1013,6 +1015,19 @@ impl<'a> Pages<'a> {
             self.emit(site, &page, "startup.html.j2", &data)?;
         }
         Ok(())
+    }
+
+    /// Each interpreter across Debian releases, and the variants (`whichpy_view::history`).
+    fn history(&self, site: &mut Site) -> Result<(), Error> {
+        let page = self.layout.page(
+            "history.html",
+            "History and variants: interpreters across Debian releases",
+            "How CPython, PyPy and MicroPython moved between Debian 12, 13 and unstable, and what \
+             PyPy without its JIT, MicroPython's native emitter and a free-threaded CPython \
+             change, against one baseline with 95% intervals."
+                .into(),
+        );
+        self.emit(site, &page, "history.html.j2", &self.rendered.view.history)
     }
 
     /// How every figure was measured.

@@ -101,6 +101,8 @@ pub struct View {
     /// Workloads an interpreter could not run, and why.
     pub unsupported: Vec<Unsupported>,
     pub warnings: WarningsView,
+    /// Each interpreter across Debian releases, and the variants (`history.rs`).
+    pub history: crate::history::HistoryView,
     /// The reproduction commands the `cite` fields point at.
     pub footnotes: Vec<Footnote>,
 }
@@ -1214,6 +1216,13 @@ impl<'a> Builder<'a> {
             })
             .collect();
         let mut views = views;
+        let suite_cite = if self.footnotes.iter().any(|f| f.label == SUITE_FOOTNOTE) {
+            SUITE_FOOTNOTE
+        } else {
+            ""
+        };
+        let history =
+            crate::history::build(self.look, &self.confidence, &|w| self.cite(w), suite_cite);
         Ok(View {
             data,
             ids,
@@ -1232,6 +1241,7 @@ impl<'a> Builder<'a> {
             matrix,
             unsupported,
             warnings,
+            history,
             footnotes: self.footnotes,
         })
     }
