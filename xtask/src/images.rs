@@ -313,19 +313,32 @@ pub fn ensure(engine: &Engine, inputs: &Inputs, key: &ImageKey) -> anyhow::Resul
 /// Whether `key`'s build stage (if it has one) is already in the cache, so that building its
 /// image takes seconds, not the tens of minutes of a compile.
 pub fn build_cached(inputs: &Inputs, key: &ImageKey) -> anyhow::Result<bool> {
-    let Some(b) = &key.build else {
+    if key.build.is_none() {
         return Ok(true);
+    }
+    Ok(build_stage_record(inputs, key)?.is_some())
+}
+
+/// The cached build stage's record of `key`, if it has been compiled on this machine.
+pub fn build_stage_record(inputs: &Inputs, key: &ImageKey) -> anyhow::Result<Option<BuildRecord>> {
+    let Some(b) = &key.build else {
+        return Ok(None);
     };
     let version = inputs
         .lock
         .pins(&key.suite, std::slice::from_ref(&b.source))?
         .remove(0)
         .1;
-    Ok(inputs
+    let path = inputs
         .rootfs_cache
         .join(build_hash(&key.suite, b, &version))
-        .join("build.json")
-        .is_file())
+        .join("build.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(
+            serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?,
+        )),
+        Err(_) => Ok(None),
+    }
 }
 
 /// One file of the build context.
