@@ -43,6 +43,37 @@ pub struct Interpreter {
     /// The firmware image the emulated board boots (a `.hex` or `.elf`).
     #[serde(default)]
     pub firmware: Option<String>,
+    /// The id of the interpreter this one is a variant of (other flags, or another build).
+    #[serde(default)]
+    pub variant_of: Option<String>,
+    /// Built from a Debian source package instead of installed (the free-threaded CPython).
+    #[serde(default)]
+    pub build: Option<SourceBuild>,
+}
+
+/// An interpreter compiled from a Debian source package in a build stage
+/// (`xtask/src/images.rs`, `build_stage`), then copied into an image of its suite.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+pub struct SourceBuild {
+    /// Debian source package; its version is the lock's pin of the binary package of the
+    /// same name, which must be one of the entry's `packages` (they also bring the run-time
+    /// libraries the build links against).
+    pub source: String,
+    /// Debian packages the build stage installs besides build-essential and dpkg-dev (not
+    /// pinned: the versions it got are recorded in the image's provenance).
+    pub build_depends: Vec<String>,
+    /// Arguments to `./configure`; `--prefix` is where it lands in the image.
+    pub configure: Vec<String>,
+}
+
+impl SourceBuild {
+    /// The `--prefix=` of `configure`.
+    pub fn prefix(&self) -> Option<&str> {
+        self.configure
+            .iter()
+            .find_map(|a| a.strip_prefix("--prefix="))
+    }
 }
 
 impl Interpreter {
@@ -129,6 +160,34 @@ impl Catalogue {
                     "an emulated board needs both `machine` and `firmware`".into(),
                 );
             }
+            if let Some(b) = &e.build {
+                if !e.packages.contains(&b.source) {
+                    return err(
+                        "source",
+                        format!("interpreter[{i}].build.source"),
+                        format!(
+                            "`{}` must also be one of `packages` (the lock pins its version)",
+                            b.source
+                        ),
+                    );
+                }
+                if b.prefix().is_none_or(|p| !p.starts_with("/opt/")) {
+                    return err(
+                        "configure",
+                        format!("interpreter[{i}].build.configure"),
+                        "name an install folder under /opt with `--prefix=/opt/…`".into(),
+                    );
+                }
+            }
+            if let Some(v) = &e.variant_of {
+                if !cat.interpreters.iter().any(|o| &o.id == v && o.id != e.id) {
+                    return err(
+                        "variant_of",
+                        format!("interpreter[{i}].variant_of"),
+                        format!("no other interpreter has the id `{v}`"),
+                    );
+                }
+            }
             if e.sets.is_empty() {
                 return err(
                     "sets",
@@ -165,7 +224,7 @@ impl Catalogue {
             };
             if found.is_empty() {
                 let ids: Vec<&str> = self.interpreters.iter().map(|i| i.id.as_str()).collect();
-                anyhow::bail!("no interpreter or set named `{w}` in {CATALOGUE} (ids: {}; sets: default, variants, history, host, mcu)", ids.join(", "));
+                anyhow::bail!("no interpreter or set named `{w}` in {CATALOGUE} (ids: {}; sets: default, latest, variants, history, freethreaded, host, mcu)", ids.join(", "));
             }
             for i in found {
                 if !out.iter().any(|o| o.id == i.id) {

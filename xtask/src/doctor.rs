@@ -170,6 +170,42 @@ fn checks(sh: &Shell, root: &Path) -> anyhow::Result<Vec<Check>> {
             required: false,
         });
     }
+    // Interpreters compiled in a build stage: cached, or how long a cold build takes.
+    let lock = crate::lock::Lock::load(root).ok();
+    for interp in catalogue.interpreters.iter().filter(|i| i.build.is_some()) {
+        let Some(lock) = lock.clone() else { break };
+        let inputs = crate::images::Inputs {
+            root: root.to_owned(),
+            runner: Default::default(),
+            harness: root.join(HARNESS),
+            workloads: root.join(crate::project::WORKLOADS),
+            dockerfile: root.join(crate::images::DOCKERFILE),
+            rootfs_cache: crate::images::rootfs_cache(root),
+            lock,
+        };
+        let Some(key) = crate::images::ImageKey::of(interp) else {
+            continue;
+        };
+        let found = match crate::images::build_stage_record(&inputs, &key) {
+            Ok(Some(r)) => Ok(format!(
+                "build stage cached; its cold build took {:.0} min on the machine that built it",
+                r.seconds / 60.0
+            )),
+            Ok(None) => Err(format!(
+                "not compiled yet: a cold build is the slow step (see README, \"Free-threaded \
+                 CPython\"): `cargo xtask images --interp {}`",
+                interp.id
+            )),
+            Err(e) => Err(format!("{e:#}")),
+        };
+        out.push(Check {
+            what: format!("{} (compiled from Debian's source)", interp.id),
+            found,
+            apt: vec![],
+            other: Some(format!("cargo xtask images --interp {}", interp.id)),
+            required: false,
+        });
+    }
     Ok(out)
 }
 

@@ -28,9 +28,9 @@ use sha2::{Digest, Sha256};
 use whichpy_wire::{ImageInfo, Package};
 use xshell::Shell;
 
-use crate::catalogue::{Catalogue, Interpreter};
+use crate::catalogue::{Catalogue, Interpreter, SourceBuild};
 use crate::docker::{Engine, LABEL};
-use crate::lock::{Lock, LOCK, MIRROR};
+use crate::lock::{Lock, MIRROR};
 use crate::project::{self, HARNESS, WORKLOADS};
 
 pub const DOCKERFILE: &str = "containers/Dockerfile";
@@ -57,6 +57,14 @@ const SOURCE_DATE_EPOCH: &str = "1735689600";
 /// Bump when the way a rootfs is made changes (options, hooks), so cached tarballs are not reused.
 const ROOTFS_RECIPE: &str = "whichpy-rootfs-v1 mmdebstrap --variant=essential --mode=root";
 const IMAGE_RECIPE: &str = "whichpy-image-v1";
+/// Bump when the build stage changes (its options, hooks, make flags).
+const BUILD_RECIPE: &str =
+    "whichpy-build-v1 mmdebstrap --variant=apt --mode=root; apt-get source; \
+     ./configure; make -j2; make install";
+/// How the build stage compiles: lean on purpose, on a shared 2-core machine.
+const MAKE_JOBS: &str = "-j2";
+const BUILD_NOTES: &str = "plain ./configure and make -j2 of Debian's patched source (not \
+     debian/rules): no PGO (--enable-optimizations), no LTO, test suite not run";
 
 /// Label of a thin image: [`Provenance`] as JSON (one label: each is a build step).
 pub const LABEL_PROVENANCE: &str = "whichpy.image";
@@ -70,6 +78,24 @@ pub struct Provenance {
     pub content_digest: String,
     pub suite: String,
     pub packages: Vec<Package>,
+    /// Set when the interpreter was compiled from source in a build stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<BuildRecord>,
+}
+
+/// What a build stage did: from which source, with which flags, on which tools, how long.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BuildRecord {
+    /// Debian source package and version (`python3.14 3.14.10-1`).
+    pub source: String,
+    pub version: String,
+    pub configure: Vec<String>,
+    pub make: String,
+    pub notes: String,
+    /// The build stage's packages (compiler, -dev libraries) as installed that day.
+    pub build_packages: Vec<Package>,
+    /// Wall time of the build stage on the machine that built it.
+    pub seconds: f64,
 }
 
 /// Everything an image is made from. Tests point `workloads` at a temporary copy.
@@ -104,6 +130,8 @@ impl Inputs {
 pub struct ImageKey {
     pub suite: String,
     pub packages: Vec<String>,
+    /// Compiled from source in a build stage (see [`SourceBuild`]).
+    pub build: Option<SourceBuild>,
 }
 
 impl ImageKey {
@@ -112,13 +140,21 @@ impl ImageKey {
         Some(ImageKey {
             suite: interp.suite.clone()?,
             packages: interp.packages.clone(),
+            build: interp.build.clone(),
         })
     }
 
-    /// `whichpy-trixie-python3.13`.
+    /// `whichpy-trixie-python3.13`; a built interpreter is named after its install folder
+    /// (`whichpy-sid-python3.14t`).
     pub fn repo(&self) -> String {
+        let what = self
+            .build
+            .as_ref()
+            .and_then(|b| b.prefix())
+            .and_then(|p| p.rsplit('/').find(|s| !s.is_empty()))
+            .unwrap_or(&self.packages[0]);
         // Docker repository names allow [a-z0-9._-]; Debian names may also hold `+`.
-        format!("whichpy-{}-{}", self.suite, self.packages[0])
+        format!("whichpy-{}-{}", self.suite, what)
             .to_lowercase()
             .replace(
                 |c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)),
@@ -133,13 +169,27 @@ pub struct Built {
     /// `repo:tag`, the name to start containers from.
     pub name: String,
     pub info: ImageInfo,
+    /// The build stage's record, for an interpreter compiled from source.
+    pub build: Option<BuildRecord>,
     pub reused: bool,
 }
 
 /// Build the image for `key`, or reuse it when every input is unchanged.
 pub fn ensure(engine: &Engine, inputs: &Inputs, key: &ImageKey) -> anyhow::Result<Built> {
     let pins = inputs.lock.pins(&key.suite, &key.packages)?;
-    let rootfs_hash = rootfs_hash(&key.suite, &pins);
+    let build = match &key.build {
+        Some(b) => {
+            let version = inputs
+                .lock
+                .pins(&key.suite, std::slice::from_ref(&b.source))?
+                .remove(0)
+                .1;
+            Some((b, version))
+        }
+        None => None,
+    };
+    let build_hash = build.as_ref().map(|(b, v)| build_hash(&key.suite, b, v));
+    let rootfs_hash = rootfs_hash(&key.suite, &pins, build_hash.as_deref());
     let context = context_files(inputs)?;
     let inputs_hash = {
         let mut h = Sha256::new();
@@ -173,12 +223,25 @@ pub fn ensure(engine: &Engine, inputs: &Inputs, key: &ImageKey) -> anyhow::Resul
                     packages: p.packages,
                 },
                 name,
+                build: p.build,
                 reused: true,
             });
         }
     }
 
-    let rootfs = ensure_rootfs(inputs, &key.suite, &pins, &rootfs_hash)?;
+    let stage = match (&build, &build_hash) {
+        (Some((b, version)), Some(hash)) => {
+            Some(ensure_build(inputs, &key.suite, b, version, hash)?)
+        }
+        _ => None,
+    };
+    let rootfs = ensure_rootfs(
+        inputs,
+        &key.suite,
+        &pins,
+        &rootfs_hash,
+        stage.as_ref().map(|s| s.tarball.as_path()),
+    )?;
     let base = format!("whichpy-rootfs:{}-{}", key.suite, &rootfs_hash[..16]);
     if engine.inspect_image(&base)?.is_none() {
         let t = Instant::now();
@@ -211,6 +274,7 @@ pub fn ensure(engine: &Engine, inputs: &Inputs, key: &ImageKey) -> anyhow::Resul
         content_digest: rootfs.sha256.clone(),
         suite: key.suite.clone(),
         packages: rootfs.packages.clone(),
+        build: stage.as_ref().map(|s| s.record.clone()),
     };
     let labels = HashMap::from([
         (LABEL.to_owned(), "image".to_owned()),
@@ -241,8 +305,40 @@ pub fn ensure(engine: &Engine, inputs: &Inputs, key: &ImageKey) -> anyhow::Resul
             inputs_hash,
             packages: rootfs.packages,
         },
+        build: provenance.build,
         reused: false,
     })
+}
+
+/// Whether `key`'s build stage (if it has one) is already in the cache, so that building its
+/// image takes seconds, not the tens of minutes of a compile.
+pub fn build_cached(inputs: &Inputs, key: &ImageKey) -> anyhow::Result<bool> {
+    if key.build.is_none() {
+        return Ok(true);
+    }
+    Ok(build_stage_record(inputs, key)?.is_some())
+}
+
+/// The cached build stage's record of `key`, if it has been compiled on this machine.
+pub fn build_stage_record(inputs: &Inputs, key: &ImageKey) -> anyhow::Result<Option<BuildRecord>> {
+    let Some(b) = &key.build else {
+        return Ok(None);
+    };
+    let version = inputs
+        .lock
+        .pins(&key.suite, std::slice::from_ref(&b.source))?
+        .remove(0)
+        .1;
+    let path = inputs
+        .rootfs_cache
+        .join(build_hash(&key.suite, b, &version))
+        .join("build.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(
+            serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?,
+        )),
+        Err(_) => Ok(None),
+    }
 }
 
 /// One file of the build context.
@@ -336,8 +432,25 @@ fn context_tar(files: &[ContextFile]) -> anyhow::Result<Vec<u8>> {
     Ok(b.into_inner()?)
 }
 
-/// Hash of everything a rootfs tarball is made from.
-fn rootfs_hash(suite: &str, pins: &[(String, String)]) -> String {
+/// Hash of everything a build stage's output is made from.
+fn build_hash(suite: &str, build: &SourceBuild, version: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [BUILD_RECIPE, MAKE_JOBS, MIRROR, suite, SOURCE_DATE_EPOCH] {
+        h.update(part);
+        h.update(b"\0");
+    }
+    h.update(format!("{}={version}\0", build.source));
+    for d in &build.build_depends {
+        h.update(format!("dep {d}\0"));
+    }
+    for a in &build.configure {
+        h.update(format!("configure {a}\0"));
+    }
+    hex(&h.finalize())
+}
+
+/// Hash of everything a rootfs tarball is made from (and the build stage's, if any).
+fn rootfs_hash(suite: &str, pins: &[(String, String)], build: Option<&str>) -> String {
     let mut sorted = pins.to_vec();
     sorted.sort();
     let mut h = Sha256::new();
@@ -347,6 +460,9 @@ fn rootfs_hash(suite: &str, pins: &[(String, String)]) -> String {
     }
     for (p, v) in sorted {
         h.update(format!("{p}={v}\0"));
+    }
+    if let Some(b) = build {
+        h.update(format!("build {b}\0"));
     }
     hex(&h.finalize())
 }
@@ -365,6 +481,7 @@ fn ensure_rootfs(
     suite: &str,
     pins: &[(String, String)],
     hash: &str,
+    built: Option<&Path>,
 ) -> anyhow::Result<Rootfs> {
     let dir = inputs.rootfs_cache.join(hash);
     let load = |dir: &Path| -> anyhow::Result<Rootfs> {
@@ -400,11 +517,19 @@ fn ensure_rootfs(
     let manifest = tmp.join("packages.tsv");
     let t = Instant::now();
     eprintln!("  mmdebstrap {suite} --include={include}");
+    // A build stage's output is unpacked into the root file system before the manifest is taken.
+    let unpack = built.map(|t| format!("--customize-hook=tar -C \"$1\" -xf '{}'", t.display()));
     let mut child = Command::new("mmdebstrap")
+        .args(unpack.iter())
         .args([
             "--variant=essential",
             "--mode=root",
             "--format=tar",
+            // The mirror this machine reaches can lag behind the clock, and unstable's Release
+            // file is valid for a week only: apt would refuse it as expired. The signature is
+            // still checked, and the pins are exact versions, so this changes nothing that is
+            // installed (hence not part of ROOTFS_RECIPE).
+            "--aptopt=Acquire::Check-Valid-Until \"false\"",
             &format!("--include={include}"),
             "--customize-hook=rm -f \"$1/etc/resolv.conf\" \"$1/etc/hostname\"",
             &format!(
@@ -431,11 +556,8 @@ fn ensure_rootfs(
     if !status.success() {
         let _ = std::fs::remove_dir_all(&tmp);
         let text = log.join("\n");
-        if let Some((pkg, ver)) = missing_pin(&text) {
-            bail!(
-                "Debian {suite} no longer serves {pkg}={ver} (pinned in {LOCK}); \
-                 run `cargo xtask lock --refresh` to pin the versions it serves now"
-            );
+        if let Some(e) = gone_pin_error(suite, &text) {
+            return Err(e);
         }
         let last: Vec<&String> = log.iter().rev().take(8).rev().collect();
         bail!(
@@ -461,6 +583,176 @@ fn ensure_rootfs(
         t.elapsed().as_secs_f64()
     );
     load(&dir)
+}
+
+/// A build stage's output in the cache.
+pub struct Stage {
+    /// A tarball of the install folder, relative to `/`.
+    pub tarball: PathBuf,
+    pub record: BuildRecord,
+}
+
+/// The build stage: compile `build.source` at `version` from Debian's source package, or reuse
+/// the cached result. A throw-away Debian root (`mmdebstrap --variant=apt`, to `/dev/null`)
+/// gets build-essential, dpkg-dev and the build's `-dev` packages; in it, `apt-get source`
+/// fetches and patches the source from the suite's deb-src, then `./configure`, `make -j2`
+/// and `make install` put the interpreter in its `--prefix`, which a hook tars out to
+/// `<cache>/<hash>/build.tar` with a `build.json` record. The compiler output goes to
+/// `build.log` next to it.
+pub fn ensure_build(
+    inputs: &Inputs,
+    suite: &str,
+    build: &SourceBuild,
+    version: &str,
+    hash: &str,
+) -> anyhow::Result<Stage> {
+    let dir = inputs.rootfs_cache.join(hash);
+    let load = |dir: &Path| -> anyhow::Result<Stage> {
+        let record = std::fs::read_to_string(dir.join("build.json"))?;
+        Ok(Stage {
+            tarball: dir.join("build.tar"),
+            record: serde_json::from_str(&record)
+                .with_context(|| format!("reading {}", dir.join("build.json").display()))?,
+        })
+    };
+    if dir.join("build.json").is_file() {
+        return load(&dir);
+    }
+    if which("mmdebstrap").is_none() {
+        bail!("mmdebstrap is missing; the build stage needs it: apt-get install -y mmdebstrap");
+    }
+    let prefix = build
+        .prefix()
+        .context("the build's configure has no --prefix=")?
+        .trim_start_matches('/')
+        .to_owned();
+    let tmp = inputs
+        .rootfs_cache
+        .join(format!("tmp-build-{}-{}", &hash[..16], std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let log_path = tmp.join("build.log");
+    let q = |a: &str| format!("'{}'", a.replace('\'', r"'\''"));
+    let configure: Vec<String> = build.configure.iter().map(|a| q(a)).collect();
+    let source = format!("{}={version}", build.source);
+    // Each step runs in the chroot; its output goes to the log on the host.
+    let step = |script: String| {
+        format!(
+            "--customize-hook=chroot \"$1\" sh -ec {} >> '{}' 2>&1",
+            q(&script),
+            log_path.display()
+        )
+    };
+    let include = ["build-essential", "dpkg-dev"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(build.build_depends.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(",");
+    let args = vec![
+        "--variant=apt".to_owned(),
+        "--mode=root".to_owned(),
+        "--aptopt=Acquire::Check-Valid-Until \"false\"".to_owned(),
+        format!("--include={include}"),
+        step(format!(
+            "mkdir -p /src && cd /src && apt-get source --only-source {}",
+            q(&source)
+        )),
+        step(format!(
+            "cd /src/{}-*/ && ./configure {} && make {MAKE_JOBS} && make install",
+            build.source,
+            configure.join(" ")
+        )),
+        format!(
+            "--customize-hook=chroot \"$1\" dpkg-query -W -f='${{Package}}\\t${{Version}}\\n' > '{}'",
+            tmp.join("build-packages.tsv").display()
+        ),
+        format!(
+            "--customize-hook=tar -C \"$1\" --sort=name --mtime=@{SOURCE_DATE_EPOCH} --owner=0 \
+             --group=0 --numeric-owner -cf '{}' {}",
+            tmp.join("build.tar").display(),
+            q(&prefix)
+        ),
+        suite.to_owned(),
+        "/dev/null".to_owned(),
+        format!("deb {MIRROR} {suite} main"),
+        format!("deb-src {MIRROR} {suite} main"),
+    ];
+    let t = Instant::now();
+    eprintln!(
+        "  build stage: {source} with ./configure {} (make {MAKE_JOBS}; a cold build takes tens \
+         of minutes on 2 cores; compiler output in {})",
+        build.configure.join(" "),
+        log_path.display()
+    );
+    let mut child = Command::new("mmdebstrap")
+        .args(&args)
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting mmdebstrap for the build stage")?;
+    let mut log: Vec<String> = Vec::new();
+    for line in BufReader::new(child.stderr.take().expect("piped")).lines() {
+        let line = line?;
+        if !line.starts_with("I: ") || line.contains("hook") {
+            eprintln!("    {line}");
+        }
+        log.push(line);
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        let text = log.join("\n");
+        let build_log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let tail: Vec<&str> = build_log.lines().rev().take(15).collect();
+        if let Some(e) = gone_pin_error(suite, &format!("{text}\n{build_log}")) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+        bail!(
+            "the build stage failed ({status}) for {source} in {suite}; the last lines of {}:\n{}",
+            log_path.display(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+    let record = BuildRecord {
+        source: build.source.clone(),
+        version: version.to_owned(),
+        configure: build.configure.clone(),
+        make: format!("make {MAKE_JOBS}"),
+        notes: BUILD_NOTES.to_owned(),
+        build_packages: parse_manifest(
+            &std::fs::read_to_string(tmp.join("build-packages.tsv")).unwrap_or_default(),
+        ),
+        seconds: t.elapsed().as_secs_f64(),
+    };
+    std::fs::write(
+        tmp.join("build.json"),
+        serde_json::to_string_pretty(&record)?,
+    )?;
+    match std::fs::rename(&tmp, &dir) {
+        Ok(()) => {}
+        Err(_) if dir.join("build.json").is_file() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        Err(e) => return Err(e).with_context(|| format!("moving {} into place", tmp.display())),
+    }
+    eprintln!("  build stage for {source} done in {:.0} s", record.seconds);
+    load(&dir)
+}
+
+/// The error for an mmdebstrap log that says a pin has gone from the mirror: it names the pin
+/// and the refresh command.
+fn gone_pin_error(suite: &str, log: &str) -> Option<anyhow::Error> {
+    let (package, pinned) = missing_pin(log)?;
+    let gone = crate::lock::Stale {
+        suite: suite.to_owned(),
+        package,
+        pinned,
+        served: None,
+    };
+    crate::lock::stale_error(&[gone])
 }
 
 /// `(package, version)` from apt's "Version 'V' for 'P' was not found".
@@ -512,7 +804,7 @@ fn which(program: &str) -> Option<PathBuf> {
 Needs a Docker engine and mmdebstrap (apt-get install -y mmdebstrap). Pins come from \
 containers/interpreters.lock; root file systems are kept in ~/.cache/whichpy/rootfs/.")]
 pub struct Images {
-    /// Interpreter ids or sets (default, variants, history); repeatable [default: default]
+    /// Interpreter ids or sets (default, latest, variants, history, freethreaded); repeatable [default: default]
     #[arg(long = "interp", value_name = "ID|SET")]
     pub interps: Vec<String>,
 }
@@ -574,6 +866,13 @@ mod tests {
             missing_pin(log),
             Some(("python3.13".into(), "3.13.5-2+deb13u4".into()))
         );
+        let err = gone_pin_error("trixie", log).unwrap().to_string();
+        assert!(
+            err.contains("trixie python3.13=3.13.5-2+deb13u4 (not served)"),
+            "{err}"
+        );
+        assert!(err.contains("cargo xtask lock --refresh"), "{err}");
+        assert!(gone_pin_error("trixie", "E: unrelated").is_none());
     }
 
     #[test]
@@ -590,8 +889,10 @@ mod tests {
             ("a".to_owned(), "1".to_owned()),
             ("b".to_owned(), "3".to_owned()),
         ];
-        assert_eq!(rootfs_hash("trixie", &a), rootfs_hash("trixie", &b));
-        assert_ne!(rootfs_hash("trixie", &a), rootfs_hash("trixie", &c));
-        assert_ne!(rootfs_hash("trixie", &a), rootfs_hash("bookworm", &a));
+        let h = |s, p| rootfs_hash(s, p, None);
+        assert_eq!(h("trixie", &a), h("trixie", &b));
+        assert_ne!(h("trixie", &a), h("trixie", &c));
+        assert_ne!(h("trixie", &a), h("bookworm", &a));
+        assert_ne!(h("trixie", &a), rootfs_hash("trixie", &a, Some("x")));
     }
 }

@@ -82,11 +82,16 @@ fn quote(s: &str) -> String {
 #[derive(Clone, Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     cargo xtask lock              # check that every catalogue package is pinned\n  \
+    cargo xtask lock --check      # does the mirror still serve every pin? (needs the network)\n  \
     cargo xtask lock --refresh    # pin the versions Debian serves now (needs apt-get and the network)")]
 pub struct LockCmd {
     /// Ask the Debian mirror for the versions it serves now and rewrite the lock
     #[arg(long)]
     pub refresh: bool,
+    /// Ask the Debian mirror whether it still serves every pin; fails naming the gone ones
+    /// and the refresh command (unstable's pins go within weeks)
+    #[arg(long, conflicts_with = "refresh")]
+    pub check: bool,
 }
 
 /// Packages the catalogue needs, per suite.
@@ -107,6 +112,22 @@ impl LockCmd {
         let root = project::root();
         let catalogue = Catalogue::load(&root)?;
         let wanted = wanted(&catalogue);
+        if self.check {
+            let lock = Lock::load(&root)?;
+            let mut gone = Vec::new();
+            for (suite, packages) in &wanted {
+                eprintln!("asking {MIRROR} for {suite}…");
+                let served = resolve(sh, suite, packages)?;
+                gone.extend(stale_pins(&lock, suite, packages, &served));
+            }
+            return match stale_error(&gone) {
+                Some(e) => Err(e),
+                None => {
+                    println!("{LOCK}: the mirror still serves every pin");
+                    Ok(())
+                }
+            };
+        }
         if !self.refresh {
             let lock = Lock::load(&root)?;
             let mut missing = 0;
@@ -176,6 +197,63 @@ impl LockCmd {
     }
 }
 
+/// A pin the mirror no longer serves: the version locked and the one served now, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stale {
+    pub suite: String,
+    pub package: String,
+    pub pinned: String,
+    pub served: Option<String>,
+}
+
+/// The pins of `packages` in `suite` that `served` (what the mirror's index lists now, see
+/// [`parse_show`]) does not hold. The Debian mirror keeps one version per package, so a pin that
+/// differs from it cannot be installed any more.
+pub fn stale_pins(
+    lock: &Lock,
+    suite: &str,
+    packages: &BTreeSet<String>,
+    served: &BTreeMap<String, Served>,
+) -> Vec<Stale> {
+    packages
+        .iter()
+        .filter_map(|p| {
+            let pinned = lock.suites.get(suite)?.get(p)?;
+            let now = served.get(p).map(|s| s.version.clone());
+            (now.as_ref() != Some(pinned)).then(|| Stale {
+                suite: suite.to_owned(),
+                package: p.clone(),
+                pinned: pinned.clone(),
+                served: now,
+            })
+        })
+        .collect()
+}
+
+/// The error for pins that have gone: each named, and the command that fixes them.
+pub fn stale_error(gone: &[Stale]) -> Option<anyhow::Error> {
+    if gone.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = gone
+        .iter()
+        .map(|g| {
+            let now = match &g.served {
+                Some(v) => format!("the mirror serves {v}"),
+                None => "not served".to_owned(),
+            };
+            format!("  {} {}={} ({now})", g.suite, g.package, g.pinned)
+        })
+        .collect();
+    Some(anyhow::anyhow!(
+        "{} pin(s) in {LOCK} are no longer served by {MIRROR}:\n{}\n\
+         run `cargo xtask lock --refresh` to pin the versions it serves now \
+         (images already built from the old pins stay cached in ~/.cache/whichpy/rootfs)",
+        gone.len(),
+        lines.join("\n")
+    ))
+}
+
 /// A package as the mirror describes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Served {
@@ -205,6 +283,9 @@ pub fn resolve(
         "Dir::Etc::trusted=/dev/null".into(),
         "Dir::Etc::TrustedParts=/etc/apt/trusted.gpg.d".into(),
         "APT::Architecture=amd64".into(),
+        // As in the images: unstable's Release file expires within a week, and the mirror
+        // may lag behind the clock; the signature is still checked.
+        "Acquire::Check-Valid-Until=false".into(),
         "Debug::NoLocking=1".into(),
         "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false".into(),
         "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false".into(),
@@ -360,6 +441,50 @@ mod tests {
             err.contains("libpython3.13-stdlib (= 3.13.5-2+deb13u5)"),
             "{err}"
         );
+    }
+
+    /// A pin of unstable that the mirror replaced: `lock --check` fails naming it and the
+    /// refresh command. Fed a package index (what `apt-cache show` prints), so no network.
+    #[test]
+    fn a_pin_the_mirror_no_longer_serves_fails_with_the_refresh_command() {
+        let mut lock = Lock::default();
+        lock.suites.insert(
+            "sid".into(),
+            BTreeMap::from([
+                ("pypy3".to_owned(), "8.0.1+dfsg-1".to_owned()),
+                ("python3.15".to_owned(), "3.15.2-1".to_owned()),
+            ]),
+        );
+        let index = "Package: python3.15\nVersion: 3.15.3-1\nDepends: tzdata\n\n\
+                     Package: pypy3\nVersion: 8.0.1+dfsg-1\n";
+        let served = parse_show(index);
+        let wanted = BTreeSet::from(["pypy3".to_owned(), "python3.15".to_owned()]);
+        let gone = stale_pins(&lock, "sid", &wanted, &served);
+        assert_eq!(
+            gone,
+            vec![Stale {
+                suite: "sid".into(),
+                package: "python3.15".into(),
+                pinned: "3.15.2-1".into(),
+                served: Some("3.15.3-1".into()),
+            }]
+        );
+        let err = stale_error(&gone).unwrap().to_string();
+        assert!(err.contains("sid python3.15=3.15.2-1"), "{err}");
+        assert!(err.contains("the mirror serves 3.15.3-1"), "{err}");
+        assert!(err.contains("cargo xtask lock --refresh"), "{err}");
+        // A package dropped from the suite altogether is gone too.
+        let gone = stale_pins(&lock, "sid", &wanted, &parse_show(""));
+        assert_eq!(gone.len(), 2);
+        assert!(stale_error(&gone)
+            .unwrap()
+            .to_string()
+            .contains("=8.0.1+dfsg-1 (not served)"));
+        // Every pin served: no error.
+        let all = parse_show(
+            "Package: python3.15\nVersion: 3.15.2-1\n\nPackage: pypy3\nVersion: 8.0.1+dfsg-1\n",
+        );
+        assert!(stale_error(&stale_pins(&lock, "sid", &wanted, &all)).is_none());
     }
 
     #[test]

@@ -86,7 +86,7 @@ fn csp(inline_css: Option<&str>) -> String {
     )
 }
 
-const PAGES: [(&str, &str); 10] = [
+const PAGES: [(&str, &str); 11] = [
     ("index.html", "Article"),
     ("results.html", "Results"),
     ("startup.html", "Startup"),
@@ -95,6 +95,7 @@ const PAGES: [(&str, &str); 10] = [
     ("web.html", "Web service"),
     ("apps.html", "Applications"),
     ("microbit.html", "micro:bit (emulated)"),
+    ("history.html", "History"),
     ("methodology.html", "Methodology"),
     ("reproduce.html", "Reproduce"),
 ];
@@ -685,6 +686,7 @@ pub(crate) fn render_pages(
     pages.web(site)?;
     pages.apps(site)?;
     pages.microbit(site)?;
+    pages.history(site)?;
     pages.methodology(site)?;
     pages.reproduce(site)?;
     pages.profiles(site)?;
@@ -1160,6 +1162,19 @@ impl<'a> Pages<'a> {
                 .into(),
         );
         self.emit(site, &page, "microbit.html.j2", &data)
+    }
+
+    /// Each interpreter across Debian releases, and the variants (`whichpy_view::history`).
+    fn history(&self, site: &mut Site) -> Result<(), Error> {
+        let page = self.layout.page(
+            "history.html",
+            "History and variants: interpreters across Debian releases",
+            "How CPython, PyPy and MicroPython moved between Debian 12, 13 and unstable, and what \
+             PyPy without its JIT, MicroPython's native emitter and a free-threaded CPython \
+             change, against one baseline with 95% intervals."
+                .into(),
+        );
+        self.emit(site, &page, "history.html.j2", &self.rendered.view.history)
     }
 
     /// How every figure was measured.

@@ -5,6 +5,25 @@ mod common;
 
 use common::fixture;
 
+/// With no interpreter in two Debian releases and no variant, the history page says so and
+/// gives the command that measures them, instead of an empty table.
+#[test]
+fn the_history_page_says_what_the_data_lacks() {
+    let site = common::build(&fixture::summary());
+    let page = site.files.get("history.html").expect("history.html");
+    let text = String::from_utf8_lossy(page.as_ref());
+    assert!(
+        text.contains("no interpreter in two Debian releases"),
+        "{text}"
+    );
+    assert!(text.contains("--interp history --interp latest"), "{text}");
+    let index = String::from_utf8_lossy(site.files["index.html"].as_ref()).to_string();
+    assert!(
+        index.contains("history.html"),
+        "no nav link to the history page"
+    );
+}
+
 #[test]
 fn every_page_and_file_is_there() {
     let site = common::build(&fixture::summary());
@@ -15,6 +34,7 @@ fn every_page_and_file_is_there() {
         "memory-scaling.html",
         "web.html",
         "microbit.html",
+        "history.html",
         "methodology.html",
         "reproduce.html",
         "404.html",

@@ -107,6 +107,8 @@ pub struct View {
     /// Workloads an interpreter could not run, and why.
     pub unsupported: Vec<Unsupported>,
     pub warnings: WarningsView,
+    /// Each interpreter across Debian releases, and the variants (`history.rs`).
+    pub history: crate::history::HistoryView,
     /// The reproduction commands the `cite` fields point at.
     pub footnotes: Vec<Footnote>,
     /// The `cargo xtask profile` commands of the profiling section (on the example workload).
@@ -1286,6 +1288,13 @@ impl<'a> Builder<'a> {
             .as_ref()
             .filter(|_| in_images)
             .map(|e| crate::profile::commands(&ids, &e.workload, self.size));
+        let suite_cite = if self.footnotes.iter().any(|f| f.label == SUITE_FOOTNOTE) {
+            SUITE_FOOTNOTE
+        } else {
+            ""
+        };
+        let history =
+            crate::history::build(self.look, &self.confidence, &|w| self.cite(w), suite_cite);
         Ok(View {
             profile,
             data,
@@ -1306,6 +1315,7 @@ impl<'a> Builder<'a> {
             apps,
             unsupported,
             warnings,
+            history,
             footnotes: self.footnotes,
             floor: None,
             scaling: crate::scaling::ScalingView::build(self.s),

@@ -14,6 +14,7 @@
 //! - [`scaling`]: speed-up and efficiency over threads and processes ([`scaling::ScalingView`]);
 //! - [`apps`]: the application classes (pipeline MB/s, command-line tool process time);
 //! - [`mcu`]: MicroPython on an emulated micro:bit (`summary.mcu`), kept apart;
+//! - [`history`]: each interpreter across Debian releases, and its variants;
 //! - [`article`]: the article's whole view ([`article::View`]);
 //! - [`web`]: the web service's latency by request rate, and what the matrix quotes of it.
 //!
@@ -26,6 +27,7 @@ pub mod command;
 pub mod figure;
 pub mod floor;
 pub mod format;
+pub mod history;
 pub mod lookup;
 pub mod mcu;
 pub mod profile;

@@ -576,6 +576,14 @@ pub struct InterpInfo {
     pub caveat: Option<String>,
     #[serde(default)]
     pub image: Option<ImageInfo>,
+    /// The Debian suite of its image (`bookworm`, `trixie`, `sid`): the release it comes from,
+    /// which the history page orders by. Absent for host interpreters and older raw files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
+    /// The interpreter this one is a variant of (same image, other flags or build): PyPy with
+    /// its JIT off, MicroPython's native emitter, a free-threaded CPython.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant_of: Option<String>,
 }
 
 /// Parameters a run was started with.

@@ -138,6 +138,8 @@ pub fn interp_info(
         implementation,
         caveat: interp.caveat.clone(),
         image,
+        suite: interp.suite.clone(),
+        variant_of: interp.variant_of.clone(),
     })
 }
 

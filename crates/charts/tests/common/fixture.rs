@@ -57,6 +57,8 @@ fn interp(id: &str, family: Family, label: &str, version: &str, python: &str) ->
             sys_version: format!("{python} (fixture)"),
         },
         caveat: None,
+        suite: None,
+        variant_of: None,
         image: Some(ImageInfo {
             id: format!("sha256:{}", "ab".repeat(32)),
             content_digest: format!("sha256:{}", "cd".repeat(32)),

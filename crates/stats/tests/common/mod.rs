@@ -32,6 +32,8 @@ pub fn interp(id: &str, family: Family) -> InterpInfo {
             sys_version: "3.11.0 (test)".into(),
         },
         caveat: None,
+        suite: None,
+        variant_of: None,
         image: None,
     }
 }
