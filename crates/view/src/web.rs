@@ -131,6 +131,10 @@ fn interp(c: &WebCell, family: Family, rate: Option<u32>) -> WebInterp {
         )
     });
     let evidence = match (&p95_at_rate, rate) {
+        // The stated rate is the highest every cell ran: when this one held it too, one word.
+        (Some(p), Some(r)) if c.sustained_rps == Some(r) => {
+            format!("p95 {} at {}, sustained", p.brief, rate_words(r))
+        }
         (Some(p), Some(r)) => format!("p95 {} at {}; sustains {sustained}", p.brief, rate_words(r)),
         _ => format!("sustains {sustained}"),
     };
