@@ -159,9 +159,7 @@ pub fn summarise_files(
         baseline,
         ..Default::default()
     };
-    let mut summary = whichpy_stats::summarise(&raws, &suite, &opts);
-    summary.mcu = mcu_section(root, strict)?;
-    Ok(summary)
+    Ok(whichpy_stats::summarise(&raws, &suite, &opts))
 }
 
 /// The summary of the latest emulated-board run in `results/mcu`, if there is one.
@@ -219,8 +217,14 @@ impl Analyse {
             self.files.clone()
         };
         let mut summary = summarise_files(&root, &files, self.baseline, self.strict)?;
-        summary.floor = crate::floor::attach(&root, &summary)?;
-        summary.scaling = crate::scaling::attach(&root, &summary)?;
+        // The results folder's side files (the emulated board's latest run, the memory floor,
+        // the scaling curves) belong to its own runs: a summary of raw files named on the
+        // command line (a test's, a shard's) never takes them in.
+        if self.files.is_empty() {
+            summary.mcu = mcu_section(&root, self.strict)?;
+            summary.floor = crate::floor::attach(&root, &summary)?;
+            summary.scaling = crate::scaling::attach(&root, &summary)?;
+        }
         let out = root.join(&self.out);
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir)?;
