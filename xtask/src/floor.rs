@@ -507,15 +507,7 @@ fn describe(cell: &FloorCell) -> String {
 }
 
 fn write_file(out: &Path, file: &FloorFile) -> anyhow::Result<()> {
-    if let Some(dir) = out.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let tmp = out.with_extension("json.tmp");
-    let mut text = serde_json::to_string_pretty(file)?;
-    text.push('\n');
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, out)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), out.display()))
+    crate::project::write_json_atomic(out, file)
 }
 
 #[cfg(test)]

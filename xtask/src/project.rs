@@ -127,6 +127,21 @@ pub fn build_runner(sh: &Shell, root: &Path) -> anyhow::Result<PathBuf> {
     Ok(target.join("release/bench-runner"))
 }
 
+/// Write `value` as pretty JSON (with a final newline) to `out`, creating its folder, through a
+/// temporary file and a rename, so that an interrupted write never leaves a torn file (the
+/// result files that `floor` and `scaling` rewrite after every cell).
+pub fn write_json_atomic<T: serde::Serialize>(out: &Path, value: &T) -> anyhow::Result<()> {
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let tmp = out.with_extension("json.tmp");
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, out)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), out.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
