@@ -1096,22 +1096,9 @@ impl<'a> Pages<'a> {
 
     /// Web service latency: p50/p95/p99 by request rate per interpreter.
     fn web(&self, site: &mut Site) -> Result<(), Error> {
-        let s = self.s;
-        // One interpreter per family: the baseline, else one without flags, else the first.
-        let mut chosen = std::collections::BTreeMap::new();
-        let mut ids: Vec<&whichpy_wire::InterpInfo> = s.environment.interpreters.iter().collect();
-        ids.sort_by_key(|i| {
-            (
-                i.id != s.analysis.baseline,
-                !i.flags.is_empty(),
-                i.id.clone(),
-            )
-        });
-        for i in ids {
-            chosen.entry(i.family).or_insert_with(|| i.id.clone());
-        }
+        // The view's web section: the same interpreters and figures the article's matrix quotes.
         let data = WebData {
-            web: whichpy_view::web::web_view(s, self.size, &chosen),
+            web: self.rendered.view.web.clone(),
             baseline: self.baseline.clone(),
             command: workload_command(self.rendered, whichpy_view::web::WEB_WORKLOAD),
         };
