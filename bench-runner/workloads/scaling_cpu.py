@@ -5,7 +5,10 @@
 # mode 1: threads, 2: forked processes (the CPU kernel of threads_cpu.py on `units` indices,
 # split by stride, so any worker count does exactly the same total work);
 # mode 3 and 4: the same with a sleep of one millisecond per unit instead of the kernel (a test
-# instrument whose speed-up is known: N workers each sleeping T/N finish in about T/N).
+# instrument whose speed-up is known: N workers each sleeping T/N finish in about T/N);
+# mode 5: threads as mode 1, but each thread runs its own compiled copy of the kernel. Threads
+# of a free-threaded CPython that share one function share its objects' reference counts; modes
+# 1 and 5 side by side show whether that costs anything. With a GIL both modes take turns alike.
 # The result is the sum over all workers, the same for every split. `bench` leaves this
 # workload out unless named (category `scaling`): its default size is one worker.
 try:
@@ -32,8 +35,10 @@ META = {
 }
 
 
-# The kernel of threads_cpu.py and processes_cpu.py.
-def _kernel(first, stop, step):
+# The kernel of threads_cpu.py and processes_cpu.py, as source so that mode 5 can compile a
+# copy per thread; every mode runs this one text.
+_KERNEL = """
+def kernel(first, stop, step):
     total = 0
     for i in range(first, stop, step):
         x = i
@@ -41,6 +46,16 @@ def _kernel(first, stop, step):
             x = (x * 1103515245 + 12345) & 0x7FFFFFFF
         total += x >> 16
     return total
+"""
+
+
+def _compile_kernel():
+    ns = {}
+    exec(_KERNEL, ns)
+    return ns["kernel"]
+
+
+_kernel = _compile_kernel()
 
 
 def _sleep(first, stop, step):
@@ -53,9 +68,12 @@ def setup(n):
     mode = n // 10**12
     workers = (n // 10**9) % 1000
     units = n % 10**9
-    if mode not in (1, 2, 3, 4) or workers < 1:
+    if mode not in (1, 2, 3, 4, 5) or workers < 1:
         raise ValueError("bad scaling parameter %d" % n)
-    work = _kernel if mode in (1, 2) else _sleep
+    if mode == 5:
+        work = [_compile_kernel() for _ in range(workers)]
+    else:
+        work = [_kernel if mode in (1, 2) else _sleep] * workers
     return (mode in (2, 4), work, workers, units)
 
 
@@ -63,7 +81,7 @@ def _threads(work, workers, units):
     results = [0] * workers
 
     def one(k):
-        results[k] = work(k, units, workers)
+        results[k] = work[k](k, units, workers)
 
     if threading is not None:
         ts = [threading.Thread(target=one, args=(k,)) for k in range(workers)]
@@ -101,7 +119,7 @@ def _processes(work, workers, units):
             code = 1
             try:
                 os.close(read_end)
-                os.write(write_end, str(work(k, units, workers)).encode())
+                os.write(write_end, str(work[k](k, units, workers)).encode())
                 os.close(write_end)
                 code = 0
             finally:

@@ -55,7 +55,7 @@ pub struct Bench {
     /// Small sizes and few repetitions (minutes instead of hours)
     #[arg(long)]
     pub quick: bool,
-    /// Interpreter ids or sets (default, latest, variants, history, freethreaded, host); repeatable.
+    /// Interpreter ids or sets (default, latest, variants, history, freethreaded, host; `all`: the five container sets); repeatable.
     /// Default: the `default` set with docker, the `host` set with native
     #[arg(long = "interp", value_name = "ID|SET")]
     pub interps: Vec<String>,

@@ -210,12 +210,19 @@ impl Catalogue {
             .filter(move |i| i.sets.iter().any(|s| s == set))
     }
 
-    /// Resolve `--interp` values: ids, or set names (`default`, `variants`, `history`, `host`).
+    /// Resolve `--interp` values: ids, or set names (`default`, `variants`, `history`, `host`,
+    /// and `all`: every entry of [`ALL_SETS`]).
     pub fn select<'a>(&'a self, wanted: &[String]) -> anyhow::Result<Vec<&'a Interpreter>> {
         let mut out: Vec<&Interpreter> = Vec::new();
         for w in wanted {
             let found: Vec<&'a Interpreter> = match self.get(w) {
                 Some(i) => vec![i],
+                // Every container interpreter: what the published article measures.
+                None if w == ALL => self
+                    .interpreters
+                    .iter()
+                    .filter(|i| i.sets.iter().any(|s| ALL_SETS.contains(&s.as_str())))
+                    .collect(),
                 None => self
                     .interpreters
                     .iter()
@@ -224,7 +231,7 @@ impl Catalogue {
             };
             if found.is_empty() {
                 let ids: Vec<&str> = self.interpreters.iter().map(|i| i.id.as_str()).collect();
-                anyhow::bail!("no interpreter or set named `{w}` in {CATALOGUE} (ids: {}; sets: default, latest, variants, history, freethreaded, host, mcu)", ids.join(", "));
+                anyhow::bail!("no interpreter or set named `{w}` in {CATALOGUE} (ids: {}; sets: default, latest, variants, history, freethreaded, all, host, mcu)", ids.join(", "));
             }
             for i in found {
                 if !out.iter().any(|o| o.id == i.id) {
@@ -235,6 +242,10 @@ impl Catalogue {
         Ok(out)
     }
 }
+
+/// `--interp all`: the container sets, together (the published run).
+pub const ALL: &str = "all";
+pub const ALL_SETS: [&str; 5] = ["default", "latest", "history", "variants", "freethreaded"];
 
 /// The executable of a host entry, resolved against the project root when relative.
 pub fn host_executable(root: &Path, exe: &str) -> PathBuf {

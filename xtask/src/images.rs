@@ -804,7 +804,7 @@ fn which(program: &str) -> Option<PathBuf> {
 Needs a Docker engine and mmdebstrap (apt-get install -y mmdebstrap). Pins come from \
 containers/interpreters.lock; root file systems are kept in ~/.cache/whichpy/rootfs/.")]
 pub struct Images {
-    /// Interpreter ids or sets (default, latest, variants, history, freethreaded); repeatable [default: default]
+    /// Interpreter ids or sets (default, latest, variants, history, freethreaded; `all`: those five); repeatable [default: default]
     #[arg(long = "interp", value_name = "ID|SET")]
     pub interps: Vec<String>,
 }

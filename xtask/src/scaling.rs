@@ -88,6 +88,14 @@ pub fn kernel_sum(units: u64) -> u64 {
         .sum()
 }
 
+/// How a line of output names the own-code threads.
+fn own_code(work: ScalingWork) -> &'static str {
+    match work {
+        ScalingWork::CpuOwnCode => " (own code)",
+        ScalingWork::Cpu | ScalingWork::Sleep => "",
+    }
+}
+
 /// The workload's size parameter: `mode × 10¹² + workers × 10⁹ + units`.
 pub fn encode(parallelism: Parallelism, work: ScalingWork, workers: u32, units: u64) -> u64 {
     let mode = match (parallelism, work) {
@@ -95,15 +103,23 @@ pub fn encode(parallelism: Parallelism, work: ScalingWork, workers: u32, units: 
         (Parallelism::Processes, ScalingWork::Cpu) => 2,
         (Parallelism::Threads, ScalingWork::Sleep) => 3,
         (Parallelism::Processes, ScalingWork::Sleep) => 4,
+        // Forked workers have their own copy of everything already: the same as mode 2.
+        (Parallelism::Threads, ScalingWork::CpuOwnCode) => 5,
+        (Parallelism::Processes, ScalingWork::CpuOwnCode) => 2,
     };
     mode * 1_000_000_000_000 + u64::from(workers) * 1_000_000_000 + units
 }
 
-/// Every cell of a run: interpreter × parallelism × split × 1..=cores workers.
+/// Every cell of a run: interpreter × parallelism × split × 1..=cores workers. The CPU work
+/// also runs on threads that each have their own copy of the kernel (`CpuOwnCode`).
 pub fn plan(interps: &[String], cores: u32, units: u64, work: ScalingWork) -> Vec<ScalingCell> {
+    let mut kinds = vec![(Parallelism::Threads, work), (Parallelism::Processes, work)];
+    if work == ScalingWork::Cpu {
+        kinds.insert(1, (Parallelism::Threads, ScalingWork::CpuOwnCode));
+    }
     let mut cells = Vec::new();
     for interp in interps {
-        for parallelism in [Parallelism::Threads, Parallelism::Processes] {
+        for (parallelism, work) in kinds.iter().copied() {
             for split in [Split::FixedTotal, Split::FixedPerWorker] {
                 for workers in 1..=cores.max(1) {
                     cells.push(ScalingCell {
@@ -159,7 +175,7 @@ pub fn spec_of(
         .cloned()
         .with_context(|| format!("the suite has no `{WORKLOAD}` workload (`cargo xtask suite`)"))?;
     let checksum = match cell.work {
-        ScalingWork::Cpu => kernel_sum(cell.units),
+        ScalingWork::Cpu | ScalingWork::CpuOwnCode => kernel_sum(cell.units),
         ScalingWork::Sleep => cell.units,
     };
     let size = SizeSpec {
@@ -224,8 +240,12 @@ pub fn run_cells(
             .get(&cell.interp)
             .with_context(|| format!("interpreter `{}` is not in the catalogue", cell.interp))?;
         let what = format!(
-            "{} {:?} {:?} × {} worker(s)",
-            cell.interp, cell.parallelism, cell.split, cell.workers
+            "{} {:?}{} {:?} × {} worker(s)",
+            cell.interp,
+            cell.parallelism,
+            own_code(cell.work),
+            cell.split,
+            cell.workers
         );
         pb.set_message(what.clone());
         if cell.parallelism == Parallelism::Processes && interp.family == Family::Micropython {
@@ -423,9 +443,10 @@ impl Scaling {
                 })
                 .collect();
             println!(
-                "{} {:?} {:?}: {}",
+                "{} {:?}{} {:?}: {}",
                 c.interp,
                 c.parallelism,
+                own_code(c.work),
                 c.split,
                 pts.join("  ")
             );
@@ -473,8 +494,22 @@ mod tests {
             encode(Parallelism::Processes, ScalingWork::Cpu, 2, 3000),
             2_002_000_003_000
         );
+        assert_eq!(
+            encode(Parallelism::Threads, ScalingWork::CpuOwnCode, 2, 3000),
+            5_002_000_003_000
+        );
+        // Threads, threads with a copy of the code each, processes; two splits; 1 and 2 workers.
         let cells = plan(&["a".into()], 2, 100, ScalingWork::Cpu);
-        assert_eq!(cells.len(), 8);
+        assert_eq!(cells.len(), 12);
+        assert_eq!(
+            cells
+                .iter()
+                .filter(|c| c.work == ScalingWork::CpuOwnCode)
+                .map(|c| c.parallelism)
+                .collect::<Vec<_>>(),
+            vec![Parallelism::Threads; 4]
+        );
+        assert_eq!(plan(&["a".into()], 2, 100, ScalingWork::Sleep).len(), 8);
         assert!(cells
             .iter()
             .any(|c| c.split == Split::FixedPerWorker && c.workers == 2 && c.units == 200));

@@ -22,6 +22,7 @@ mod flame;
 mod matrix;
 mod og;
 mod overview;
+mod scaling;
 mod warmup;
 
 pub use bars::{memory, memory_panels, startup, times};
@@ -29,6 +30,7 @@ pub use flame::{flamegraph, flamegraph_svg, strip_script};
 pub use matrix::{decision_matrix, Matrix, MatrixCell, MatrixRow};
 pub use og::{og_image, og_svg, svg_to_png, OG_HEIGHT, OG_WIDTH};
 pub use overview::overview;
+pub use scaling::scaling;
 pub use warmup::{warmup, warmup_compare};
 
 use plotters::coord::CoordTranslate;

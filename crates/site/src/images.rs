@@ -57,6 +57,8 @@ pub(crate) struct Charts {
     pub startup_memory: Option<Figure>,
     pub overview_warm: Option<Figure>,
     pub overview_cold: Option<Figure>,
+    /// Speed-up over threads and processes (`cargo xtask scaling`).
+    pub scaling: Option<Figure>,
     pub workloads: BTreeMap<String, WorkloadCharts>,
     /// The og:image (path from the site root) and its alt text.
     pub og: (String, String),
@@ -309,6 +311,7 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
         startup_memory: None,
         overview_warm: None,
         overview_cold: None,
+        scaling: None,
         workloads: BTreeMap::new(),
         og,
         planned,
@@ -326,6 +329,9 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
         charts::overview(summary, size, Metric::Warm)?.map(|c| add_chart(site, "charts", &c));
     out.overview_cold =
         charts::overview(summary, size, Metric::Cold)?.map(|c| add_chart(site, "charts", &c));
+    if let Some(view) = &rendered.view.scaling {
+        out.scaling = charts::scaling(summary, view)?.map(|c| add_chart(site, "charts", &c));
+    }
     for w in charts::iteration_workloads(summary, size) {
         let mut wc = WorkloadCharts {
             compare: charts::warmup_compare(summary, &w, size)?

@@ -484,6 +484,8 @@ struct StartupData {
 struct FloorScalingData<'a> {
     floor: Option<&'a whichpy_view::floor::FloorView>,
     scaling: Option<&'a whichpy_view::scaling::ScalingView>,
+    /// The speed-up chart of `scaling`.
+    scaling_chart: Option<&'a crate::images::Figure>,
     /// The machine's cores, for "more cores need a bigger machine".
     machine_cores: String,
 }
@@ -1082,6 +1084,7 @@ impl<'a> Pages<'a> {
         let data = FloorScalingData {
             floor: view.floor.as_ref(),
             scaling: view.scaling.as_ref(),
+            scaling_chart: self.charts.scaling.as_ref(),
             machine_cores: self.s.environment.machine.cores.to_string(),
         };
         let page = self.layout.page(

@@ -77,7 +77,8 @@ pub struct View {
     pub data: DataInfo,
     /// The interpreter every ratio is taken against.
     pub baseline: Option<InterpView>,
-    /// One interpreter per family (the baseline, else one without flags, else the first).
+    /// One interpreter per family: the baseline, else its newest plain release (no flags, not a
+    /// variant, the latest Debian suite, the highest version).
     pub cpython: Option<InterpView>,
     pub pypy: Option<InterpView>,
     pub micropython: Option<InterpView>,
@@ -475,7 +476,22 @@ impl<'a> Builder<'a> {
                 .iter()
                 .filter(|i| i.family == family)
                 .collect();
-            candidates.sort_by_key(|i| (&i.id != baseline, !i.flags.is_empty(), i.id.clone()));
+            // The baseline, else the newest plain release: no flags, not a variant, the latest
+            // Debian suite, the highest version; the id breaks ties.
+            candidates.sort_by_key(|i| {
+                let release = i
+                    .suite
+                    .as_deref()
+                    .map_or(0, |s| crate::history::debian_release(s).1);
+                (
+                    &i.id != baseline,
+                    !i.flags.is_empty(),
+                    i.variant_of.is_some(),
+                    std::cmp::Reverse(release),
+                    std::cmp::Reverse(version_key(&i.implementation.version)),
+                    i.id.clone(),
+                )
+            });
             if let Some(i) = candidates.first() {
                 chosen.insert(family, *i);
             }
@@ -1326,6 +1342,14 @@ impl<'a> Builder<'a> {
 }
 
 /// `YYYY-MM-DD` with plausible month and day.
+/// A version string's numeric parts (`3.13.5` → `[3, 13, 5]`), for ordering releases.
+fn version_key(v: &str) -> Vec<u64> {
+    v.split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
 pub fn is_iso_date(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {

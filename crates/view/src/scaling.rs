@@ -10,13 +10,17 @@ use whichpy_wire::summary::Summary;
 
 use crate::format::{int, sig3};
 
+/// The parallelism of threads that each run their own compiled copy of the kernel.
+pub const THREADS_OWN_CODE: &str = "threads, own code";
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ScalingView {
     pub command: String,
     /// Cores the containers had (the most workers), as text.
     pub cores: String,
     pub cpuset: String,
-    /// One row per interpreter × parallelism, interpreters by id, threads first.
+    /// One row per interpreter × parallelism, interpreters by id: threads, threads with their
+    /// own code, processes.
     pub rows: Vec<ScalingRow>,
 }
 
@@ -25,7 +29,8 @@ pub struct ScalingRow {
     pub interp: String,
     /// The interpreter's label from the summary's environment (its id if absent).
     pub label: String,
-    /// `threads` or `processes`.
+    /// `threads`, [`THREADS_OWN_CODE`] (threads that each run their own copy of the kernel)
+    /// or `processes`.
     pub parallelism: &'static str,
     /// Speed-up per worker count (fixed total): `1.96× (1.84–2.09)`.
     pub speedup: Vec<Point>,
@@ -93,19 +98,23 @@ impl ScalingView {
                 .chain(&file.interpreters)
                 .find(|i| i.id == id)
                 .map_or_else(|| id.to_owned(), |i| i.label.clone());
-            for parallelism in [Parallelism::Threads, Parallelism::Processes] {
+            for (parallelism, work) in [
+                (Parallelism::Threads, ScalingWork::Cpu),
+                (Parallelism::Threads, ScalingWork::CpuOwnCode),
+                (Parallelism::Processes, ScalingWork::Cpu),
+            ] {
                 let curve = |split| {
                     file.curves.iter().find(|c| {
                         c.interp == id
                             && c.parallelism == parallelism
                             && c.split == split
-                            && c.work == ScalingWork::Cpu
+                            && c.work == work
                     })
                 };
                 let unsupported = file
                     .cells
                     .iter()
-                    .find(|c| c.interp == id && c.parallelism == parallelism)
+                    .find(|c| c.interp == id && c.parallelism == parallelism && c.work == work)
                     .and_then(|c| c.unsupported.clone());
                 let speedup = points(curve(Split::FixedTotal));
                 if speedup.is_empty() && unsupported.is_none() {
@@ -119,9 +128,10 @@ impl ScalingView {
                 rows.push(ScalingRow {
                     interp: id.to_owned(),
                     label: label.clone(),
-                    parallelism: match parallelism {
-                        Parallelism::Threads => "threads",
-                        Parallelism::Processes => "processes",
+                    parallelism: match (parallelism, work) {
+                        (Parallelism::Threads, ScalingWork::CpuOwnCode) => THREADS_OWN_CODE,
+                        (Parallelism::Threads, _) => "threads",
+                        (Parallelism::Processes, _) => "processes",
                     },
                     efficiency: points(curve(Split::FixedPerWorker)),
                     speedup,

@@ -62,6 +62,10 @@ pub enum Split {
 pub enum ScalingWork {
     /// The integer kernel of `threads_cpu`/`processes_cpu`.
     Cpu,
+    /// The same kernel, each thread running its own compiled copy (threads only): beside `Cpu`
+    /// it shows whether sharing one function costs threads that run in parallel (on a
+    /// free-threaded CPython they share its objects' reference counts).
+    CpuOwnCode,
     /// One millisecond of sleep per unit: a test instrument whose speed-up is known.
     Sleep,
 }
