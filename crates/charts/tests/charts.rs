@@ -335,3 +335,39 @@ fn chart_text_is_at_least_12_px_in_the_svg() {
         }
     }
 }
+
+/// Issue 13: the scaling chart of the committed data draws every interpreter of the scaling
+/// file, one panel per kind of parallelism, with the ideal line, and its description carries the
+/// view's own figures.
+#[test]
+fn the_scaling_chart_shows_every_curve_with_the_ideal() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results/summary.json");
+    let summary: Summary = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let view = whichpy_view::scaling::ScalingView::build(&summary)
+        .expect("the committed summary has a scaling section");
+    let chart = charts::scaling(&summary, &view)
+        .unwrap()
+        .expect("a chart of the committed scaling data");
+    for title in ["Threads", "Threads, own copy of the code", "Processes"] {
+        assert!(
+            chart.svg.contains(&format!("\n{title}\n</text>")),
+            "panel {title}"
+        );
+    }
+    assert!(chart.svg.contains("ideal: k workers, k× faster"));
+    for row in view.rows.iter().filter(|r| r.top.is_some()) {
+        // The legend's text is XML-escaped (an apostrophe in a label); the description is not.
+        let escaped = row.label.replace('&', "&amp;").replace('\'', "&apos;");
+        assert!(
+            chart.svg.contains(&row.label) || chart.svg.contains(&escaped),
+            "legend of {}",
+            row.label
+        );
+        let top = row.top.as_ref().unwrap();
+        assert!(
+            chart.desc.contains(&top.brief),
+            "{} in the description",
+            top.brief
+        );
+    }
+}

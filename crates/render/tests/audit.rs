@@ -177,7 +177,7 @@ fn each_rule_fails_alone() {
             "intro-words",
             ARTICLE,
             Box::new(|t| {
-                let list = "You will learn:\n\n- how each interpreter runs your code, and why that predicts where it wins;\n- cold and warm figures for startup, steady state and memory;\n- a profiling workflow with exact commands;\n- a decision matrix and checklist.\n";
+                let list = "You will learn:\n\n- how each interpreter runs your code, and where it wins;\n- cold and warm figures for startup, steady state and memory;\n- a profiling workflow with exact commands;\n- a decision matrix and checklist.\n";
                 let t = replace(t, list, "");
                 replace(
                     &t,

@@ -274,6 +274,8 @@ pub struct InterpView {
     pub python: String,
     /// Language level as major.minor (`3.9`).
     pub language: String,
+    /// The Debian release of its image (`Debian unstable`), when it has one.
+    pub debian: Option<String>,
     pub caveat: Option<String>,
     pub is_baseline: bool,
     /// Whole-process time of the empty program.
@@ -861,6 +863,10 @@ impl<'a> Builder<'a> {
             version: info.implementation.version.clone(),
             python: info.implementation.python.clone(),
             language,
+            debian: info
+                .suite
+                .as_deref()
+                .map(|s| crate::history::debian_release(s).0),
             caveat: info.caveat.clone(),
             is_baseline,
             startup: startup_cell

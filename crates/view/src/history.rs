@@ -33,6 +33,15 @@ pub struct HistoryView {
     pub present: bool,
     /// The oldest and newest release of the first family with two (for one sentence).
     pub first: Option<Moved>,
+    /// Each family's oldest release, where it has a suite figure and is not the baseline (the
+    /// article's sentence on older releases), in family order.
+    pub oldest: Vec<Oldest>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Oldest {
+    pub family: String,
+    pub release: Release,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -184,7 +193,18 @@ pub fn build(
         from: f.releases.first().expect("two releases").clone(),
         to: f.releases.last().expect("two releases").clone(),
     });
+    let oldest = families
+        .iter()
+        .filter_map(|f| {
+            let r = f.releases.first()?;
+            (r.geomean.is_some() && !r.baseline).then(|| Oldest {
+                family: f.family.clone(),
+                release: r.clone(),
+            })
+        })
+        .collect();
     HistoryView {
+        oldest,
         baseline: look
             .interp(&baseline)
             .map_or(baseline.clone(), |i| i.label.clone()),
@@ -269,6 +289,8 @@ mod tests {
             pypy.releases[1].workload.as_ref().unwrap().cite,
             "bench-nbody"
         );
+        assert_eq!(h.oldest.len(), 1);
+        assert_eq!(h.oldest[0].release.id, "pypy-old");
         let first = h.first.as_ref().unwrap();
         assert_eq!(
             (first.from.id.as_str(), first.to.id.as_str()),
