@@ -90,6 +90,10 @@ pub struct VariantRow {
     pub of_workload: Option<RatioView>,
     pub geomean: Option<RatioView>,
     pub of_geomean: Option<RatioView>,
+    /// Peak memory of an empty program (the startup workload), of the variant and of its plain
+    /// interpreter: what a build such as a free-threaded CPython costs in memory.
+    pub startup_memory: Option<figure::Fig>,
+    pub of_startup_memory: Option<figure::Fig>,
 }
 
 /// Debian's name for a suite, and its order (oldest first).
@@ -170,6 +174,10 @@ pub fn build(
             });
         }
     }
+    let startup_memory = |id: &str| -> Option<figure::Fig> {
+        let w = look.startup_workload()?;
+        figure::memory(look.cell(id, w)?, &cite(w))
+    };
     let variants = interps
         .iter()
         .filter_map(|v| {
@@ -185,6 +193,8 @@ pub fn build(
                 of_workload: ratio_of(&of.id),
                 geomean: geo_of(&v.id).0,
                 of_geomean: geo_of(&of.id).0,
+                startup_memory: startup_memory(&v.id),
+                of_startup_memory: startup_memory(&of.id),
             })
         })
         .collect();
@@ -304,6 +314,10 @@ mod tests {
         );
         assert_eq!(v.flags, "--jit off");
         assert!(v.geomean.is_some() && v.of_geomean.is_some());
+        // Memory of an empty program: the plain interpreter's cell is in the data, the
+        // variant's is not, and none is made up for it.
+        assert!(v.of_startup_memory.is_some());
+        assert!(v.startup_memory.is_none());
         // A variant is never listed as a release.
         assert!(pypy.releases.iter().all(|r| r.id != "pypy-nojit"));
     }
