@@ -40,6 +40,10 @@ pub struct ScalingRow {
     pub top: Option<Point>,
     /// The top speed-up's interval lies above 1.
     pub scaled: bool,
+    /// The top speed-up's interval lies above the ideal (k workers, k×): more than parallel
+    /// workers can give for the same work, so the one-worker cell was slower per unit of work
+    /// (seen on PyPy's threads; the cause is not established).
+    pub above_ideal: bool,
     /// Not run, and why (MicroPython has no `os.fork`).
     pub unsupported: Option<String>,
 }
@@ -125,7 +129,12 @@ impl ScalingView {
                     .as_ref()
                     .and_then(|p| p.values)
                     .is_some_and(|(w, _, low, _)| w > 1 && low > 1.0);
+                let above_ideal = top
+                    .as_ref()
+                    .and_then(|p| p.values)
+                    .is_some_and(|(w, _, low, _)| w > 1 && low > f64::from(w));
                 rows.push(ScalingRow {
+                    above_ideal,
                     interp: id.to_owned(),
                     label: label.clone(),
                     parallelism: match (parallelism, work) {
@@ -147,5 +156,71 @@ impl ScalingView {
             cpuset: file.cpuset.clone(),
             rows,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Compiled in: the view does no I/O, not even in its tests.
+    const FIXTURE: &str = include_str!("../../render/tests/fixtures/pypy-faster.json");
+
+    /// The fixture with a scaling section: two threads curves whose top speed-ups are given.
+    fn summary(tops: &[(&str, f64, f64, f64)]) -> Summary {
+        let mut v: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+        let curves: Vec<serde_json::Value> = tops
+            .iter()
+            .map(|(id, r, lo, hi)| {
+                serde_json::json!({
+                    "interp": id, "parallelism": "threads", "split": "fixed_total", "work": "cpu",
+                    "points": [
+                        {"workers": 1, "mean_ns": 1.0, "processes_ok": 6, "ratio": 1.0,
+                         "ci": {"low": 0.9, "high": 1.1}},
+                        {"workers": 2, "mean_ns": 1.0, "processes_ok": 6, "ratio": r,
+                         "ci": {"low": lo, "high": hi}}
+                    ]
+                })
+            })
+            .collect();
+        let cells: Vec<serde_json::Value> = tops
+            .iter()
+            .map(|(id, ..)| {
+                serde_json::json!({"interp": id, "parallelism": "threads", "split": "fixed_total",
+                    "work": "cpu", "workers": 2, "units": 100, "records": []})
+            })
+            .collect();
+        v["scaling"] = serde_json::json!({
+            "schema": 1, "command": "cargo xtask scaling", "updated_at": "", "git_rev": "",
+            "machine": v["environment"]["machine"].clone(), "cores": 2, "cpuset": "0-1",
+            "processes": 6, "iterations": 5, "units": 100, "interpreters": [],
+            "cells": cells, "curves": curves
+        });
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_speed_up_whose_interval_is_above_the_ideal_is_flagged() {
+        // 2.75× (2.52–3.00) on two workers is more than two workers can give; 1.80×
+        // (1.59–2.03) scaled within the ideal; 2.10× (1.90–2.30) may be the ideal itself.
+        let s = summary(&[
+            ("over", 2.75, 2.52, 3.0),
+            ("within", 1.8, 1.59, 2.03),
+            ("near", 2.1, 1.9, 2.3),
+        ]);
+        let view = ScalingView::build(&s).expect("a scaling section");
+        let flags: Vec<(&str, bool, bool)> = view
+            .rows
+            .iter()
+            .map(|r| (r.interp.as_str(), r.scaled, r.above_ideal))
+            .collect();
+        assert_eq!(
+            flags,
+            vec![
+                ("near", true, false),
+                ("over", true, true),
+                ("within", true, false)
+            ]
+        );
     }
 }
