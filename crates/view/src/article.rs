@@ -490,7 +490,7 @@ impl<'a> Builder<'a> {
                     !i.flags.is_empty(),
                     i.variant_of.is_some(),
                     std::cmp::Reverse(release),
-                    std::cmp::Reverse(version_key(&i.implementation.version)),
+                    std::cmp::Reverse(crate::history::version_key(&i.implementation.version)),
                     i.id.clone(),
                 )
             });
@@ -1348,14 +1348,6 @@ impl<'a> Builder<'a> {
 }
 
 /// `YYYY-MM-DD` with plausible month and day.
-/// A version string's numeric parts (`3.13.5` → `[3, 13, 5]`), for ordering releases.
-fn version_key(v: &str) -> Vec<u64> {
-    v.split(|c: char| !c.is_ascii_digit())
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
 pub fn is_iso_date(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {

@@ -31,8 +31,6 @@ pub struct HistoryView {
     pub variants: Vec<VariantRow>,
     /// At least one family has two releases.
     pub present: bool,
-    /// The oldest and newest release of the first family with two (for one sentence).
-    pub first: Option<Moved>,
     /// Each family's oldest release, where it has a suite figure and is not the baseline (the
     /// article's sentence on older releases), in family order.
     pub oldest: Vec<Oldest>,
@@ -70,13 +68,6 @@ pub struct Release {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct Moved {
-    pub family: String,
-    pub from: Release,
-    pub to: Release,
-}
-
-#[derive(Clone, Debug, Serialize)]
 pub struct VariantRow {
     pub id: String,
     pub label: String,
@@ -94,6 +85,15 @@ pub struct VariantRow {
     /// interpreter: what a build such as a free-threaded CPython costs in memory.
     pub startup_memory: Option<figure::Fig>,
     pub of_startup_memory: Option<figure::Fig>,
+}
+
+/// A version string's numeric parts (`3.13.5` → `[3, 13, 5]`), for ordering releases
+/// (`3.9` before `3.13`, which a string order gets wrong).
+pub fn version_key(v: &str) -> Vec<u64> {
+    v.split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.parse().ok())
+        .collect()
 }
 
 /// Debian's name for a suite, and its order (oldest first).
@@ -166,7 +166,12 @@ pub fn build(
             .filter(|i| i.family == family && i.variant_of.is_none() && i.flags.is_empty())
             .filter_map(|i| Some((i, i.suite.as_deref()?)))
             .collect();
-        rels.sort_by_key(|(i, suite)| (debian_release(suite).1, i.implementation.version.clone()));
+        rels.sort_by_key(|(i, suite)| {
+            (
+                debian_release(suite).1,
+                version_key(&i.implementation.version),
+            )
+        });
         if rels.len() >= 2 {
             families.push(FamilyHistory {
                 family: family_name(family).to_string(),
@@ -198,11 +203,6 @@ pub fn build(
             })
         })
         .collect();
-    let first = families.first().map(|f| Moved {
-        family: f.family.clone(),
-        from: f.releases.first().expect("two releases").clone(),
-        to: f.releases.last().expect("two releases").clone(),
-    });
     let oldest = families
         .iter()
         .filter_map(|f| {
@@ -222,7 +222,6 @@ pub fn build(
         present: !families.is_empty(),
         families,
         variants,
-        first,
     }
 }
 
@@ -301,11 +300,11 @@ mod tests {
         );
         assert_eq!(h.oldest.len(), 1);
         assert_eq!(h.oldest[0].release.id, "pypy-old");
-        let first = h.first.as_ref().unwrap();
-        assert_eq!(
-            (first.from.id.as_str(), first.to.id.as_str()),
-            ("pypy-old", "pypy-host")
+        let ends = (
+            pypy.releases.first().unwrap().id.as_str(),
+            pypy.releases.last().unwrap().id.as_str(),
         );
+        assert_eq!(ends, ("pypy-old", "pypy-host"));
         assert_eq!(h.variants.len(), 1);
         let v = &h.variants[0];
         assert_eq!(
@@ -326,7 +325,7 @@ mod tests {
     fn without_releases_or_variants_the_view_says_absent() {
         let s: Summary = serde_json::from_str(FIXTURE).unwrap();
         let h = build(Lookup::new(&s), "95", &|_| String::new(), "");
-        assert!(!h.present && h.first.is_none());
+        assert!(!h.present && h.oldest.is_empty());
         assert!(h.families.is_empty() && h.variants.is_empty());
     }
 }
