@@ -1,20 +1,18 @@
 //! `--interp microbit`: MicroPython firmware on a microcontroller emulated by QEMU.
 //!
 //! Each process execution boots the firmware in a fresh `qemu-system-arm -M <machine>` (a
-//! fresh 16 KB part) and sends, over the emulated UART, the workload (comments and `META`
-//! stripped, so the source fits the part's heap) followed by a small driver, and reads one
-//! result line back. The code goes through the REPL's paste mode, whose echo of every byte
-//! is the flow control the UART lacks: each chunk is written only after the previous one came
-//! back intact (the raw REPL, Ctrl-A, echoes nothing: paced writes into it lost bytes when
-//! the host was busy, which turned a workload into a `SyntaxError`). Time is the board's own `time.ticks_us()` under `-icount shift=N`: the clock
-//! advances 2^N ns per emulated instruction, so a difference of ticks is a count of
-//! instructions, independent of how fast the host emulates.
+//! fresh 16 KB part) with the workload (comments and `META` stripped) and a small driver in
+//! the board's flash, where the firmware runs a script at reset ([`SCRIPT_ADDR`]), and reads
+//! one result line back from the emulated UART. Time is the board's own `time.ticks_us()`
+//! under `-icount shift=N`: the clock advances 2^N ns per emulated instruction, so a
+//! difference of ticks is a count of instructions, independent of how fast the host
+//! emulates; and since nothing reaches the board after reset, two boots count the same.
 //!
 //! QEMU runs on the host, not in an image: see ARCHITECTURE.md ("Emulated microcontroller").
 //! A workload that does not fit raises `MemoryError` on the board; that is a record
 //! ([`Outcome::MemoryError`]), never an error of the tool.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,13 +32,7 @@ use crate::project::{HARNESS, WORKLOADS};
 pub const ICOUNT_SHIFT: u32 = 6;
 /// The nRF51822's clock; ms figures assume one instruction per cycle.
 pub const CLOCK_HZ: u64 = 16_000_000;
-/// Bytes written before waiting for their echo: below the firmware's receive buffer.
-const CHUNK: usize = 32;
-/// How long one chunk's echo may take.
-const ECHO_TIMEOUT: Duration = Duration::from_secs(5);
-/// Transfers of one piece of code before the serial line is declared broken.
-const SEND_ATTEMPTS: usize = 3;
-/// How long the firmware may take to print its banner and prompt.
+/// How long the firmware may take to identify itself.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The micro:bit side of a cell: appended to the workload's source. It collects garbage,
@@ -50,39 +42,121 @@ const BOOT_TIMEOUT: Duration = Duration::from_secs(20);
 /// `WPY <free before> <heap total> <free after> <us,us,...> <checksum>`.
 pub const DRIVER: &str = include_str!("../../../bench-runner/harness/mcu_driver.py");
 
-/// A serial conversation with one emulated board.
+/// Where the firmware looks for a script at boot: the micro:bit's "appended script" area, the
+/// last 8 KB of its 256 KB of flash. A script there starts with `MP` and its length (16 bits,
+/// little-endian); MicroPython for the micro:bit runs it at reset, before its REPL, as uFlash
+/// and the Mu editor flash it.
+pub const SCRIPT_ADDR: u32 = 0x3e000;
+/// The longest script the area holds (8 KB less the 4-byte header).
+pub const SCRIPT_MAX: usize = 8 * 1024 - 4;
+
+/// `code` as the bytes of the appended-script area.
+pub fn script_area(code: &str) -> anyhow::Result<Vec<u8>> {
+    anyhow::ensure!(
+        code.len() <= SCRIPT_MAX,
+        "the script is {} bytes; the micro:bit's script area holds {SCRIPT_MAX}",
+        code.len()
+    );
+    let mut area = Vec::with_capacity(code.len() + 4);
+    area.extend_from_slice(b"MP");
+    area.extend_from_slice(&(code.len() as u16).to_le_bytes());
+    area.extend_from_slice(code.as_bytes());
+    Ok(area)
+}
+
+/// What one boot of the board printed.
+#[derive(Debug)]
+pub struct Boot {
+    /// The script's output, `\r\n` made `\n`, without its traceback.
+    pub out: String,
+    /// The traceback the script ended with; empty when it finished.
+    pub err: String,
+    /// The firmware's banner, printed when the script has ended and the REPL starts.
+    pub banner: String,
+}
+
+/// One emulated board, booted with a script in its flash.
+///
+/// The script goes into flash with the firmware (a second `-device loader` at
+/// [`SCRIPT_ADDR`]), not over the serial line: the UART is output only. Nothing reaches the
+/// board from the host after reset, so under `-icount` the whole run, timer interrupts
+/// included, is a function of the firmware and the script: two boots count the same
+/// instructions. (Code sent over the serial line arrived at host-dependent moments, which
+/// moved the phase of the board's timer interrupt and made two boots differ by about 10 ppm.)
 pub struct Board {
     child: Child,
     rx: Receiver<Vec<u8>>,
     /// Bytes received and not yet consumed.
     pending: Vec<u8>,
-    /// What the board printed before its first prompt (its banner).
-    pub banner: String,
+    /// Holds the script's flash image while QEMU runs.
+    _dir: tempfile::TempDir,
 }
 
 impl Board {
-    /// Boot `firmware` on QEMU's `machine` and wait for the REPL prompt.
-    pub fn boot(qemu: &str, machine: &str, firmware: &Path) -> anyhow::Result<Board> {
+    /// Boot `firmware` on QEMU's `machine` with `code` as the appended script, and read what
+    /// it prints until the REPL's prompt. An error if QEMU cannot start, exits, or the prompt
+    /// does not come before `deadline`.
+    pub fn run(
+        qemu: &str,
+        machine: &str,
+        firmware: &Path,
+        code: &str,
+        deadline: Instant,
+    ) -> anyhow::Result<Boot> {
+        let mut board = Board::boot(qemu, machine, firmware, code)?;
+        let printed = board
+            .read_until(b">>> ", deadline)
+            .context("the firmware printed no REPL prompt")?;
+        let text = String::from_utf8_lossy(&printed)
+            .replace("\r\n", "\n")
+            .trim_start_matches('\0')
+            .to_owned();
+        let text = text.trim_end_matches(">>> ");
+        // The banner starts the last paragraph: `MicroPython v1.9.2-… on …; micro:bit …`.
+        let (before, banner) = match text.rfind("MicroPython v") {
+            Some(at) => (&text[..at], text[at..].trim().to_owned()),
+            None => (text, String::new()),
+        };
+        let (out, err) = match before.find("Traceback (most recent call last):") {
+            Some(at) => (before[..at].to_owned(), before[at..].to_owned()),
+            None => (before.to_owned(), String::new()),
+        };
+        Ok(Boot { out, err, banner })
+    }
+
+    fn boot(qemu: &str, machine: &str, firmware: &Path, code: &str) -> anyhow::Result<Board> {
         if !firmware.is_file() {
             bail!(
                 "firmware {} not found (`cargo xtask doctor --install` installs it)",
                 firmware.display()
             );
         }
+        let dir = tempfile::Builder::new().prefix("whichpy-mcu").tempdir()?;
+        let script = dir.path().join("script.bin");
+        std::fs::write(&script, script_area(code)?)?;
         let mut child = Command::new(qemu)
             .args(["-M", machine, "-device"])
             .arg(format!("loader,file={}", firmware.display()))
+            .arg("-device")
+            .arg(format!(
+                "loader,file={},addr={SCRIPT_ADDR:#x},force-raw=on",
+                script.display()
+            ))
             .args(["-nographic", "-serial", "stdio", "-monitor", "none"])
             .args(["-icount", &format!("shift={ICOUNT_SHIFT},sleep=off")])
-            .stdin(Stdio::piped())
+            // The emulated random number generator draws from a seed, not from the host.
+            .args(["-seed", "1"])
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .with_context(|| {
                 format!("starting {qemu} (`cargo xtask doctor --install` installs qemu-system-arm)")
             })?;
         let mut out = child.stdout.take().expect("piped");
+        let mut errs = child.stderr.take().expect("piped");
         let (tx, rx) = mpsc::channel();
+        let tx_err = tx.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = out.read(&mut buf) {
@@ -91,54 +165,21 @@ impl Board {
                 }
             }
         });
-        let mut board = Board {
+        // QEMU's own complaints (an unknown option, a missing machine) are shown as output:
+        // they say why no prompt came.
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = errs.read_to_string(&mut text);
+            if !text.trim().is_empty() {
+                let _ = tx_err.send(format!("\n[qemu] {}", text.trim()).into_bytes());
+            }
+        });
+        Ok(Board {
             child,
             rx,
             pending: Vec::new(),
-            banner: String::new(),
-        };
-        let banner = board
-            .read_until(b">>> ", Instant::now() + BOOT_TIMEOUT)
-            .context("the firmware printed no REPL prompt")?;
-        board.banner = String::from_utf8_lossy(&banner)
-            .trim_matches(|c: char| c.is_whitespace() || c == '\0')
-            .trim_end_matches(">>>")
-            .trim()
-            .to_owned();
-        Ok(board)
-    }
-
-    /// Write `bytes` in chunks, waiting for the board's echo of each before the next, and
-    /// compare it: the flow control the UART lacks. `false` if the echo differs (a byte was
-    /// dropped).
-    fn write_echoed(&mut self, bytes: &[u8], deadline: Instant) -> anyhow::Result<bool> {
-        for chunk in bytes.chunks(CHUNK) {
-            let stdin = self.child.stdin.as_mut().expect("piped");
-            stdin.write_all(chunk)?;
-            stdin.flush()?;
-            let echo = self.read_n(chunk.len(), deadline.min(Instant::now() + ECHO_TIMEOUT));
-            match echo {
-                Ok(e) if e == chunk => {}
-                _ => return Ok(false),
-            }
-        }
-        Ok(true)
-    }
-
-    fn write_raw(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
-        let stdin = self.child.stdin.as_mut().expect("piped");
-        stdin.write_all(bytes)?;
-        stdin.flush()?;
-        Ok(())
-    }
-
-    /// Exactly `n` bytes.
-    fn read_n(&mut self, n: usize, deadline: Instant) -> anyhow::Result<Vec<u8>> {
-        while self.pending.len() < n {
-            self.receive(deadline, "an echo")?;
-        }
-        let rest = self.pending.split_off(n);
-        Ok(std::mem::replace(&mut self.pending, rest))
+            _dir: dir,
+        })
     }
 
     fn receive(&mut self, deadline: Instant, what: &str) -> anyhow::Result<()> {
@@ -160,7 +201,7 @@ impl Board {
     }
 
     /// Bytes up to and including `pattern`; an error past `deadline` or when QEMU exits.
-    pub fn read_until(&mut self, pattern: &[u8], deadline: Instant) -> anyhow::Result<Vec<u8>> {
+    fn read_until(&mut self, pattern: &[u8], deadline: Instant) -> anyhow::Result<Vec<u8>> {
         loop {
             if let Some(at) = find(&self.pending, pattern) {
                 let rest = self.pending.split_off(at + pattern.len());
@@ -168,52 +209,6 @@ impl Board {
             }
             self.receive(deadline, &format!("{:?}", String::from_utf8_lossy(pattern)))?;
         }
-    }
-
-    /// Run `code` (lines ending in `\n`, no `\r`) in the REPL's paste mode (Ctrl-E): its
-    /// output and its traceback (empty on success). Paste mode echoes every byte, so each
-    /// chunk is checked before the next is sent, and a transfer that lost a byte is cancelled
-    /// (Ctrl-C) and sent again; the raw REPL (Ctrl-A) echoes nothing, and under host load
-    /// its input lost bytes. An error if the board does not answer before `deadline`.
-    pub fn exec(&mut self, code: &str, deadline: Instant) -> anyhow::Result<(String, String)> {
-        anyhow::ensure!(
-            !code.contains('\r'),
-            "code for the board must not contain \\r"
-        );
-        let mut sent = false;
-        for _ in 0..SEND_ATTEMPTS {
-            self.write_raw(b"\x05")?;
-            self.read_until(b"=== ", deadline)
-                .context("the board did not enter paste mode (Ctrl-E)")?;
-            if self.write_echoed(code.as_bytes(), deadline)? {
-                sent = true;
-                break;
-            }
-            // Cancel, wait for the prompt, drop what is left, and send again.
-            self.write_raw(b"\x03")?;
-            self.read_until(b">>> ", deadline)?;
-            std::thread::sleep(Duration::from_millis(50));
-            while let Ok(b) = self.rx.try_recv() {
-                self.pending.extend_from_slice(&b);
-            }
-            self.pending.clear();
-        }
-        anyhow::ensure!(
-            sent,
-            "the serial line lost bytes in {SEND_ATTEMPTS} attempts to send the code"
-        );
-        self.write_raw(b"\x04")?;
-        let out = self.read_until(b"\r\n>>> ", deadline)?;
-        let text = String::from_utf8_lossy(&out[..out.len() - 6]).replace("\r\n", "\n");
-        // The prompt's line break ends the last line of output.
-        let mut text = text.trim_start_matches("\n").to_owned();
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        Ok(match text.find("Traceback (most recent call last):") {
-            Some(at) => (text[..at].to_owned(), text[at..].to_owned()),
-            None => (text, String::new()),
-        })
     }
 }
 
@@ -334,14 +329,15 @@ impl Mcu {
         }
     }
 
-    fn board(interp: &Interpreter) -> anyhow::Result<Board> {
+    /// Boot `interp`'s board with `code` in its flash.
+    fn boot(interp: &Interpreter, code: &str, deadline: Instant) -> anyhow::Result<Boot> {
         let (Some(machine), Some(firmware)) = (&interp.machine, &interp.firmware) else {
             bail!(
                 "{} has no `machine` and `firmware` in the catalogue",
                 interp.id
             );
         };
-        Board::boot(&interp.executable, machine, Path::new(firmware))
+        Board::run(&interp.executable, machine, Path::new(firmware), code, deadline)
     }
 
     /// One process execution: boot, send, read. Failures of the workload are outcomes.
@@ -373,12 +369,19 @@ impl Mcu {
         );
         let start = Instant::now();
         let deadline = start + Duration::from_secs_f64(spec.timeout_s);
-        let mut board = Self::board(interp)?;
-        let result = board.exec(&code, deadline);
+        if code.len() > SCRIPT_MAX {
+            rec.outcome = Outcome::Unsupported {
+                reason: format!(
+                    "its source and driver are {} bytes; the micro:bit's script area holds {SCRIPT_MAX}",
+                    code.len()
+                ),
+            };
+            return Ok(rec);
+        }
+        let result = Self::boot(interp, &code, deadline);
         rec.wall_ns = start.elapsed().as_nanos().max(1) as u64;
-        drop(board);
         let (out, err) = match result {
-            Ok(r) => r,
+            Ok(b) => (b.out, b.err),
             Err(e) if Instant::now() >= deadline => {
                 rec.outcome = Outcome::TimedOut {
                     after_s: spec.timeout_s,
@@ -415,7 +418,7 @@ impl Mcu {
             rec.outcome = match outcome_of_error(&out) {
                 Outcome::MemoryError { message } => Outcome::MemoryError {
                     message: format!(
-                        "{} (while compiling: the source alone fills the heap)",
+                        "{} (while compiling: the compiled code alone fills the heap)",
                         message.trim_end_matches(':')
                     ),
                 },
@@ -468,11 +471,12 @@ impl Backend for Mcu {
     }
 
     fn prepare(&mut self, interp: &Interpreter) -> anyhow::Result<InterpInfo> {
-        let mut board = Self::board(interp)?;
-        let (out, err) = board.exec(
+        let boot = Self::boot(
+            interp,
             "import sys\nprint(sys.implementation.name)\nprint('%d.%d.%d' % sys.version_info[:3])\nprint(sys.version)\n",
             Instant::now() + BOOT_TIMEOUT,
         )?;
+        let (out, err) = (&boot.out, &boot.err);
         if !err.trim().is_empty() {
             bail!("the board could not identify itself: {}", err.trim());
         }
@@ -482,11 +486,11 @@ impl Backend for Mcu {
         };
         let implementation = ImplInfo {
             name: name.to_owned(),
-            version: banner_version(&board.banner).unwrap_or_else(|| "unknown".into()),
+            version: banner_version(&boot.banner).unwrap_or_else(|| "unknown".into()),
             python: python.to_owned(),
             sys_version: format!(
                 "{sys_version}; {}",
-                board.banner.lines().next().unwrap_or("")
+                boot.banner.lines().next().unwrap_or("")
             ),
         };
         let exe = format!(
@@ -550,6 +554,14 @@ mod tests {
         let src = "# a comment\nMETA = {\n    \"sizes\": {},\n}\n\n\ndef run(n):\n    # inside\n    return n  # kept\n";
         assert_eq!(board_source(src), "def run(n):\n    return n  # kept\n");
         assert_eq!(board_source("META = {\"a\": 1}\nx = 1\n"), "x = 1\n");
+    }
+
+    #[test]
+    fn a_script_is_flashed_with_its_header_and_a_long_one_is_refused() {
+        assert_eq!(script_area("x=1\n").unwrap(), b"MP\x04\x00x=1\n");
+        let long = "#".repeat(SCRIPT_MAX + 1);
+        assert!(script_area(&long).unwrap_err().to_string().contains("8188"));
+        assert_eq!(script_area(&long[1..]).unwrap().len(), 8 * 1024);
     }
 
     #[test]
