@@ -22,6 +22,7 @@ use whichpy_wire::{CellSpec, ExecRecord, ImplInfo, Outcome, WorkloadKind, SCHEMA
 
 pub mod child;
 pub mod load;
+pub mod mcu;
 pub mod noise;
 mod oom;
 pub mod protocol;
@@ -70,6 +71,9 @@ pub fn install_signal_handlers() {
 /// Run every process execution of a cell, handing each record to `emit` as soon as it exists.
 /// Stops early (without a record for the unfinished execution) when `cancel` is set.
 pub fn run_cell(spec: &CellSpec, cancel: &AtomicBool, mut emit: impl FnMut(ExecRecord)) {
+    if let Some(board) = &spec.interp.board {
+        return mcu::run_cell(spec, board, cancel, &mut emit);
+    }
     if let Some(reason) = spec.workload.unsupported.get(&spec.interp.family) {
         emit(blank_record(
             spec,

@@ -41,6 +41,12 @@ enum Cmd {
         /// Path of harness.py
         #[arg(long)]
         harness: PathBuf,
+        /// An emulated board: QEMU's machine (`microbit`); the command is QEMU
+        #[arg(long, requires = "firmware")]
+        machine: Option<String>,
+        /// The firmware QEMU boots on `--machine`
+        #[arg(long, requires = "machine")]
+        firmware: Option<String>,
         /// The interpreter and its flags
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
@@ -73,8 +79,19 @@ fn main() -> anyhow::Result<()> {
                 let _ = out.flush();
             });
         }
-        Cmd::Identify { harness, command } => {
-            let info = bench_runner::identify(&command[0], &command[1..], &harness)?;
+        Cmd::Identify {
+            harness,
+            machine,
+            firmware,
+            command,
+        } => {
+            let info = match (machine, firmware) {
+                (Some(machine), Some(firmware)) => bench_runner::mcu::identify(
+                    &command[0],
+                    &whichpy_wire::BoardSpec { machine, firmware },
+                )?,
+                _ => bench_runner::identify(&command[0], &command[1..], &harness)?,
+            };
             println!("{}", serde_json::to_string(&info)?);
         }
     }

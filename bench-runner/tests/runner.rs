@@ -91,6 +91,7 @@ fn spec(
             family,
             executable: exe.into(),
             flags: vec![],
+            board: None,
         },
         workload: suite
             .get(workload)

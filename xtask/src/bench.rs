@@ -163,7 +163,12 @@ impl Bench {
             },
             None => chosen,
         };
-        let mut backend = crate::backend::connect(sh, &root, kind, self.fake_model.as_deref())?;
+        let mut backend: Box<dyn crate::backend::Backend> = if kind == BackendChoice::Mcu {
+            // Boards run in their image or on this host, as `--backend` says.
+            Box::new(crate::backend::mcu::Mcu::connect(sh, &root, self.backend)?)
+        } else {
+            crate::backend::connect(sh, &root, kind, self.fake_model.as_deref())?
+        };
 
         let mut metrics = BTreeMap::new();
         let prior: Vec<ExecRecord> = resumed
@@ -366,15 +371,17 @@ impl Bench {
 }
 
 impl Bench {
-    /// The backend: `--backend`, except that `auto` with only emulated boards named in
-    /// `--interp` (`microbit`, the `mcu` set) is the mcu backend.
+    /// The backend: `--backend`, except that only emulated boards named in `--interp`
+    /// (`microbit`, the `mcu` set) is the mcu backend, which runs them where `--backend` says
+    /// (`docker`: in the board's image; `native`: QEMU on this host; `auto`: the image when
+    /// the engine answers).
     fn mcu_choice(&self, catalogue: &Catalogue) -> anyhow::Result<BackendChoice> {
-        if self.backend != BackendChoice::Auto || self.interps.is_empty() {
+        if self.backend == BackendChoice::Fake || self.interps.is_empty() {
             return Ok(self.backend);
         }
         let selected = catalogue.select(&self.interps)?;
         if selected.iter().all(|i| i.is_mcu()) {
-            eprintln!("backend: mcu (every interpreter asked for is an emulated board)");
+            eprintln!("every interpreter asked for is an emulated board: the mcu backend");
             return Ok(BackendChoice::Mcu);
         }
         if selected.iter().any(|i| i.is_mcu()) {
@@ -673,6 +680,7 @@ fn execute(
                 family: cell.interp.family,
                 executable: cell.interp.executable.clone(),
                 flags: cell.interp.flags.clone(),
+                board: cell.interp.board_spec(),
             },
             workload: cell.workload.clone(),
             size: meta.params.size,

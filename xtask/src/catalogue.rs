@@ -86,6 +86,14 @@ impl Interpreter {
     pub fn is_mcu(&self) -> bool {
         self.machine.is_some()
     }
+
+    /// The board bench-runner boots, for an emulated microcontroller.
+    pub fn board_spec(&self) -> Option<whichpy_wire::BoardSpec> {
+        Some(whichpy_wire::BoardSpec {
+            machine: self.machine.clone()?,
+            firmware: self.firmware.clone()?,
+        })
+    }
 }
 
 impl Catalogue {

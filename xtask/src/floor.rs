@@ -266,6 +266,7 @@ impl Floor {
                         family: interp.family,
                         executable: interp.executable.clone(),
                         flags: interp.flags.clone(),
+                        board: None,
                     },
                     workload: workload.clone(),
                     size,

@@ -196,6 +196,7 @@ pub fn spec_of(
             family: interp.family,
             executable: interp.executable.clone(),
             flags: interp.flags.clone(),
+            board: None,
         },
         workload,
         size: SizeName::Default,

@@ -303,6 +303,7 @@ pub fn run(
                     family: c.interp.family,
                     executable: c.interp.executable.clone(),
                     flags: c.interp.flags.clone(),
+                    board: None,
                 },
                 workload: c.workload.clone(),
                 size: meta.params.size,

@@ -100,6 +100,7 @@ fn a_lost_engine_names_its_socket_and_stream() {
             family: interp.family,
             executable: interp.executable.clone(),
             flags: interp.flags.clone(),
+            board: None,
         },
         workload: suite.get("startup").unwrap().clone(),
         size: SizeName::Quick,

@@ -1,13 +1,15 @@
-//! The mcu backend against a real emulated micro:bit (qemu-system-arm and Debian's
-//! firmware-microbit-micropython; `cargo xtask doctor --install` installs both). Each test says
-//! SKIPPED loudly when they are missing.
+//! Cells on a real emulated micro:bit (qemu-system-arm and Debian's
+//! firmware-microbit-micropython): bench-runner's board driver on this host (`cargo xtask
+//! doctor --install` installs both; each test says SKIPPED loudly when they are missing), and
+//! the mcu backend in the board's image through the Docker engine.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use whichpy_wire::{CellSpec, ExecRecord, InterpSpec, Outcome, SizeName};
-use xtask::backend::mcu::{Board, Mcu};
+use bench_runner::mcu::Board;
+use xtask::backend::mcu::Mcu;
 use xtask::backend::Backend;
 use xtask::catalogue::{Catalogue, Interpreter};
 
@@ -42,6 +44,7 @@ fn cell(interp: &Interpreter, workload: &str, processes: u32, iterations: u32) -
             family: interp.family,
             executable: interp.executable.clone(),
             flags: vec![],
+            board: interp.board_spec(),
         },
         workload: suite.get(workload).unwrap().clone(),
         size: SizeName::Tiny,
@@ -56,15 +59,15 @@ fn cell(interp: &Interpreter, workload: &str, processes: u32, iterations: u32) -
     }
 }
 
+/// A cell through bench-runner's board driver on this host.
 fn run(interp: &Interpreter, spec: &CellSpec) -> Vec<ExecRecord> {
-    let mut backend = Mcu::new(&xtask::project::root());
     let mut out = Vec::new();
-    backend
-        .run_cell(interp, spec, &AtomicBool::new(false), &mut |r| {
-            out.push(r);
-            Ok(())
-        })
-        .expect("a cell on the board is never an error of the tool");
+    bench_runner::mcu::run_cell(
+        spec,
+        &interp.board_spec().unwrap(),
+        &AtomicBool::new(false),
+        &mut |r| out.push(r),
+    );
     out
 }
 
@@ -93,9 +96,10 @@ fn the_serial_driver_runs_a_known_snippet_and_reads_its_output() {
     assert_eq!(boot.out, "1\n");
     assert!(boot.err.contains("ValueError: x"), "{boot:?}");
     // And the backend identifies the firmware.
-    let info = Mcu::new(&xtask::project::root()).prepare(&interp).unwrap();
-    assert_eq!(info.implementation.name, "micropython");
-    assert_eq!(info.implementation.version, "1.9.2");
+    let info = bench_runner::mcu::identify(&interp.executable, &interp.board_spec().unwrap())
+        .unwrap();
+    assert_eq!(info.name, "micropython");
+    assert_eq!(info.version, "1.9.2");
 }
 
 #[test]
@@ -141,4 +145,55 @@ fn a_workload_too_big_for_16_kb_is_recorded_as_out_of_memory() {
         "{:?}",
         recs[0].outcome
     );
+}
+
+/// The mcu backend as `bench` uses it: the board's image (Debian 12's qemu-system-arm and
+/// firmware-microbit-micropython, built from the lock like every image), QEMU in a sandboxed
+/// container, and the same count as a second container.
+#[test]
+fn the_board_runs_in_its_image_through_the_docker_engine() {
+    let engine = match xtask::docker::Engine::connect() {
+        Ok(e) => e,
+        Err(e) => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "\nSKIPPED: the board in its image: {e:#}\n");
+            return;
+        }
+    };
+    let root = xtask::project::root();
+    let sh = xshell::Shell::new().unwrap();
+    let runner = xtask::project::build_runner(&sh, &root).expect("bench-runner builds");
+    let inputs = xtask::images::Inputs::for_repo(&root, runner).unwrap();
+    let docker = xtask::docker::DockerBackend::new(engine, xtask::docker::DockerConfig::new(inputs));
+    let mut backend = Mcu::over(Box::new(docker));
+    let interp = Catalogue::load(&root)
+        .unwrap()
+        .get("microbit")
+        .unwrap()
+        .clone();
+    let info = backend.prepare(&interp).expect("the board's image builds and identifies");
+    assert_eq!(info.implementation.version, "1.9.2");
+    assert!(info.image.is_some(), "{info:?}");
+    let (_, workloads) = backend.runner_paths();
+    let mut spec = cell(&interp, "int_arith", 1, 2);
+    spec.workloads_dir = workloads;
+    let mut counts = Vec::new();
+    for _ in 0..2 {
+        let mut recs = Vec::new();
+        backend
+            .run_cell(&interp, &spec, &AtomicBool::new(false), &mut |r| {
+                recs.push(r);
+                Ok(())
+            })
+            .expect("a cell in the board's container");
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].outcome, Outcome::Ok, "{:?}", recs[0]);
+        counts.push(recs[0].mcu.as_ref().unwrap().instructions.clone());
+    }
+    assert_eq!(counts[0], counts[1]);
+    // The container's board counts what the host's counts: the same QEMU and firmware.
+    if let Some(host) = microbit("the board in its image, against the host") {
+        let recs = run(&host, &cell(&host, "int_arith", 1, 2));
+        assert_eq!(recs[0].mcu.as_ref().unwrap().instructions, counts[0]);
+    }
 }

@@ -220,6 +220,20 @@ pub struct InterpSpec {
     /// Arguments placed before the script (e.g. `--jit off`, `-X emit=native`).
     #[serde(default)]
     pub flags: Vec<String>,
+    /// An emulated microcontroller: `executable` is QEMU, which boots this board's firmware
+    /// (bench-runner's `mcu` module). Absent for every interpreter that runs as a process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub board: Option<BoardSpec>,
+}
+
+/// The board QEMU emulates and the firmware it boots.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoardSpec {
+    /// QEMU's `-M` machine, e.g. `microbit`.
+    pub machine: String,
+    /// The firmware image (Intel HEX), where bench-runner runs.
+    pub firmware: String,
 }
 
 /// One cell (interpreter x workload x size) for bench-runner to measure.

@@ -1,468 +1,70 @@
 //! `--interp microbit`: MicroPython firmware on a microcontroller emulated by QEMU.
 //!
-//! Each process execution boots the firmware in a fresh `qemu-system-arm -M <machine>` (a
-//! fresh 16 KB part) with the workload (comments and `META` stripped) and a small driver in
-//! the board's flash, where the firmware runs a script at reset ([`SCRIPT_ADDR`]), and reads
-//! one result line back from the emulated UART. Time is the board's own `time.ticks_us()`
-//! under `-icount shift=N`: the clock advances 2^N ns per emulated instruction, so a
-//! difference of ticks is a count of instructions, independent of how fast the host
-//! emulates; and since nothing reaches the board after reset, two boots count the same.
-//!
-//! QEMU runs on the host, not in an image: see ARCHITECTURE.md ("Emulated microcontroller").
-//! A workload that does not fit raises `MemoryError` on the board; that is a record
-//! ([`Outcome::MemoryError`]), never an error of the tool.
+//! bench-runner runs a board's cells (`bench_runner::mcu`: the firmware boots with the workload
+//! in its flash, and the board's `ticks_us` under `-icount` counts instructions). Where it runs
+//! them is the usual choice: in the board's image, which holds Debian's `qemu-system-arm` and
+//! `firmware-microbit-micropython`, through the Docker engine; or on this host with
+//! `--backend native`, with the same two packages installed by `doctor --install`. This
+//! backend is that choice, under its own kind ([`BackendKind::Mcu`]): a board's records go to
+//! `results/mcu/`, always at the `tiny` size, and are never pooled with measured time.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 
-use anyhow::{bail, Context};
-use whichpy_wire::{
-    BackendKind, CellSpec, ClockInfo, ExecRecord, ImplInfo, InterpInfo, McuMeasure, Outcome,
-};
+use whichpy_wire::{BackendKind, CellSpec, ExecRecord, InterpInfo, Machine};
 
 use super::Backend;
+use crate::bench::BackendChoice;
 use crate::catalogue::Interpreter;
-use crate::project::{HARNESS, WORKLOADS};
 
-/// `-icount shift=6`: 64 ns per instruction, about the micro:bit's 16 MHz.
-pub const ICOUNT_SHIFT: u32 = 6;
-/// The nRF51822's clock; ms figures assume one instruction per cycle.
-pub const CLOCK_HZ: u64 = 16_000_000;
-/// How long the firmware may take to identify itself.
-const BOOT_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// The micro:bit side of a cell: appended to the workload's source. It collects garbage,
-/// reads the heap, runs `setup`, then times each `run` with the board's `ticks_us`; before each
-/// timed iteration it collects and sleeps to the board's next timer tick, so an iteration
-/// starts in the same state whatever the host did meanwhile. One line comes back:
-/// `WPY <free before> <heap total> <free after> <us,us,...> <checksum>`.
-pub const DRIVER: &str = include_str!("../../../bench-runner/harness/mcu_driver.py");
-
-/// Where the firmware looks for a script at boot: the micro:bit's "appended script" area, the
-/// last 8 KB of its 256 KB of flash. A script there starts with `MP` and its length (16 bits,
-/// little-endian); MicroPython for the micro:bit runs it at reset, before its REPL, as uFlash
-/// and the Mu editor flash it.
-pub const SCRIPT_ADDR: u32 = 0x3e000;
-/// The longest script the area holds (8 KB less the 4-byte header).
-pub const SCRIPT_MAX: usize = 8 * 1024 - 4;
-
-/// `code` as the bytes of the appended-script area.
-pub fn script_area(code: &str) -> anyhow::Result<Vec<u8>> {
-    anyhow::ensure!(
-        code.len() <= SCRIPT_MAX,
-        "the script is {} bytes; the micro:bit's script area holds {SCRIPT_MAX}",
-        code.len()
-    );
-    let mut area = Vec::with_capacity(code.len() + 4);
-    area.extend_from_slice(b"MP");
-    area.extend_from_slice(&(code.len() as u16).to_le_bytes());
-    area.extend_from_slice(code.as_bytes());
-    Ok(area)
-}
-
-/// What one boot of the board printed.
-#[derive(Debug)]
-pub struct Boot {
-    /// The script's output, `\r\n` made `\n`, without its traceback.
-    pub out: String,
-    /// The traceback the script ended with; empty when it finished.
-    pub err: String,
-    /// The firmware's banner, printed when the script has ended and the REPL starts.
-    pub banner: String,
-}
-
-/// One emulated board, booted with a script in its flash.
-///
-/// The script goes into flash with the firmware (a second `-device loader` at
-/// [`SCRIPT_ADDR`]), not over the serial line: the UART is output only. Nothing reaches the
-/// board from the host after reset, so under `-icount` the whole run, timer interrupts
-/// included, is a function of the firmware and the script: two boots count the same
-/// instructions. (Code sent over the serial line arrived at host-dependent moments, which
-/// moved the phase of the board's timer interrupt and made two boots differ by about 10 ppm.)
-pub struct Board {
-    child: Child,
-    rx: Receiver<Vec<u8>>,
-    /// Bytes received and not yet consumed.
-    pending: Vec<u8>,
-    /// Holds the script's flash image while QEMU runs.
-    _dir: tempfile::TempDir,
-}
-
-impl Board {
-    /// Boot `firmware` on QEMU's `machine` with `code` as the appended script, and read what
-    /// it prints until the REPL's prompt. An error if QEMU cannot start, exits, or the prompt
-    /// does not come before `deadline`.
-    pub fn run(
-        qemu: &str,
-        machine: &str,
-        firmware: &Path,
-        code: &str,
-        deadline: Instant,
-    ) -> anyhow::Result<Boot> {
-        let mut board = Board::boot(qemu, machine, firmware, code)?;
-        let printed = board
-            .read_until(b">>> ", deadline)
-            .context("the firmware printed no REPL prompt")?;
-        let text = String::from_utf8_lossy(&printed)
-            .replace("\r\n", "\n")
-            .trim_start_matches('\0')
-            .to_owned();
-        let text = text.trim_end_matches(">>> ");
-        // The banner starts the last paragraph: `MicroPython v1.9.2-… on …; micro:bit …`.
-        let (before, banner) = match text.rfind("MicroPython v") {
-            Some(at) => (&text[..at], text[at..].trim().to_owned()),
-            None => (text, String::new()),
-        };
-        let (out, err) = match before.find("Traceback (most recent call last):") {
-            Some(at) => (before[..at].to_owned(), before[at..].to_owned()),
-            None => (before.to_owned(), String::new()),
-        };
-        Ok(Boot { out, err, banner })
-    }
-
-    fn boot(qemu: &str, machine: &str, firmware: &Path, code: &str) -> anyhow::Result<Board> {
-        if !firmware.is_file() {
-            bail!(
-                "firmware {} not found (`cargo xtask doctor --install` installs it)",
-                firmware.display()
-            );
-        }
-        let dir = tempfile::Builder::new().prefix("whichpy-mcu").tempdir()?;
-        let script = dir.path().join("script.bin");
-        std::fs::write(&script, script_area(code)?)?;
-        let mut child = Command::new(qemu)
-            .args(["-M", machine, "-device"])
-            .arg(format!("loader,file={}", firmware.display()))
-            .arg("-device")
-            .arg(format!(
-                "loader,file={},addr={SCRIPT_ADDR:#x},force-raw=on",
-                script.display()
-            ))
-            .args(["-nographic", "-serial", "stdio", "-monitor", "none"])
-            .args(["-icount", &format!("shift={ICOUNT_SHIFT},sleep=off")])
-            // The emulated random number generator draws from a seed, not from the host.
-            .args(["-seed", "1"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| {
-                format!("starting {qemu} (`cargo xtask doctor --install` installs qemu-system-arm)")
-            })?;
-        let mut out = child.stdout.take().expect("piped");
-        let mut errs = child.stderr.take().expect("piped");
-        let (tx, rx) = mpsc::channel();
-        let tx_err = tx.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = out.read(&mut buf) {
-                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        });
-        // QEMU's own complaints (an unknown option, a missing machine) are shown as output:
-        // they say why no prompt came.
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = errs.read_to_string(&mut text);
-            if !text.trim().is_empty() {
-                let _ = tx_err.send(format!("\n[qemu] {}", text.trim()).into_bytes());
-            }
-        });
-        Ok(Board {
-            child,
-            rx,
-            pending: Vec::new(),
-            _dir: dir,
-        })
-    }
-
-    fn receive(&mut self, deadline: Instant, what: &str) -> anyhow::Result<()> {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match self.rx.recv_timeout(left) {
-            Ok(bytes) => {
-                self.pending.extend_from_slice(&bytes);
-                Ok(())
-            }
-            Err(RecvTimeoutError::Timeout) => bail!(
-                "timed out waiting for {what} (received {:?})",
-                String::from_utf8_lossy(&self.pending)
-            ),
-            Err(RecvTimeoutError::Disconnected) => bail!(
-                "QEMU exited (received {:?})",
-                String::from_utf8_lossy(&self.pending)
-            ),
-        }
-    }
-
-    /// Bytes up to and including `pattern`; an error past `deadline` or when QEMU exits.
-    fn read_until(&mut self, pattern: &[u8], deadline: Instant) -> anyhow::Result<Vec<u8>> {
-        loop {
-            if let Some(at) = find(&self.pending, pattern) {
-                let rest = self.pending.split_off(at + pattern.len());
-                return Ok(std::mem::replace(&mut self.pending, rest));
-            }
-            self.receive(deadline, &format!("{:?}", String::from_utf8_lossy(pattern)))?;
-        }
-    }
-}
-
-impl Drop for Board {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// The workload's source as sent to the board: without comment lines, blank lines and the
-/// `META` dict (the board has no use for them and its heap holds the whole text).
-pub fn board_source(source: &str) -> String {
-    let mut out = String::new();
-    let mut in_meta = false;
-    for line in source.lines() {
-        if line.starts_with("META = {") {
-            in_meta = !line.trim_end().ends_with('}');
-            continue;
-        }
-        if in_meta {
-            in_meta = line != "}";
-            continue;
-        }
-        let t = line.trim_start();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// What the driver's result line says.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DriverResult {
-    pub free_before: u64,
-    pub heap_total: u64,
-    pub free_after: u64,
-    pub iterations_us: Vec<u64>,
-    pub checksum: String,
-}
-
-/// Parse `WPY <free before> <total> <free after> <us,...> <checksum>` out of the output.
-pub fn parse_result(out: &str) -> Option<DriverResult> {
-    let line = out.lines().find_map(|l| l.strip_prefix("WPY "))?;
-    let mut f = line.splitn(5, ' ');
-    let num = |s: Option<&str>| s?.parse::<u64>().ok();
-    let free_before = num(f.next())?;
-    let heap_total = num(f.next())?;
-    let free_after = num(f.next())?;
-    let iterations_us = f
-        .next()?
-        .split(',')
-        .map(|t| t.parse::<u64>().ok())
-        .collect::<Option<Vec<_>>>()?;
-    let checksum = f.next()?.trim_end().to_owned();
-    Some(DriverResult {
-        free_before,
-        heap_total,
-        free_after,
-        iterations_us,
-        checksum,
-    })
-}
-
-/// Emulated instructions in `us` microseconds of the `-icount shift` clock.
-pub fn instructions(us: u64) -> u64 {
-    (us * 1000) >> ICOUNT_SHIFT
-}
-
-/// Whether the last line of `text` is an exception (`MemoryError: ...`).
-fn is_exception_line(text: &str) -> bool {
-    text.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .and_then(|l| l.split(':').next())
-        .is_some_and(|name| name.ends_with("Error") && !name.contains(' '))
-}
-
-/// How a traceback on the board is recorded.
-pub fn outcome_of_error(err: &str) -> Outcome {
-    let last = err
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim()
-        .to_owned();
-    if last.starts_with("MemoryError") {
-        Outcome::MemoryError { message: last }
-    } else if last.starts_with("SyntaxError") || last.starts_with("ImportError") {
-        Outcome::Unsupported {
-            reason: format!("the board's MicroPython cannot run it: {last}"),
-        }
-    } else {
-        Outcome::Crashed {
-            exit_code: None,
-            signal: None,
-        }
-    }
-}
-
-/// The emulated-microcontroller backend.
+/// The emulated-microcontroller backend: the docker or native backend, for boards.
 pub struct Mcu {
-    root: PathBuf,
+    inner: Box<dyn Backend>,
 }
 
 impl Mcu {
-    pub fn new(root: &Path) -> Mcu {
-        Mcu {
-            root: root.to_owned(),
-        }
-    }
-
-    /// Boot `interp`'s board with `code` in its flash.
-    fn boot(interp: &Interpreter, code: &str, deadline: Instant) -> anyhow::Result<Boot> {
-        let (Some(machine), Some(firmware)) = (&interp.machine, &interp.firmware) else {
-            bail!(
-                "{} has no `machine` and `firmware` in the catalogue",
-                interp.id
-            );
+    /// Boards in containers (`docker`), on this host (`native`), or in containers when the
+    /// engine answers and on this host otherwise (`auto`, `mcu`), saying which and why.
+    pub fn connect(
+        sh: &xshell::Shell,
+        root: &std::path::Path,
+        choice: BackendChoice,
+    ) -> anyhow::Result<Mcu> {
+        let native = |sh: &xshell::Shell| -> anyhow::Result<Box<dyn Backend>> {
+            Ok(Box::new(super::native::Native::new(
+                root,
+                crate::project::build_runner(sh, root)?,
+            )))
         };
-        Board::run(&interp.executable, machine, Path::new(firmware), code, deadline)
-    }
-
-    /// One process execution: boot, send, read. Failures of the workload are outcomes.
-    fn run_process(
-        &self,
-        interp: &Interpreter,
-        spec: &CellSpec,
-        process: u32,
-    ) -> anyhow::Result<ExecRecord> {
-        let mut rec = bench_runner::blank_record(spec, process, Outcome::Ok);
-        rec.loops = 1;
-        let size = spec
-            .workload
-            .sizes
-            .get(spec.size)
-            .expect("checked by run_cell");
-        let file = self
-            .root
-            .join(WORKLOADS)
-            .join(format!("{}.py", spec.workload.name));
-        let source = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading {}", file.display()))?;
-        let code = format!(
-            "{}{}",
-            board_source(&source),
-            DRIVER
-                .replace("__N__", &size.n.to_string())
-                .replace("__ITERATIONS__", &spec.iterations.max(1).to_string())
-        );
-        let start = Instant::now();
-        let deadline = start + Duration::from_secs_f64(spec.timeout_s);
-        if code.len() > SCRIPT_MAX {
-            rec.outcome = Outcome::Unsupported {
-                reason: format!(
-                    "its source and driver are {} bytes; the micro:bit's script area holds {SCRIPT_MAX}",
-                    code.len()
-                ),
-            };
-            return Ok(rec);
-        }
-        let result = Self::boot(interp, &code, deadline);
-        rec.wall_ns = start.elapsed().as_nanos().max(1) as u64;
-        let (out, err) = match result {
-            Ok(b) => (b.out, b.err),
-            Err(e) if Instant::now() >= deadline => {
-                rec.outcome = Outcome::TimedOut {
-                    after_s: spec.timeout_s,
-                };
-                rec.stderr_tail = tail(&format!("{e:#}"));
-                return Ok(rec);
+        let inner: Box<dyn Backend> = match choice {
+            BackendChoice::Native => {
+                eprintln!("backend: mcu on this host (QEMU installed by `doctor --install`)");
+                native(sh)?
             }
-            Err(e) => {
-                rec.outcome = Outcome::BadOutput {
-                    reason: format!("{e:#}").chars().take(300).collect(),
-                };
-                return Ok(rec);
+            BackendChoice::Docker => {
+                eprintln!("backend: mcu in containers (QEMU in the board's image)");
+                Box::new(crate::docker::DockerBackend::connect(sh, root)?)
             }
+            _ => match crate::docker::DockerBackend::connect(sh, root) {
+                Ok(b) => {
+                    eprintln!("backend: mcu in containers (QEMU in the board's image)");
+                    Box::new(b)
+                }
+                Err(e) => {
+                    eprintln!(
+                        "backend: mcu on this host, because the Docker engine is not usable: {e:#}"
+                    );
+                    native(sh)?
+                }
+            },
         };
-        let measure = |r: Option<&DriverResult>| McuMeasure {
-            machine: interp.machine.clone().unwrap_or_default(),
-            icount_shift: ICOUNT_SHIFT,
-            clock_hz: CLOCK_HZ,
-            instructions: r.map_or(Vec::new(), |r| {
-                r.iterations_us.iter().map(|&u| instructions(u)).collect()
-            }),
-            heap_free_before: r.map(|r| r.free_before),
-            heap_free_after: r.map(|r| r.free_after),
-            heap_total: r.map(|r| r.heap_total),
-        };
-        if !err.trim().is_empty() {
-            rec.outcome = outcome_of_error(&err);
-            rec.stderr_tail = tail(&err);
-            rec.mcu = Some(measure(None));
-            return Ok(rec);
-        }
-        if parse_result(&out).is_none() && is_exception_line(&out) {
-            // Raised while compiling (the source alone filled the heap): no traceback.
-            rec.outcome = match outcome_of_error(&out) {
-                Outcome::MemoryError { message } => Outcome::MemoryError {
-                    message: format!(
-                        "{} (while compiling: the compiled code alone fills the heap)",
-                        message.trim_end_matches(':')
-                    ),
-                },
-                other => other,
-            };
-            rec.stderr_tail = tail(&out);
-            rec.mcu = Some(measure(None));
-            return Ok(rec);
-        }
-        let Some(r) = parse_result(&out) else {
-            rec.outcome = Outcome::BadOutput {
-                reason: format!("no result line in {:?}", tail(&out)),
-            };
-            return Ok(rec);
-        };
-        if r.checksum != size.checksum {
-            rec.outcome = Outcome::WrongChecksum {
-                expected: size.checksum.clone(),
-                got: r.checksum.clone(),
-            };
-        }
-        rec.checksum = Some(r.checksum.clone());
-        rec.clock = Some(ClockInfo {
-            name: format!("ticks_us under -icount shift={ICOUNT_SHIFT}"),
-            resolution_ns: 1000,
-        });
-        rec.mcu = Some(measure(Some(&r)));
-        Ok(rec)
+        Ok(Mcu { inner })
     }
-}
 
-fn tail(s: &str) -> String {
-    let lines: Vec<&str> = s.lines().collect();
-    lines[lines.len().saturating_sub(5)..].join("\n")
-}
-
-/// `MicroPython v1.9.2-34-gd64154c73 on 2017-09-01; ...` → `1.9.2`.
-fn banner_version(banner: &str) -> Option<String> {
-    let v = banner.split("MicroPython v").nth(1)?;
-    let v: String = v
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    (!v.is_empty()).then_some(v)
+    /// A board backend over `inner` (tests pass the native or docker backend).
+    pub fn over(inner: Box<dyn Backend>) -> Mcu {
+        Mcu { inner }
+    }
 }
 
 impl Backend for Mcu {
@@ -471,42 +73,24 @@ impl Backend for Mcu {
     }
 
     fn prepare(&mut self, interp: &Interpreter) -> anyhow::Result<InterpInfo> {
-        let boot = Self::boot(
-            interp,
-            "import sys\nprint(sys.implementation.name)\nprint('%d.%d.%d' % sys.version_info[:3])\nprint(sys.version)\n",
-            Instant::now() + BOOT_TIMEOUT,
-        )?;
-        let (out, err) = (&boot.out, &boot.err);
-        if !err.trim().is_empty() {
-            bail!("the board could not identify itself: {}", err.trim());
-        }
-        let lines: Vec<&str> = out.lines().map(str::trim).collect();
-        let [name, python, sys_version, ..] = lines[..] else {
-            bail!("the board answered {out:?} to its identification");
-        };
-        let implementation = ImplInfo {
-            name: name.to_owned(),
-            version: banner_version(&boot.banner).unwrap_or_else(|| "unknown".into()),
-            python: python.to_owned(),
-            sys_version: format!(
-                "{sys_version}; {}",
-                boot.banner.lines().next().unwrap_or("")
-            ),
-        };
-        let exe = format!(
-            "{} -M {}",
-            interp.executable,
-            interp.machine.as_deref().unwrap_or("")
+        anyhow::ensure!(
+            interp.is_mcu(),
+            "{} is not an emulated board: the mcu backend runs only entries with a `machine`",
+            interp.id
         );
-        super::interp_info(interp, exe, implementation, None, &interp.id)
+        self.inner.prepare(interp)
     }
 
     fn runner_paths(&self) -> (PathBuf, PathBuf) {
-        (self.root.join(HARNESS), self.root.join(WORKLOADS))
+        self.inner.runner_paths()
     }
 
     fn cpus(&self) -> Option<String> {
-        None
+        self.inner.cpus()
+    }
+
+    fn machine(&mut self) -> anyhow::Result<Machine> {
+        self.inner.machine()
     }
 
     fn run_cell(
@@ -516,79 +100,6 @@ impl Backend for Mcu {
         cancel: &AtomicBool,
         on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let reason = if let Some(r) = spec.workload.unsupported.get(&spec.interp.family) {
-            Some(r.clone())
-        } else if spec.workload.sizes.get(spec.size).is_none() {
-            Some(format!(
-                "no `{}` size: the algorithm has no input small enough for the part",
-                spec.size
-            ))
-        } else if spec.workload.kind == whichpy_wire::WorkloadKind::Startup {
-            Some("a board boots once; there is no process to start".into())
-        } else {
-            None
-        };
-        if let Some(reason) = reason {
-            return on_record(bench_runner::blank_record(
-                spec,
-                spec.first_process,
-                Outcome::Unsupported { reason },
-            ));
-        }
-        for process in spec.first_process..spec.first_process + spec.processes {
-            if cancel.load(Ordering::SeqCst) {
-                return Ok(());
-            }
-            on_record(self.run_process(interp, spec, process)?)?;
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_board_source_drops_comments_blank_lines_and_meta() {
-        let src = "# a comment\nMETA = {\n    \"sizes\": {},\n}\n\n\ndef run(n):\n    # inside\n    return n  # kept\n";
-        assert_eq!(board_source(src), "def run(n):\n    return n  # kept\n");
-        assert_eq!(board_source("META = {\"a\": 1}\nx = 1\n"), "x = 1\n");
-    }
-
-    #[test]
-    fn a_script_is_flashed_with_its_header_and_a_long_one_is_refused() {
-        assert_eq!(script_area("x=1\n").unwrap(), b"MP\x04\x00x=1\n");
-        let long = "#".repeat(SCRIPT_MAX + 1);
-        assert!(script_area(&long).unwrap_err().to_string().contains("8188"));
-        assert_eq!(script_area(&long[1..]).unwrap().len(), 8 * 1024);
-    }
-
-    #[test]
-    fn a_result_line_parses_and_a_traceback_becomes_an_outcome() {
-        let r = parse_result("noise\nWPY 5616 9360 1648 732542,732868 95,21536 x\n").unwrap();
-        assert_eq!(r.iterations_us, vec![732542, 732868]);
-        assert_eq!(r.checksum, "95,21536 x");
-        assert_eq!(
-            (r.free_before, r.heap_total, r.free_after),
-            (5616, 9360, 1648)
-        );
-        assert_eq!(parse_result("WPY 1 2\n"), None);
-        let mem = "Traceback (most recent call last):\n  File \"<stdin>\", line 3, in <module>\nMemoryError: memory allocation failed, allocating 4096 bytes\n";
-        assert_eq!(
-            outcome_of_error(mem),
-            Outcome::MemoryError {
-                message: "MemoryError: memory allocation failed, allocating 4096 bytes".into()
-            }
-        );
-        assert!(matches!(
-            outcome_of_error("SyntaxError: invalid syntax\n"),
-            Outcome::Unsupported { .. }
-        ));
-        assert_eq!(instructions(64), 1000);
-        assert_eq!(
-            banner_version("MicroPython v1.9.2-34-gd64154c73 on 2017-09-01; micro:bit"),
-            Some("1.9.2".into())
-        );
+        self.inner.run_cell(interp, spec, cancel, on_record)
     }
 }

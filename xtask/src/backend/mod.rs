@@ -203,7 +203,7 @@ pub fn connect(
             Ok(Box::new(fake::Fake::open(model)?))
         }
         BackendChoice::Docker => Ok(Box::new(crate::docker::DockerBackend::connect(sh, root)?)),
-        BackendChoice::Mcu => Ok(Box::new(mcu::Mcu::new(root))),
+        BackendChoice::Mcu => Ok(Box::new(mcu::Mcu::connect(sh, root, BackendChoice::Auto)?)),
         BackendChoice::Auto => match crate::docker::DockerBackend::connect(sh, root) {
             Ok(b) => {
                 eprintln!("backend: docker (the engine answered)");

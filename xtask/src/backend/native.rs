@@ -44,6 +44,11 @@ impl Backend for Native {
 
     fn prepare(&mut self, interp: &Interpreter) -> anyhow::Result<InterpInfo> {
         let exe = self.executable(interp);
+        if let Some(board) = interp.board_spec() {
+            let implementation = bench_runner::mcu::identify(&exe, &board)?;
+            let exe = format!("{exe} -M {}", board.machine);
+            return super::interp_info(interp, exe.clone(), implementation, None, &exe);
+        }
         let implementation = bench_runner::identify(&exe, &interp.flags, &self.root.join(HARNESS))?;
         super::interp_info(interp, exe.clone(), implementation, None, &exe)
     }

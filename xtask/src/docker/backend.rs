@@ -245,9 +245,13 @@ impl Backend for DockerBackend {
             "identify".into(),
             "--harness".into(),
             HARNESS_IN_IMAGE.into(),
-            "--".into(),
-            interp.executable.clone(),
         ];
+        if let Some(board) = interp.board_spec() {
+            // An emulated board: bench-runner boots its firmware in QEMU.
+            cmd.extend(["--machine".into(), board.machine, "--firmware".into(), board.firmware]);
+        }
+        cmd.push("--".into());
+        cmd.push(interp.executable.clone());
         cmd.extend(interp.flags.iter().cloned());
         let (out, end) = self.run_probe(interp, cmd)?;
         if self.prepared.is_none() && end.exit_code == 0 {
@@ -331,6 +335,14 @@ impl Backend for DockerBackend {
             spec.interp.executable.clone(),
         ];
         cmd.extend(spec.interp.flags.iter().cloned());
+        if spec.interp.board.is_some() {
+            // A board reads nothing from the file system after QEMU starts: no cache to prime.
+            cmd = vec![
+                RUNNER_IN_IMAGE.to_owned(),
+                "cell".into(),
+                serde_json::to_string(spec)?,
+            ];
+        }
         let deadline = cell_deadline(spec);
         let req = RunRequest {
             image: image.name.clone(),
