@@ -445,7 +445,14 @@ pub fn run_cell(spec: &CellSpec, board: &BoardSpec, cancel: &AtomicBool, emit: &
             return;
         }
         match run_process(spec, board, process) {
-            Ok(rec) => emit(rec),
+            Ok(rec) => {
+                // What the firmware cannot compile or import, it cannot on the next boot.
+                let closes = matches!(rec.outcome, Outcome::Unsupported { .. });
+                emit(rec);
+                if closes {
+                    return;
+                }
+            }
             Err(e) => {
                 let mut rec = crate::blank_record(
                     spec,

@@ -714,9 +714,12 @@ fn execute(
                 match &rec.outcome {
                     Outcome::Ok => pb.inc(1),
                     Outcome::Unsupported { reason } => {
-                        // One record closes the cell: count all its planned executions as done.
-                        pb.inc((spec.processes - seen) as u64);
-                        say(&pb, format!("  – {}: not run: {reason}", rec.key()));
+                        // One record closes the cell: count all its planned executions as
+                        // done, once.
+                        if !closed.get() {
+                            pb.inc(spec.processes.saturating_sub(seen) as u64);
+                            say(&pb, format!("  – {}: not run: {reason}", rec.key()));
+                        }
                         closed.set(true);
                     }
                     _ => {
