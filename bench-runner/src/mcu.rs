@@ -326,8 +326,8 @@ fn run_process(spec: &CellSpec, board: &BoardSpec, process: u32) -> anyhow::Resu
     let file = spec
         .workloads_dir
         .join(format!("{}.py", spec.workload.name));
-    let source = std::fs::read_to_string(&file)
-        .with_context(|| format!("reading {}", file.display()))?;
+    let source =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let code = format!(
         "{}{}",
         board_source(&source),
@@ -346,7 +346,13 @@ fn run_process(spec: &CellSpec, board: &BoardSpec, process: u32) -> anyhow::Resu
     }
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(spec.timeout_s);
-    let result = Board::run(&spec.interp.executable, &board.machine, Path::new(&board.firmware), &code, deadline);
+    let result = Board::run(
+        &spec.interp.executable,
+        &board.machine,
+        Path::new(&board.firmware),
+        &code,
+        deadline,
+    );
     rec.wall_ns = start.elapsed().as_nanos().max(1) as u64;
     let (out, err) = match result {
         Ok(b) => (b.out, b.err),
@@ -419,7 +425,12 @@ fn run_process(spec: &CellSpec, board: &BoardSpec, process: u32) -> anyhow::Resu
 
 /// Run a cell whose interpreter is a board: one boot per process execution, each handed to
 /// `emit` as soon as it ends. Returns early when `cancel` is set.
-pub fn run_cell(spec: &CellSpec, board: &BoardSpec, cancel: &AtomicBool, emit: &mut dyn FnMut(ExecRecord)) {
+pub fn run_cell(
+    spec: &CellSpec,
+    board: &BoardSpec,
+    cancel: &AtomicBool,
+    emit: &mut dyn FnMut(ExecRecord),
+) {
     let reason = if let Some(r) = spec.workload.unsupported.get(&spec.interp.family) {
         Some(r.clone())
     } else if spec.workload.sizes.get(spec.size).is_none() {

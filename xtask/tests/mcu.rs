@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use whichpy_wire::{CellSpec, ExecRecord, InterpSpec, Outcome, SizeName};
 use bench_runner::mcu::Board;
+use whichpy_wire::{CellSpec, ExecRecord, InterpSpec, Outcome, SizeName};
 use xtask::backend::mcu::Mcu;
 use xtask::backend::Backend;
 use xtask::catalogue::{Catalogue, Interpreter};
@@ -90,14 +90,17 @@ fn the_serial_driver_runs_a_known_snippet_and_reads_its_output() {
         "total = 0\nfor k in range(10):\n    total += k * k\nprint('sum', total)\nprint(6 * 7)\n";
     let boot = board(snippet);
     assert!(boot.banner.starts_with("MicroPython v1.9.2"), "{boot:?}");
-    assert_eq!((boot.out.as_str(), boot.err.as_str()), ("sum 285\n42\n", ""));
+    assert_eq!(
+        (boot.out.as_str(), boot.err.as_str()),
+        ("sum 285\n42\n", "")
+    );
     // A traceback comes back as error output, apart from what was printed before it.
     let boot = board("print(1)\nraise ValueError('x')\n");
     assert_eq!(boot.out, "1\n");
     assert!(boot.err.contains("ValueError: x"), "{boot:?}");
     // And the backend identifies the firmware.
-    let info = bench_runner::mcu::identify(&interp.executable, &interp.board_spec().unwrap())
-        .unwrap();
+    let info =
+        bench_runner::mcu::identify(&interp.executable, &interp.board_spec().unwrap()).unwrap();
     assert_eq!(info.name, "micropython");
     assert_eq!(info.version, "1.9.2");
 }
@@ -156,7 +159,10 @@ fn the_board_runs_in_its_image_through_the_docker_engine() {
         Ok(e) => e,
         Err(e) => {
             use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "\nSKIPPED: the board in its image: {e:#}\n");
+            let _ = writeln!(
+                std::io::stderr(),
+                "\nSKIPPED: the board in its image: {e:#}\n"
+            );
             return;
         }
     };
@@ -164,14 +170,17 @@ fn the_board_runs_in_its_image_through_the_docker_engine() {
     let sh = xshell::Shell::new().unwrap();
     let runner = xtask::project::build_runner(&sh, &root).expect("bench-runner builds");
     let inputs = xtask::images::Inputs::for_repo(&root, runner).unwrap();
-    let docker = xtask::docker::DockerBackend::new(engine, xtask::docker::DockerConfig::new(inputs));
+    let docker =
+        xtask::docker::DockerBackend::new(engine, xtask::docker::DockerConfig::new(inputs));
     let mut backend = Mcu::over(Box::new(docker));
     let interp = Catalogue::load(&root)
         .unwrap()
         .get("microbit")
         .unwrap()
         .clone();
-    let info = backend.prepare(&interp).expect("the board's image builds and identifies");
+    let info = backend
+        .prepare(&interp)
+        .expect("the board's image builds and identifies");
     assert_eq!(info.implementation.version, "1.9.2");
     assert!(info.image.is_some(), "{info:?}");
     let (_, workloads) = backend.runner_paths();

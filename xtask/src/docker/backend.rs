@@ -248,7 +248,12 @@ impl Backend for DockerBackend {
         ];
         if let Some(board) = interp.board_spec() {
             // An emulated board: bench-runner boots its firmware in QEMU.
-            cmd.extend(["--machine".into(), board.machine, "--firmware".into(), board.firmware]);
+            cmd.extend([
+                "--machine".into(),
+                board.machine,
+                "--firmware".into(),
+                board.firmware,
+            ]);
         }
         cmd.push("--".into());
         cmd.push(interp.executable.clone());
