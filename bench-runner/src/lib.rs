@@ -71,9 +71,6 @@ pub fn install_signal_handlers() {
 /// Run every process execution of a cell, handing each record to `emit` as soon as it exists.
 /// Stops early (without a record for the unfinished execution) when `cancel` is set.
 pub fn run_cell(spec: &CellSpec, cancel: &AtomicBool, mut emit: impl FnMut(ExecRecord)) {
-    if let Some(board) = &spec.interp.board {
-        return mcu::run_cell(spec, board, cancel, &mut emit);
-    }
     if let Some(reason) = spec.workload.unsupported.get(&spec.interp.family) {
         emit(blank_record(
             spec,
@@ -93,6 +90,9 @@ pub fn run_cell(spec: &CellSpec, cancel: &AtomicBool, mut emit: impl FnMut(ExecR
             },
         ));
         return;
+    }
+    if let Some(board) = &spec.interp.board {
+        return mcu::run_cell(spec, board, cancel, &mut emit);
     }
     for process in spec.first_process..spec.first_process + spec.processes {
         if cancel.load(Ordering::SeqCst) {

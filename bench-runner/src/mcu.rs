@@ -423,27 +423,18 @@ fn run_process(spec: &CellSpec, board: &BoardSpec, process: u32) -> anyhow::Resu
     Ok(rec)
 }
 
-/// Run a cell whose interpreter is a board: one boot per process execution, each handed to
+/// Run a cell whose interpreter is a board (from [`crate::run_cell`], which has already closed
+/// the cells the workload does not support): one boot per process execution, each handed to
 /// `emit` as soon as it ends. Returns early when `cancel` is set.
-pub fn run_cell(
+pub(crate) fn run_cell(
     spec: &CellSpec,
     board: &BoardSpec,
     cancel: &AtomicBool,
     emit: &mut dyn FnMut(ExecRecord),
 ) {
-    let reason = if let Some(r) = spec.workload.unsupported.get(&spec.interp.family) {
-        Some(r.clone())
-    } else if spec.workload.sizes.get(spec.size).is_none() {
-        Some(format!(
-            "no `{}` size: the algorithm has no input small enough for the part",
-            spec.size
-        ))
-    } else if spec.workload.kind == whichpy_wire::WorkloadKind::Startup {
-        Some("a board boots once; there is no process to start".into())
-    } else {
-        None
-    };
-    if let Some(reason) = reason {
+    // The family's unsupported workloads and a missing size are closed by `crate::run_cell`.
+    if spec.workload.kind == whichpy_wire::WorkloadKind::Startup {
+        let reason = "a board boots once; there is no process to start".to_owned();
         emit(crate::blank_record(
             spec,
             spec.first_process,

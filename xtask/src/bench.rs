@@ -163,11 +163,14 @@ impl Bench {
             },
             None => chosen,
         };
-        let mut backend: Box<dyn crate::backend::Backend> = if kind == BackendChoice::Mcu {
-            // Boards run in their image or on this host, as `--backend` says.
-            Box::new(crate::backend::mcu::Mcu::connect(sh, &root, self.backend)?)
-        } else {
-            crate::backend::connect(sh, &root, kind, self.fake_model.as_deref())?
+        let mut backend: Box<dyn crate::backend::Backend> = match (kind, self.backend) {
+            // Boards run where `--backend` says: in their image, or on this host.
+            (BackendChoice::Mcu, inner @ (BackendChoice::Docker | BackendChoice::Native)) => {
+                Box::new(crate::backend::mcu::Mcu::over(crate::backend::connect(
+                    sh, &root, inner, None,
+                )?))
+            }
+            _ => crate::backend::connect(sh, &root, kind, self.fake_model.as_deref())?,
         };
 
         let mut metrics = BTreeMap::new();

@@ -59,15 +59,10 @@ fn cell(interp: &Interpreter, workload: &str, processes: u32, iterations: u32) -
     }
 }
 
-/// A cell through bench-runner's board driver on this host.
-fn run(interp: &Interpreter, spec: &CellSpec) -> Vec<ExecRecord> {
+/// A cell through bench-runner on this host (its spec names the board).
+fn run(spec: &CellSpec) -> Vec<ExecRecord> {
     let mut out = Vec::new();
-    bench_runner::mcu::run_cell(
-        spec,
-        &interp.board_spec().unwrap(),
-        &AtomicBool::new(false),
-        &mut |r| out.push(r),
-    );
+    bench_runner::run_cell(spec, &AtomicBool::new(false), |r| out.push(r));
     out
 }
 
@@ -110,7 +105,7 @@ fn the_emulated_clock_gives_the_same_count_on_two_runs() {
     let Some(interp) = microbit("the_emulated_clock_gives_the_same_count…") else {
         return;
     };
-    let recs = run(&interp, &cell(&interp, "int_arith", 2, 2));
+    let recs = run(&cell(&interp, "int_arith", 2, 2));
     assert_eq!(recs.len(), 2);
     let counts: Vec<Vec<u64>> = recs
         .iter()
@@ -134,7 +129,7 @@ fn a_workload_too_big_for_16_kb_is_recorded_as_out_of_memory() {
         return;
     };
     // dicts_sets works on a fixed pool of 2,000 keys: it cannot shrink below that.
-    let recs = run(&interp, &cell(&interp, "dicts_sets", 1, 1));
+    let recs = run(&cell(&interp, "dicts_sets", 1, 1));
     assert_eq!(recs.len(), 1);
     match &recs[0].outcome {
         Outcome::MemoryError { message } => assert!(message.starts_with("MemoryError")),
@@ -142,7 +137,7 @@ fn a_workload_too_big_for_16_kb_is_recorded_as_out_of_memory() {
     }
     assert!(recs[0].stderr_tail.contains("MemoryError"));
     // A workload with no tiny size is a record too, with its reason.
-    let recs = run(&interp, &cell(&interp, "io_wait", 1, 1));
+    let recs = run(&cell(&interp, "io_wait", 1, 1));
     assert!(
         matches!(&recs[0].outcome, Outcome::Unsupported { reason } if reason.contains("tiny")),
         "{:?}",
@@ -202,7 +197,7 @@ fn the_board_runs_in_its_image_through_the_docker_engine() {
     assert_eq!(counts[0], counts[1]);
     // The container's board counts what the host's counts: the same QEMU and firmware.
     if let Some(host) = microbit("the board in its image, against the host") {
-        let recs = run(&host, &cell(&host, "int_arith", 1, 2));
+        let recs = run(&cell(&host, "int_arith", 1, 2));
         assert_eq!(recs[0].mcu.as_ref().unwrap().instructions, counts[0]);
     }
 }

@@ -14,7 +14,6 @@ use std::sync::atomic::AtomicBool;
 use whichpy_wire::{BackendKind, CellSpec, ExecRecord, InterpInfo, Machine};
 
 use super::Backend;
-use crate::bench::BackendChoice;
 use crate::catalogue::Interpreter;
 
 /// The emulated-microcontroller backend: the docker or native backend, for boards.
@@ -23,45 +22,8 @@ pub struct Mcu {
 }
 
 impl Mcu {
-    /// Boards in containers (`docker`), on this host (`native`), or in containers when the
-    /// engine answers and on this host otherwise (`auto`, `mcu`), saying which and why.
-    pub fn connect(
-        sh: &xshell::Shell,
-        root: &std::path::Path,
-        choice: BackendChoice,
-    ) -> anyhow::Result<Mcu> {
-        let native = |sh: &xshell::Shell| -> anyhow::Result<Box<dyn Backend>> {
-            Ok(Box::new(super::native::Native::new(
-                root,
-                crate::project::build_runner(sh, root)?,
-            )))
-        };
-        let inner: Box<dyn Backend> = match choice {
-            BackendChoice::Native => {
-                eprintln!("backend: mcu on this host (QEMU installed by `doctor --install`)");
-                native(sh)?
-            }
-            BackendChoice::Docker => {
-                eprintln!("backend: mcu in containers (QEMU in the board's image)");
-                Box::new(crate::docker::DockerBackend::connect(sh, root)?)
-            }
-            _ => match crate::docker::DockerBackend::connect(sh, root) {
-                Ok(b) => {
-                    eprintln!("backend: mcu in containers (QEMU in the board's image)");
-                    Box::new(b)
-                }
-                Err(e) => {
-                    eprintln!(
-                        "backend: mcu on this host, because the Docker engine is not usable: {e:#}"
-                    );
-                    native(sh)?
-                }
-            },
-        };
-        Ok(Mcu { inner })
-    }
-
-    /// A board backend over `inner` (tests pass the native or docker backend).
+    /// A board backend over the docker or native backend (`crate::backend::connect` picks it
+    /// as `--backend` says).
     pub fn over(inner: Box<dyn Backend>) -> Mcu {
         Mcu { inner }
     }

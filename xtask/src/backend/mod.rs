@@ -203,7 +203,13 @@ pub fn connect(
             Ok(Box::new(fake::Fake::open(model)?))
         }
         BackendChoice::Docker => Ok(Box::new(crate::docker::DockerBackend::connect(sh, root)?)),
-        BackendChoice::Mcu => Ok(Box::new(mcu::Mcu::connect(sh, root, BackendChoice::Auto)?)),
+        // Boards in their image when the engine answers, else on this host.
+        BackendChoice::Mcu => Ok(Box::new(mcu::Mcu::over(connect(
+            sh,
+            root,
+            BackendChoice::Auto,
+            None,
+        )?))),
         BackendChoice::Auto => match crate::docker::DockerBackend::connect(sh, root) {
             Ok(b) => {
                 eprintln!("backend: docker (the engine answered)");

@@ -331,23 +331,22 @@ impl Backend for DockerBackend {
         // to do with the interpreter. One untimed run of bench-runner and the interpreter
         // primes the cache, as a warm host cache does for the native backend; then
         // bench-runner measures.
-        let mut cmd = vec![
-            "/bin/sh".to_owned(),
-            "-c".into(),
-            PRIME_THEN_RUN.into(),
-            "whichpy-cell".into(),
-            serde_json::to_string(spec)?,
-            spec.interp.executable.clone(),
-        ];
-        cmd.extend(spec.interp.flags.iter().cloned());
-        if spec.interp.board.is_some() {
+        let spec_json = serde_json::to_string(spec)?;
+        let cmd = if spec.interp.board.is_some() {
             // A board reads nothing from the file system after QEMU starts: no cache to prime.
-            cmd = vec![
-                RUNNER_IN_IMAGE.to_owned(),
-                "cell".into(),
-                serde_json::to_string(spec)?,
+            vec![RUNNER_IN_IMAGE.to_owned(), "cell".into(), spec_json]
+        } else {
+            let mut cmd = vec![
+                "/bin/sh".to_owned(),
+                "-c".into(),
+                PRIME_THEN_RUN.into(),
+                "whichpy-cell".into(),
+                spec_json,
+                spec.interp.executable.clone(),
             ];
-        }
+            cmd.extend(spec.interp.flags.iter().cloned());
+            cmd
+        };
         let deadline = cell_deadline(spec);
         let req = RunRequest {
             image: image.name.clone(),
