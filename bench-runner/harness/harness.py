@@ -37,27 +37,73 @@
 #                                         printed again for any iteration whose result
 #                                         differed from the first
 #   @whichpy NONCE done
+#
+# Machine-state probe. With WHICHPY_PROBE="REQ REP" in the environment (read and deleted like
+# WHICHPY_PROTOCOL), the harness writes one byte to fd REQ before each timed iteration and once
+# after the last, and waits for one byte back on fd REP: meanwhile bench-runner runs its fixed
+# native probe loop on the same core and records how long it took, which tells the machine's
+# fast state from its slow one (bench-runner/src/probe.rs). The wait is outside the timed
+# iteration. Without the variable there is no probe.
 import sys
 import time
 
 PREFIX = "@whichpy"
 PROTOCOL_ENV = "WHICHPY_PROTOCOL"
+PROBE_ENV = "WHICHPY_PROBE"
 
 # Where protocol lines go and the nonce they carry; set by _open_protocol().
 _emit = None
 
 
-def _take_protocol_env():
-    """Read WHICHPY_PROTOCOL and delete it from the environment: ("FD NONCE") or None."""
+def _take_env(name):
+    """Read an environment variable and delete it from the environment, or None."""
     import os
 
     environ = getattr(os, "environ", None)
     if environ is not None:  # CPython, PyPy: pop() also unsets it in the C environment
-        return environ.pop(PROTOCOL_ENV, None)
-    value = os.getenv(PROTOCOL_ENV)  # MicroPython: no os.environ
+        return environ.pop(name, None)
+    value = os.getenv(name)  # MicroPython: no os.environ
     if value is not None and hasattr(os, "unsetenv"):
-        os.unsetenv(PROTOCOL_ENV)
+        os.unsetenv(name)
     return value
+
+
+def _take_protocol_env():
+    """Read WHICHPY_PROTOCOL and delete it from the environment: ("FD NONCE") or None."""
+    return _take_env(PROTOCOL_ENV)
+
+
+def _open_probe():
+    """A function that runs bench-runner's machine-state probe and waits for it, or None."""
+    spec = _take_env(PROBE_ENV)
+    if not spec:
+        return None
+    req_text, rep_text = spec.split(" ", 1)
+    import os
+
+    req_fd = int(req_text)
+    rep_fd = int(rep_text)
+    if hasattr(os, "write") and hasattr(os, "read"):
+        if hasattr(os, "set_inheritable"):
+            os.set_inheritable(req_fd, False)
+            os.set_inheritable(rep_fd, False)
+        write = os.write
+        read = os.read
+
+        def probe():
+            write(req_fd, b"p")
+            read(rep_fd, 1)
+
+        return probe
+    # MicroPython: no os.read/os.write; /dev/fd reopens the pipes (unbuffered files).
+    req = open("/dev/fd/%d" % req_fd, "wb")
+    rep = open("/dev/fd/%d" % rep_fd, "rb")
+
+    def probe():
+        req.write(b"p")
+        rep.read(1)
+
+    return probe
 
 
 def _open_protocol():
@@ -192,6 +238,7 @@ PILOT_MIN_ITERATIONS = 20
 
 def run(workloads_dir, name, n, iterations, loops, pilot_ns=0):
     _open_protocol()
+    probe = _open_probe()
     emit = _emit
     identify()
     clock_name, resolution, now, ticks_diff = _clock()
@@ -206,6 +253,8 @@ def run(workloads_dir, name, n, iterations, loops, pilot_ns=0):
     calls = range(loops)
     spent = 0
     for i in range(iterations):
+        if probe is not None:
+            probe()
         if loops == 1:
             t0 = now()
             result = work(state)
@@ -228,6 +277,8 @@ def run(workloads_dir, name, n, iterations, loops, pilot_ns=0):
             others.append(text)
         if pilot_ns and spent >= pilot_ns and i + 1 >= PILOT_MIN_ITERATIONS:
             break
+    if probe is not None:
+        probe()
     emit("result", dumps(first))
     for text in others:
         emit("result", dumps(text))

@@ -65,6 +65,10 @@ pub struct Finished {
     pub protocol: Kept,
     pub stdout: Kept,
     pub stderr: Kept,
+    /// The machine-state probes the child asked for, in order ([`crate::probe`]), ns.
+    pub probes_ns: Vec<u64>,
+    /// The child asked for more than [`MAX_PROBES`] probes (the rest were run, not kept).
+    pub probes_overflow: bool,
 }
 
 /// How to start the child.
@@ -75,7 +79,19 @@ pub struct Launch<'a> {
     pub nonce: &'a str,
     /// Value of [`reaper::MARKER_ENV`] for this execution.
     pub marker: &'a str,
+    /// Offer the machine-state probe: [`PROBE_ENV`] is set to `"<request fd> <reply fd>"`;
+    /// each byte the child writes to the request pipe runs [`crate::probe::run`] once, on
+    /// this core, while the child waits for the reply byte.
+    pub probe: bool,
 }
+
+/// Environment variable through which the harness learns the probe's pipes.
+pub const PROBE_ENV: &str = "WHICHPY_PROBE";
+/// The fds on which the child finds the probe's request (it writes) and reply (it reads) pipes.
+pub const PROBE_REQUEST_FD: RawFd = 4;
+pub const PROBE_REPLY_FD: RawFd = 5;
+/// Probes kept per process execution (one per iteration, plus one); more is `bad_output`.
+pub const MAX_PROBES: usize = 1 << 18;
 
 fn cvt(r: libc::c_int) -> std::io::Result<libc::c_int> {
     if r < 0 {
@@ -188,12 +204,12 @@ pub const PROTOCOL_FD: RawFd = 3;
 
 /// Start `argv` with `posix_spawnp` (as std's `Command` does when it can, and as hyperfine
 /// does: no `fork` of bench-runner's address space on the timed path): stdin `/dev/null`,
-/// `pipes` on fds 1, 2 and [`PROTOCOL_FD`], in a process group of its own, SIGPIPE and the
+/// each of `pipes` on its fd (1, 2, [`PROTOCOL_FD`], and the probe's), in a process group of its own, SIGPIPE and the
 /// signal mask back to their defaults.
 fn spawn(
     argv: &[String],
     env: &[(std::ffi::OsString, std::ffi::OsString)],
-    pipes: [&OwnedFd; 3],
+    pipes: &[(&OwnedFd, RawFd)],
 ) -> std::io::Result<libc::pid_t> {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
@@ -219,7 +235,7 @@ fn spawn(
     // overwrites a source it has yet to copy.
     let high: Vec<OwnedFd> = pipes
         .iter()
-        .map(|fd| {
+        .map(|(fd, _)| {
             // SAFETY: duplicating an fd we own; the new fd is ours.
             cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10) })
                 .map(|n| unsafe { OwnedFd::from_raw_fd(n) })
@@ -248,7 +264,7 @@ fn spawn(
                 libc::O_RDONLY,
                 0,
             ))?;
-            for (fd, target) in high.iter().zip([1, 2, PROTOCOL_FD]) {
+            for (fd, target) in high.iter().zip(pipes.iter().map(|p| p.1)) {
                 check(libc::posix_spawn_file_actions_adddup2(
                     &mut fa,
                     fd.as_raw_fd(),
@@ -303,15 +319,41 @@ pub fn spawn_and_wait(launch: &Launch) -> std::io::Result<Finished> {
         ),
         (reaper::MARKER_ENV.into(), launch.marker.into()),
     ];
+    // The probe's pipes: the child writes a byte to ask, and reads one back when it is done.
+    let probe_pipes = if launch.probe {
+        crate::probe::prepare();
+        env.push((
+            PROBE_ENV.into(),
+            format!("{PROBE_REQUEST_FD} {PROBE_REPLY_FD}").into(),
+        ));
+        Some((pipe_cloexec()?, pipe_cloexec()?))
+    } else {
+        None
+    };
     for (k, v) in std::env::vars_os() {
         if !env.iter().any(|(key, _)| *key == k) {
             env.push((k, v));
         }
     }
     let start = Instant::now();
-    let pid = spawn(argv, &env, [&out_w, &err_w, &proto_w])?;
+    let mut targets = vec![(&out_w, 1), (&err_w, 2), (&proto_w, PROTOCOL_FD)];
+    if let Some(((_, req_w), (rep_r, _))) = &probe_pipes {
+        targets.push((req_w, PROBE_REQUEST_FD));
+        targets.push((rep_r, PROBE_REPLY_FD));
+    }
+    let pid = spawn(argv, &env, &targets)?;
+    drop(targets);
     crate::CURRENT_PGID.store(pid, Ordering::SeqCst);
     drop((proto_w, out_w, err_w));
+    // Our ends of the probe's pipes: the request's read end, the reply's write end.
+    let mut probe = probe_pipes.map(|((req_r, _), (_, rep_w))| {
+        set_nonblocking(req_r.as_raw_fd());
+        // Never block on a child that stopped reading its replies.
+        set_nonblocking(rep_w.as_raw_fd());
+        (Some(req_r), rep_w)
+    });
+    let mut probes_ns: Vec<u64> = Vec::new();
+    let mut probes_overflow = false;
     let pidfd = pidfd_open(pid);
 
     let mut streams = [
@@ -352,6 +394,19 @@ pub fn spawn_and_wait(launch: &Launch) -> std::io::Result<Finished> {
                 revents: 0,
             })
             .collect();
+        let probe_at = fds.len();
+        let watch_probe = killed_at.is_none()
+            && probe
+                .as_ref()
+                .is_some_and(|(r, _)| r.is_some());
+        if watch_probe {
+            let (r, _) = probe.as_ref().expect("checked");
+            fds.push(libc::pollfd {
+                fd: r.as_ref().expect("checked").as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
         let watch_pidfd = exited.is_none() && pidfd.is_some();
         if watch_pidfd {
             fds.push(libc::pollfd {
@@ -396,6 +451,11 @@ pub fn spawn_and_wait(launch: &Launch) -> std::io::Result<Finished> {
                 }
             }
         }
+        if watch_probe && fds[probe_at].revents != 0 {
+            if let Some((req, rep)) = probe.as_mut() {
+                serve_probes(req, rep, &mut probes_ns, &mut probes_overflow);
+            }
+        }
         for s in streams.iter_mut() {
             s.read(&mut buf);
         }
@@ -421,5 +481,43 @@ pub fn spawn_and_wait(launch: &Launch) -> std::io::Result<Finished> {
         protocol,
         stdout,
         stderr,
+        probes_ns,
+        probes_overflow,
     })
+}
+
+/// Answer the probe requests waiting on `req`: one probe and one reply byte each. Closes `req`
+/// at EOF or on an error (the child is gone or stopped asking).
+fn serve_probes(
+    req: &mut Option<OwnedFd>,
+    rep: &OwnedFd,
+    probes_ns: &mut Vec<u64>,
+    overflow: &mut bool,
+) {
+    let Some(fd) = req.as_ref() else { return };
+    let mut asks = [0u8; 64];
+    // SAFETY: reading into a buffer we own from an fd we own.
+    let n = unsafe { libc::read(fd.as_raw_fd(), asks.as_mut_ptr().cast(), asks.len()) };
+    if n == 0 {
+        *req = None;
+        return;
+    }
+    if n < 0 {
+        match std::io::Error::last_os_error().kind() {
+            std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock => {}
+            _ => *req = None,
+        }
+        return;
+    }
+    for _ in 0..n {
+        let ns = crate::probe::run();
+        if probes_ns.len() < MAX_PROBES {
+            probes_ns.push(ns);
+        } else {
+            *overflow = true;
+        }
+        // SAFETY: writing one byte we own to an fd we own. A child that is gone makes this
+        // fail (EPIPE; SIGPIPE is ignored in bench-runner), which is harmless.
+        let _ = unsafe { libc::write(rep.as_raw_fd(), b"p".as_ptr().cast(), 1) };
+    }
 }

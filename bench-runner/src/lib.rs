@@ -18,13 +18,14 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::time::Duration;
 
-use whichpy_wire::{CellSpec, ExecRecord, ImplInfo, Outcome, WorkloadKind, SCHEMA};
+use whichpy_wire::{CellGroup, CellSpec, ExecRecord, ImplInfo, Outcome, WorkloadKind, SCHEMA};
 
 pub mod child;
 pub mod load;
 pub mod mcu;
 pub mod noise;
 mod oom;
+pub mod probe;
 pub mod protocol;
 pub mod reaper;
 pub mod service;
@@ -102,6 +103,34 @@ pub fn run_cell(spec: &CellSpec, cancel: &AtomicBool, mut emit: impl FnMut(ExecR
     }
 }
 
+/// Run a group's slots in order: each slot one process execution of its cell (see
+/// [`CellGroup`]). A cell that cannot run here (unsupported by its family, no such size) gets
+/// one `unsupported` record and its other slots are skipped; a board cell runs whole at its
+/// first slot. Stops early when `cancel` is set.
+pub fn run_group(group: &CellGroup, cancel: &AtomicBool, mut emit: impl FnMut(ExecRecord)) {
+    let mut next: Vec<u32> = group.cells.iter().map(|c| c.first_process).collect();
+    let mut done = vec![false; group.cells.len()];
+    for &i in &group.order {
+        if cancel.load(Ordering::SeqCst) {
+            return;
+        }
+        let i = i as usize;
+        let spec = &group.cells[i];
+        if done[i] {
+            continue;
+        }
+        let cannot_run = spec.workload.unsupported.contains_key(&spec.interp.family)
+            || spec.workload.sizes.get(spec.size).is_none();
+        if cannot_run || spec.interp.board.is_some() {
+            done[i] = true;
+            run_cell(spec, cancel, &mut emit);
+            continue;
+        }
+        emit(run_process(spec, next[i]));
+        next[i] += 1;
+    }
+}
+
 /// A record of `process` with nothing measured yet (also the fake backend's starting point).
 pub fn blank_record(spec: &CellSpec, process: u32, outcome: Outcome) -> ExecRecord {
     ExecRecord {
@@ -124,6 +153,7 @@ pub fn blank_record(spec: &CellSpec, process: u32, outcome: Outcome) -> ExecReco
         noise: None,
         load: Vec::new(),
         mcu: None,
+        probes_ns: Vec::new(),
     }
 }
 
@@ -241,7 +271,18 @@ pub(crate) fn execute<T: Send>(
         timeout: Duration::from_secs_f64(spec.timeout_s),
         nonce: &nonce,
         marker: &marker,
+        probe: spec.workload.kind == WorkloadKind::Iterations,
     };
+    // Whole-process cells have no iterations to probe between: the machine's state is read
+    // right before and right after the process, on the same core.
+    let whole = matches!(
+        spec.workload.kind,
+        WorkloadKind::Startup | WorkloadKind::Process
+    );
+    let probe_before = whole.then(|| {
+        probe::prepare();
+        probe::run()
+    });
     let cpu_before = noise::read();
     let own_before = noise::own_cpu_ns();
     let exited = AtomicBool::new(false);
@@ -264,6 +305,10 @@ pub(crate) fn execute<T: Send>(
         }
     };
     rec.wall_ns = fin.wall.as_nanos() as u64;
+    rec.probes_ns = match probe_before {
+        Some(before) => vec![before, probe::run()],
+        None => fin.probes_ns.clone(),
+    };
     rec.user_ns = timeval_ns(fin.rusage.ru_utime);
     rec.sys_ns = timeval_ns(fin.rusage.ru_stime);
     rec.max_rss_kib = fin.rusage.ru_maxrss.max(0) as u64;
@@ -427,6 +472,18 @@ fn judge_output(
     if !p.done {
         return Outcome::BadOutput {
             reason: "no `@whichpy done` line".into(),
+        };
+    }
+    // One probe before each iteration and one after the last (see `probe`).
+    if fin.probes_overflow || fin.probes_ns.len() != p.iterations_ns.len() + 1 {
+        return Outcome::BadOutput {
+            reason: format!(
+                "the harness asked for {} machine-state probes{}; {} iterations need {}",
+                fin.probes_ns.len(),
+                if fin.probes_overflow { " and more" } else { "" },
+                p.iterations_ns.len(),
+                p.iterations_ns.len() + 1
+            ),
         };
     }
     match p.results.iter().find(|r| r.as_str() != expected) {

@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use whichpy_wire::{to_jsonl, CellSpec, RawLine};
+use whichpy_wire::{to_jsonl, CellGroup, CellSpec, RawLine};
 
 #[derive(Parser)]
 #[command(
@@ -31,9 +31,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run a cell described by a JSON `CellSpec` (see crates/wire)
+    /// Run a cell described by a JSON `CellSpec`, or several cells of one interpreter
+    /// interleaved as a JSON `CellGroup` (see crates/wire)
     Cell {
-        /// The spec as JSON, `@FILE` to read it from a file, or `-` for stdin
+        /// The spec or group as JSON, `@FILE` to read it from a file, or `-` for stdin
         spec: String,
     },
     /// Print what an interpreter is (`sys.implementation`, version) as JSON
@@ -64,20 +65,34 @@ fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("reading {}", &s[1..]))?,
                 s => s.to_owned(),
             };
-            let spec: CellSpec = serde_json::from_str(&text)
-                .context("the cell spec is not valid JSON for this bench-runner version")?;
+            // A group (an object with `cells` and `order`), else one cell.
+            let group: Option<CellGroup> = serde_json::from_str(&text).ok();
+            let spec: Option<CellSpec> = match &group {
+                Some(_) => None,
+                None => Some(serde_json::from_str(&text).context(
+                    "the cell spec is not valid JSON for this bench-runner version",
+                )?),
+            };
+            if let Some(why) = group.as_ref().and_then(CellGroup::check) {
+                anyhow::bail!("the cell group is malformed: {why}");
+            }
             bench_runner::install_signal_handlers();
             // Every child of this process is a process execution's, or an orphan of one.
             bench_runner::reaper::set_owns_all_children(true);
             bench_runner::reaper::become_subreaper();
             let cancel = AtomicBool::new(false);
             let stdout = std::io::stdout();
-            bench_runner::run_cell(&spec, &cancel, |rec| {
+            let emit = |rec| {
                 let mut out = stdout.lock();
                 // One write per record, then flush: a reader never sees half a line from us.
                 let _ = out.write_all(to_jsonl(&RawLine::Exec(rec)).as_bytes());
                 let _ = out.flush();
-            });
+            };
+            match (&group, &spec) {
+                (Some(g), _) => bench_runner::run_group(g, &cancel, emit),
+                (None, Some(s)) => bench_runner::run_cell(s, &cancel, emit),
+                (None, None) => unreachable!("one of the two parsed"),
+            }
         }
         Cmd::Identify {
             harness,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use indicatif::ProgressBar;
 use whichpy_wire::{
-    BackendKind, CellKey, CellSpec, ExecRecord, InterpInfo, InterpSpec, Outcome, RunMeta,
+    AaTwin, BackendKind, CellKey, CellSpec, ExecRecord, InterpInfo, InterpSpec, Outcome, RunMeta,
     RunParams, SizeName, Suite, WorkloadKind, WorkloadMeta, SCHEMA,
 };
 use xshell::Shell;
@@ -93,9 +93,15 @@ pub struct Bench {
     /// [default: 15m for a full run without --processes/--iterations/--target-ci]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub budget: Option<f64>,
-    /// Planned runs: seed of the shuffled order of batches [default: from the start time]
+    /// Planned runs: seed of the shuffled order of rounds [default: from the start time]
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Planned runs: leave out the A/A pair (the baseline measured a second time, in the same
+    /// rounds, under `<baseline>.aa`), which measures the noise floor below which no
+    /// difference is called faster or slower. It costs the baseline's share of the budget once
+    /// more; without it the summary has no noise floor
+    #[arg(long)]
+    pub no_aa: bool,
     /// Finish an interrupted run: the latest one, or the given run id or file
     #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "latest")]
     pub resume: Option<String>,
@@ -336,6 +342,21 @@ impl Bench {
             machine.os
         ));
         let run_id = crate::runfile::new_run_id(now, backend.kind());
+        // A planned run measures its baseline twice (the A/A pair of the noise floor): the
+        // first catalogue baseline among the interpreters, again under `<id>.aa`.
+        let aa_twin = budget
+            .filter(|_| backend.kind() != BackendKind::Mcu && !self.no_aa)
+            .and_then(|_| {
+                catalogue
+                    .interpreters
+                    .iter()
+                    .filter(|i| i.baseline)
+                    .find(|i| interpreters.iter().any(|p| p.id == i.id))
+            })
+            .map(|b| AaTwin {
+                of: b.id.clone(),
+                id: format!("{}.aa", b.id),
+            });
         Ok(RunMeta {
             schema: SCHEMA,
             run_id,
@@ -366,6 +387,7 @@ impl Bench {
                 budget_s: budget,
                 seed: budget.map(|_| self.seed.unwrap_or(now.as_second() as u64)),
                 pilot_s: budget.map(|_| crate::planner::PILOT_SECONDS),
+                aa_twin,
             },
             interpreters,
             cpus: backend.cpus(),

@@ -537,6 +537,7 @@ mod tests {
             noise: None,
             load: Vec::new(),
             mcu: None,
+            probes_ns: Vec::new(),
         };
         assert_eq!(
             classify(Some(&rec(Outcome::Ok, "")), None),

@@ -211,7 +211,14 @@ pub struct CellModel {
     pub cost_s: f64,
     /// Whether the cell can take more (false: failed, unsupported, closed).
     pub open: bool,
+    /// The cell's target as a multiple of the common half-width: 1 for the article's headline
+    /// interpreters, [`BREADTH_WEIGHT`] for the breadth sets (history, variants, free-threaded),
+    /// so that the budget goes to the figures the article leads with.
+    pub weight: f64,
 }
+
+/// A breadth cell's target, as a multiple of a headline cell's (±5% against ±2.5%).
+pub const BREADTH_WEIGHT: f64 = 2.0;
 
 /// Relative 95% half-width of a mean of `n` processes with coefficient of variation `cv`.
 pub fn half_width(cv: f64, n: u32) -> f64 {
@@ -284,7 +291,7 @@ pub fn allocate_with_floor(cells: &[CellModel], budget_s: f64, target: f64) -> (
             if c.open {
                 let n = needed(
                     shrunk_cv(c.cv, c.have, prior),
-                    target,
+                    target * c.weight,
                     c.have,
                     MAX_PROCESSES * STARTUP_FACTOR,
                 );
@@ -329,7 +336,7 @@ pub fn allocate(cells: &[CellModel], budget_s: f64) -> (Vec<u32>, f64) {
                 if !c.open {
                     c.have
                 } else {
-                    needed(shrunk_cv(c.cv, c.have, prior), h, c.have, cap(c))
+                    needed(shrunk_cv(c.cv, c.have, prior), h * c.weight, c.have, cap(c))
                 }
             })
             .collect()
@@ -357,7 +364,8 @@ pub fn allocate(cells: &[CellModel], budget_s: f64) -> (Vec<u32>, f64) {
     (targets(hi.exp()), hi.exp())
 }
 
-/// The widest 95% half-width (relative) that the open cells are predicted to reach with
+/// The widest 95% half-width (relative, divided by each cell's weight, so in headline terms)
+/// that the open cells are predicted to reach with
 /// `targets` processes: what a round really aims at. It differs from [`allocate`]'s `h` when
 /// caps bind (a cell's share of the budget, [`MAX_PROCESSES`]): the bisection then drives `h`
 /// down to its lower bound while the capped cells stay wider.
@@ -367,7 +375,7 @@ pub fn predicted_worst(cells: &[CellModel], targets: &[u32]) -> Option<f64> {
         .iter()
         .zip(targets)
         .filter(|(c, _)| c.open)
-        .map(|(c, &n)| half_width(shrunk_cv(c.cv, c.have, prior), n))
+        .map(|(c, &n)| half_width(shrunk_cv(c.cv, c.have, prior), n) / c.weight)
         .filter(|h| h.is_finite())
         .reduce(f64::max)
 }
@@ -482,6 +490,7 @@ mod tests {
             cv: Some(cv),
             cost_s: cost,
             open: true,
+            weight: 1.0,
         }
     }
 

@@ -19,7 +19,8 @@ use indicatif::ProgressBar;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use whichpy_wire::{
-    CellKey, CellSpec, ExecRecord, InterpSpec, Outcome, RunMeta, WorkloadKind, WorkloadMeta,
+    CellGroup, CellKey, CellSpec, ExecRecord, InterpSpec, Outcome, RunMeta, WorkloadKind,
+    WorkloadMeta,
 };
 
 use crate::backend::Backend;
@@ -29,6 +30,11 @@ use crate::planner::{self, CellModel, Pilot, Shape};
 
 /// Rounds after the pilot over which a deficit is spread (later rounds take what is left).
 pub const ROUNDS: u32 = 4;
+
+/// The catalogue set whose interpreters head the article (see `Cell::weight`).
+pub const HEADLINE_SET: &str = "latest";
+/// Marks a twin's copy of the baseline's catalogue entry inside the scheduler.
+const TWIN_MARK: &str = "\u{0}aa-twin";
 
 /// One cell of a planned run.
 struct Cell {
@@ -48,6 +54,11 @@ struct Cell {
     /// latest one timed out (see [`Cell::should_close`]).
     failures: u32,
     last_timed_out: bool,
+    /// The successful records so far (the probe's levels and the fast-state figures are
+    /// computed from them, see [`refresh_metrics`]).
+    records: Vec<ExecRecord>,
+    /// The cell's target as a multiple of the headline cells' (`planner::CellModel::weight`).
+    weight: f64,
 }
 
 impl Cell {
@@ -126,13 +137,42 @@ pub fn run(
     let stop_at = meta.params.target_ci.unwrap_or(0.01);
     let (harness, workloads_dir) = backend.runner_paths();
 
+    // The headline: when the run spans the `latest` set and others (`--interp all`), the
+    // latest set's interpreters get the tight target and the rest BREADTH_WEIGHT times it.
+    let in_latest = |i: &Interpreter| i.sets.iter().any(|s| s == HEADLINE_SET);
+    let mixed = cells.iter().any(|(i, _)| in_latest(i)) && cells.iter().any(|(i, _)| !in_latest(i));
+    // The A/A twin: the baseline's cells again, under the twin's id, in the same rounds.
+    let mut cells = cells;
+    if let Some(twin) = &meta.params.aa_twin {
+        let copies: Vec<(Interpreter, WorkloadMeta)> = cells
+            .iter()
+            .filter(|(i, _)| i.id == twin.of)
+            .cloned()
+            .collect();
+        cells.extend(copies.into_iter().map(|(mut i, w)| {
+            // Only the key carries the twin's id: the backend runs the baseline's image.
+            i.sets = vec![TWIN_MARK.to_owned()];
+            (i, w)
+        }));
+    }
+    let twin_id = meta.params.aa_twin.as_ref().map(|t| t.id.clone());
     let mut cells: Vec<Cell> = cells
         .into_iter()
         .map(|(interp, workload)| {
+            let is_twin = interp.sets.iter().any(|s| s == TWIN_MARK);
             let key = CellKey {
-                interp: interp.id.clone(),
+                interp: match (&twin_id, is_twin) {
+                    (Some(t), true) => t.clone(),
+                    _ => interp.id.clone(),
+                },
                 workload: workload.name.clone(),
                 size: meta.params.size,
+            };
+            // The twin is weighed as the baseline it copies.
+            let weight = if !mixed || in_latest(&interp) || is_twin {
+                1.0
+            } else {
+                planner::BREADTH_WEIGHT
             };
             Cell {
                 interp,
@@ -146,6 +186,8 @@ pub fn run(
                 closed: None,
                 failures: 0,
                 last_timed_out: false,
+                records: Vec::new(),
+                weight,
             }
         })
         .collect();
@@ -213,6 +255,7 @@ pub fn run(
         } else {
             round += 1;
             phase = format!("round {round}");
+            refresh_metrics(&mut cells);
             let remaining = budget - elapsed(backend.clock_s());
             let open: Vec<usize> = (0..cells.len())
                 .filter(|&i| cells[i].closed.is_none())
@@ -241,6 +284,7 @@ pub fn run(
                     cv: c.cv(),
                     cost_s: c.cost_s(),
                     open: c.closed.is_none(),
+                    weight: c.weight,
                 })
                 .collect();
             let (targets, h) = planner::allocate_with_floor(
@@ -271,66 +315,60 @@ pub fn run(
                 ),
             );
         }
-        // The seeded shuffled order of this round (Fisher–Yates on a ChaCha stream).
+        // The seeded shuffled order of this round: the interpreters' containers in a shuffled
+        // order, and in each, the cells' process executions interleaved (see `interleave`).
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ pass.wrapping_mul(0x9E37_79B9));
-        for k in (1..batches.len()).rev() {
-            let j = (rng.next_u64() % (k as u64 + 1)) as usize;
-            batches.swap(k, j);
+        let mut groups: BTreeMap<String, Vec<(usize, u32)>> = BTreeMap::new();
+        for (i, n) in batches {
+            groups
+                .entry(cells[i].key.interp.clone())
+                .or_default()
+                .push((i, n));
         }
+        let mut groups: Vec<Vec<(usize, u32)>> = groups.into_values().collect();
+        shuffle(&mut groups, &mut rng);
         let mut ran_any = false;
-        for (i, mut n) in batches {
+        for group in groups {
             if cancel.load(Ordering::SeqCst) {
                 break;
             }
-            let c = &cells[i];
-            let remaining = budget - elapsed(backend.clock_s());
-            let unit = c.cost_s();
-            let fits = ((remaining - overhead(&overheads)) / unit).floor();
-            if c.next_process > 0 && fits < n as f64 {
-                n = fits.max(0.0) as u32;
+            // Slots that fit what is left of the budget (pilots always run: the plan needs them).
+            let remaining = budget - elapsed(backend.clock_s()) - overhead(&overheads);
+            let mut predicted = 0.0;
+            let mut fitted: Vec<(usize, u32)> = Vec::new();
+            for (i, n) in group {
+                let c = &cells[i];
+                let unit = c.cost_s();
+                let mut take = n;
+                if c.next_process > 0 {
+                    let fits = ((remaining - predicted) / unit).floor().max(0.0) as u32;
+                    take = take.min(fits);
+                }
+                if take > 0 {
+                    predicted += unit * take as f64;
+                    fitted.push((i, take));
+                }
             }
-            if n == 0 {
+            if fitted.is_empty() {
                 continue;
             }
-            let pilot = c.in_pilot();
-            let shape = c.shape.unwrap_or(Shape {
-                iterations: planner::PILOT_MAX_ITERATIONS,
-                loops: 1,
-            });
-            let spec = CellSpec {
-                interp: InterpSpec {
-                    id: c.interp.id.clone(),
-                    family: c.interp.family,
-                    executable: c.interp.executable.clone(),
-                    flags: c.interp.flags.clone(),
-                    board: None,
-                },
-                workload: c.workload.clone(),
-                size: meta.params.size,
-                processes: n,
-                first_process: c.next_process,
-                iterations: if pilot {
-                    planner::PILOT_MAX_ITERATIONS
-                } else {
-                    shape.iterations
-                },
-                loops: if pilot { 1 } else { shape.loops },
-                pilot_s: (pilot && c.kind() == WorkloadKind::Iterations).then_some(pilot_s),
-                timeout_s: bench_runner::service::timeout_s(
-                    &c.workload,
-                    meta.params.size,
-                    meta.params.timeout_s,
-                ),
-                harness: harness.clone(),
-                workloads_dir: workloads_dir.clone(),
+            let order = interleave(&fitted, &mut rng);
+            let specs: Vec<CellSpec> = fitted
+                .iter()
+                .map(|&(i, n)| cell_spec(&cells[i], n, meta, pilot_s, &harness, &workloads_dir))
+                .collect();
+            let slot_of: Vec<usize> = fitted.iter().map(|&(i, _)| i).collect();
+            let group = CellGroup {
+                cells: specs,
+                order: order.iter().map(|&k| k as u32).collect(),
             };
-            pb.set_message(format!("{phase} {}", c.key));
+            let interp = cells[slot_of[0]].interp.clone();
+            pb.set_message(format!("{phase} {} ({} cells)", cells[slot_of[0]].key.interp, slot_of.len()));
             let batch_start = backend.clock_s();
             let mut walls = 0.0;
-            let mut got = Vec::new();
-            let interp = cells[i].interp.clone();
+            let mut got: Vec<ExecRecord> = Vec::new();
             let mut write_failed = false;
-            let result = backend.run_cell(&interp, &spec, cancel, &mut |rec| {
+            let result = backend.run_group(&interp, &group, cancel, &mut |rec| {
                 if let Err(e) = file.append(&rec) {
                     write_failed = true;
                     return Err(e);
@@ -345,51 +383,71 @@ pub fn run(
             }
             overheads.push((batch_s - walls).max(0.0));
             ran_any = true;
-            let cell = &mut cells[i];
-            let before = cell.metrics.len();
+            // Records back to their cells, then each cell's own bookkeeping.
+            let before: Vec<usize> = slot_of.iter().map(|&i| cells[i].metrics.len()).collect();
+            let mut per_cell: Vec<Vec<&ExecRecord>> = vec![Vec::new(); slot_of.len()];
             for rec in &got {
-                report.written += 1;
-                match &rec.outcome {
-                    Outcome::Ok | Outcome::Unsupported { .. } => {}
-                    _ => {
-                        report.failures += 1;
-                        say(pb, crate::bench::describe_failure(rec));
-                    }
+                if let Some(k) = slot_of.iter().position(|&i| cells[i].key == rec.key()) {
+                    per_cell[k].push(rec);
                 }
-                absorb(cell, rec);
             }
-            if pilot && !cell.in_pilot() {
-                fix_shape(cell);
-                if let (Some(s), Some(p)) = (cell.shape, cell.pilot()) {
-                    say(
+            for (k, &i) in slot_of.iter().enumerate() {
+                let cell = &mut cells[i];
+                let pilot = cell.in_pilot();
+                for rec in &per_cell[k] {
+                    report.written += 1;
+                    match &rec.outcome {
+                        Outcome::Ok | Outcome::Unsupported { .. } => {}
+                        _ => {
+                            report.failures += 1;
+                            say(pb, crate::bench::describe_failure(rec));
+                        }
+                    }
+                    absorb(cell, rec);
+                }
+                if pilot && !cell.in_pilot() {
+                    fix_shape(cell);
+                    if let (Some(s), Some(p)) = (cell.shape, cell.pilot()) {
+                        say(
+                            pb,
+                            format!(
+                                "  pilot {}: {} iterations × {} loops per process (warm-up {} calls{}), ~{:.2} s a process",
+                                cell.key,
+                                s.iterations,
+                                s.loops,
+                                p.warmup_calls,
+                                if p.steady { "" } else { ", no steady state in the pilot" },
+                                planner::process_cost_ns(&p, s) / 1e9
+                            ),
+                        );
+                    }
+                } else if !per_cell[k].is_empty() {
+                    // Without a terminal to draw the bar on (CI, a pipe), or with -v: a line
+                    // per cell and round.
+                    let hw = cell
+                        .hw()
+                        .map_or("no interval".to_owned(), |h| format!("±{:.2}%", h * 100.0));
+                    crate::output::cell_line(
                         pb,
                         format!(
-                            "  pilot {}: {} iterations × {} loops per process (warm-up {} calls{}), ~{:.2} s a process",
+                            "[{:>4.0}s/{budget:.0}s] {}: +{} → {} processes, {hw}",
+                            elapsed(backend.clock_s()),
                             cell.key,
-                            s.iterations,
-                            s.loops,
-                            p.warmup_calls,
-                            if p.steady { "" } else { ", no steady state in the pilot" },
-                            planner::process_cost_ns(&p, s) / 1e9
+                            per_cell[k].len(),
+                            cell.metrics.len()
                         ),
                     );
                 }
-            } else if !got.is_empty() {
-                // Without a terminal to draw the bar on (CI, a pipe), or with -v: a line per
-                // batch.
-                let hw = cell
-                    .hw()
-                    .map_or("no interval".to_owned(), |h| format!("±{:.2}%", h * 100.0));
-                crate::output::cell_line(
-                    pb,
-                    format!(
-                        "[{:>4.0}s/{budget:.0}s] {}: +{} → {} processes, {hw}",
-                        elapsed(backend.clock_s()),
-                        cell.key,
-                        got.len(),
-                        cell.metrics.len()
-                    ),
-                );
+                if cell.metrics.len() == before[k]
+                    && !per_cell[k].is_empty()
+                    && cell.closed.is_none()
+                    && cell.should_close()
+                {
+                    cell.closed = Some(format!(
+                        "no successful process execution in its last batch ({} failed in all)",
+                        cell.failures
+                    ));
+                }
             }
             if let Err(e) = result {
                 if cancel.load(Ordering::SeqCst) {
@@ -399,14 +457,13 @@ pub fn run(
                     // The raw file cannot take more: stop, start no more containers.
                     return Err(e);
                 }
+                // The cell whose slot was running when the container failed is closed; the
+                // others of the group keep their place in the next round.
+                let k = order.get(got.len()).copied().unwrap_or(0);
+                let cell = &mut cells[slot_of[k]];
                 say(pb, format!("error in {}: {e:#}", cell.key));
                 report.infra_errors.push(cell.key.to_string());
                 cell.closed = Some(format!("{e:#}"));
-            } else if cell.metrics.len() == before && cell.closed.is_none() && cell.should_close() {
-                cell.closed = Some(format!(
-                    "no successful process execution in its last batch ({} failed in all)",
-                    cell.failures
-                ));
             }
             tick(pb, backend.clock_s());
         }
@@ -425,6 +482,7 @@ fn absorb(cell: &mut Cell, rec: &ExecRecord) {
         Outcome::Unsupported { reason } => cell.closed = Some(reason.clone()),
         Outcome::Ok => {
             cell.last_timed_out = false;
+            cell.records.push(rec.clone());
             if let Some(m) = crate::bench::adaptive_metric(rec) {
                 cell.metrics.push(m);
             }
@@ -457,4 +515,99 @@ fn fix_shape(cell: &mut Cell) {
             .pilot()
             .map(|p| planner::choose_iterations(&p, planner::PILOT_CV_BETWEEN)),
     };
+}
+
+/// Shuffle in place (Fisher–Yates on the run's ChaCha stream).
+fn shuffle<T>(xs: &mut [T], rng: &mut ChaCha8Rng) {
+    for k in (1..xs.len()).rev() {
+        let j = (rng.next_u64() % (k as u64 + 1)) as usize;
+        xs.swap(k, j);
+    }
+}
+
+/// The order of one container's slots: each `(cell, n)` gives `n` slots, shuffled, and then
+/// no slot is followed by one of the same cell where another cell can go between them (a
+/// cell's processes are spread across the round, so a slow spell does not fall on one cell's
+/// processes back to back). Returns indices into `batches`.
+pub(crate) fn interleave(batches: &[(usize, u32)], rng: &mut ChaCha8Rng) -> Vec<usize> {
+    let mut slots: Vec<usize> = batches
+        .iter()
+        .enumerate()
+        .flat_map(|(k, &(_, n))| std::iter::repeat_n(k, n as usize))
+        .collect();
+    shuffle(&mut slots, rng);
+    // Greedy repair: where two neighbours are the same cell, swap in the nearest later slot
+    // of another cell; a tail left with one cell only cannot be helped.
+    for a in 1..slots.len() {
+        if slots[a] == slots[a - 1] {
+            if let Some(b) = (a + 1..slots.len())
+                .find(|&b| slots[b] != slots[a - 1] && (a + 1 >= slots.len() || slots[b] != slots[a + 1] || b == a + 1))
+            {
+                slots.swap(a, b);
+            }
+        }
+    }
+    slots
+}
+
+/// The spec of `n` process executions of a cell, pilot or planned.
+fn cell_spec(
+    c: &Cell,
+    n: u32,
+    meta: &RunMeta,
+    pilot_s: f64,
+    harness: &std::path::Path,
+    workloads_dir: &std::path::Path,
+) -> CellSpec {
+    let pilot = c.in_pilot();
+    let shape = c.shape.unwrap_or(Shape {
+        iterations: planner::PILOT_MAX_ITERATIONS,
+        loops: 1,
+    });
+    CellSpec {
+        interp: InterpSpec {
+            // The A/A twin runs the baseline's interpreter under its own id.
+            id: c.key.interp.clone(),
+            family: c.interp.family,
+            executable: c.interp.executable.clone(),
+            flags: c.interp.flags.clone(),
+            board: None,
+        },
+        workload: c.workload.clone(),
+        size: meta.params.size,
+        processes: n,
+        first_process: c.next_process,
+        iterations: if pilot {
+            planner::PILOT_MAX_ITERATIONS
+        } else {
+            shape.iterations
+        },
+        loops: if pilot { 1 } else { shape.loops },
+        pilot_s: (pilot && c.kind() == WorkloadKind::Iterations).then_some(pilot_s),
+        timeout_s: bench_runner::service::timeout_s(
+            &c.workload,
+            meta.params.size,
+            meta.params.timeout_s,
+        ),
+        harness: harness.to_path_buf(),
+        workloads_dir: workloads_dir.to_path_buf(),
+    }
+}
+
+/// Every cell's process-level figures as `analyse` will take them (fast-state where the probe
+/// allows, see `whichpy_stats::state::process_figures`), from the records so far, with the
+/// machine's fast levels learned from every cell of each interpreter.
+fn refresh_metrics(cells: &mut [Cell]) {
+    let levels = whichpy_stats::state::Levels::learn(
+        cells
+            .iter()
+            .flat_map(|c| c.records.iter().map(|r| ("", r))),
+    );
+    for cell in cells.iter_mut() {
+        let recs: Vec<&ExecRecord> = cell.records.iter().collect();
+        let figures = whichpy_stats::state::process_figures(&levels, "", &recs);
+        if !figures.is_empty() {
+            cell.metrics = figures;
+        }
+    }
 }

@@ -25,6 +25,7 @@ pub mod mcu;
 pub mod merge;
 pub mod ratio;
 pub mod scaling;
+pub mod state;
 mod summarise;
 pub mod warmup;
 pub mod warnings;

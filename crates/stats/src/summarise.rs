@@ -29,6 +29,7 @@ use crate::describe::{
     std_dev, CONFIDENCE, OUTLIER_Z,
 };
 use crate::ratio::{self, LogRatio};
+use crate::state::Levels;
 use crate::warmup::classify;
 use crate::warnings::{warning, CV_LIMIT, NEIGHBOUR_SHARE, SHORT_ITERATION_NS};
 use crate::Options;
@@ -46,7 +47,15 @@ struct Proc<'a> {
     run_id: &'a str,
     rec: &'a ExecRecord,
     iters: Vec<f64>,
+    /// The warm-up analysis of every iteration (the loaded-machine view).
     class: Option<crate::warmup::Classified>,
+    /// Which iterations ran in the machine's fast state (`None`: no probes).
+    fast: Option<Vec<bool>>,
+    /// The warm-up analysis of the fast-state iterations and the fast-state iterations of its
+    /// steady state (`None`: no probes, or too few fast-state iterations).
+    fast_class: Option<(crate::warmup::Classified, Vec<f64>)>,
+    /// A whole-process execution's state (`None`: no probes, or an iteration cell).
+    fast_process: Option<bool>,
 }
 
 /// What a cell keeps for the cross-cell steps.
@@ -93,6 +102,10 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
             interps.insert(i.id.clone(), i.clone());
         }
     }
+    let twin_ids: BTreeSet<String> = runs
+        .iter()
+        .filter_map(|r| r.meta.params.aa_twin.as_ref().map(|t| t.id.clone()))
+        .collect();
     let environment = Environment {
         machine,
         runs: runs
@@ -106,7 +119,11 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
                 params: r.meta.params.clone(),
             })
             .collect(),
-        interpreters: interps.values().cloned().collect(),
+        interpreters: interps
+            .values()
+            .filter(|i| !twin_ids.contains(&i.id))
+            .cloned()
+            .collect(),
         data_date: runs
             .last()
             .map(|r| r.meta.started_at.clone())
@@ -127,6 +144,20 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         // Stable: keeps run order for equal process indices.
         recs.sort_by_key(|(_, rec)| rec.process);
     }
+    // The A/A twin's cells (the baseline under another id, see `RunParams::aa_twin`) are set
+    // apart: they measure the noise floor and are never an interpreter's cells.
+    let twins: BTreeMap<String, String> = runs
+        .iter()
+        .filter_map(|r| r.meta.params.aa_twin.as_ref())
+        .map(|t| (t.id.clone(), t.of.clone()))
+        .collect();
+    let twin_cells: BTreeMap<CellKey, Vec<(&str, &ExecRecord)>> = by_cell
+        .iter()
+        .filter(|(k, _)| twins.contains_key(&k.interp))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    by_cell.retain(|k, _| !twins.contains_key(&k.interp));
+    interps.retain(|id, _| !twins.contains_key(id));
     let kind_of = |key: &CellKey, recs: &[(&str, &ExecRecord)]| -> WorkloadKind {
         suite.get(&key.workload).map(|w| w.kind).unwrap_or_else(|| {
             if recs.iter().any(|(_, r)| !r.load.is_empty()) {
@@ -141,15 +172,28 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         })
     };
 
-    // Startup wall times per (interp, size).
+    // The machine's fast level per run and interpreter, from every probe (`crate::state`).
+    let levels = Levels::learn(
+        runs.iter()
+            .flat_map(|r| r.records.iter().map(move |rec| (r.meta.run_id.as_str(), rec))),
+    );
+
+    // Startup wall times per (interp, size): the fast-state processes when there are enough.
     let mut startup: BTreeMap<(String, SizeName), Vec<f64>> = BTreeMap::new();
     for (key, recs) in &by_cell {
         if kind_of(key, recs) == WorkloadKind::Startup {
-            let walls: Vec<f64> = recs
+            let ok: Vec<&(&str, &ExecRecord)> =
+                recs.iter().filter(|(_, r)| r.outcome.is_ok()).collect();
+            let fast: Vec<f64> = ok
                 .iter()
-                .filter(|(_, r)| r.outcome.is_ok())
+                .filter(|(run, r)| levels.fast_process(run, r) == Some(true))
                 .map(|(_, r)| r.wall_ns as f64)
                 .collect();
+            let walls: Vec<f64> = if fast.len() >= MIN_FAST_PROCESSES as usize {
+                fast
+            } else {
+                ok.iter().map(|(_, r)| r.wall_ns as f64).collect()
+            };
             if !walls.is_empty() {
                 startup
                     .entry((key.interp.clone(), key.size))
@@ -180,6 +224,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
             family,
             recs,
             startup_of(&key.interp, key.size),
+            &levels,
             opts,
         );
         cells.push(cell);
@@ -188,6 +233,65 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
             data.insert(key.clone(), d);
         }
     }
+
+    // The noise floor: each twin cell against the cell it copies.
+    let mut aa_ratios = Vec::new();
+    for (key, recs) in &twin_cells {
+        let Some(of) = twins.get(&key.interp) else {
+            continue;
+        };
+        let kind = kind_of(key, recs);
+        let family = family_of(of, &interps, recs);
+        let (_, twin_data, _) = summarise_cell(
+            key,
+            kind,
+            family,
+            recs,
+            startup_of(of, key.size),
+            &levels,
+            opts,
+        );
+        let base_key = CellKey {
+            interp: of.clone(),
+            ..key.clone()
+        };
+        let (Some(t), Some(b)) = (twin_data, data.get(&base_key)) else {
+            continue;
+        };
+        let metrics: &[Metric] = match kind {
+            WorkloadKind::Startup => &[Metric::Startup],
+            WorkloadKind::Process => &[Metric::Process],
+            WorkloadKind::Iterations => &[Metric::Warm, Metric::Cold],
+            WorkloadKind::Service => &[],
+        };
+        for &metric in metrics {
+            let Some(lr) = log_ratio_of(&t, b, metric) else {
+                continue;
+            };
+            aa_ratios.push(AaRatio {
+                workload: key.workload.clone(),
+                size: key.size,
+                metric,
+                ratio: lr.log.exp(),
+                ci: ratio::interval(&lr),
+            });
+        }
+    }
+    let noise_floor = twins.iter().next().map(|(twin, of)| {
+        let mut floors: BTreeMap<Metric, f64> = BTreeMap::new();
+        for r in &aa_ratios {
+            let d = r.ratio.ln().abs().exp() - 1.0;
+            let f = floors.entry(r.metric).or_insert(0.0);
+            *f = f.max(d);
+        }
+        NoiseFloor {
+            baseline: of.clone(),
+            twin: twin.clone(),
+            ratios: aa_ratios.clone(),
+            floors,
+        }
+    });
+    let machine_state = machine_state(&runs, &levels, &cells, &twins);
 
     // 5. Comparisons against the baseline.
     let baseline = opts.baseline.clone().unwrap_or_else(|| {
@@ -230,26 +334,11 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         };
         let mut verdicts = BTreeMap::new();
         for &metric in metrics {
-            fn pick(c: &CellData, metric: Metric) -> &TwoLevel {
-                match metric {
-                    Metric::Warm => &c.warm,
-                    Metric::Cold => &c.cold,
-                    // Both are whole-process wall times.
-                    Metric::Startup | Metric::Process => &c.startup,
-                }
-            }
-            let (num, den) = (pick(d, metric), pick(b, metric));
-            if num.is_empty() || den.is_empty() {
-                continue;
-            }
-            let (Some(n), Some(dd)) = (ratio::mean_se(num), ratio::mean_se(den)) else {
-                continue;
-            };
-            let Some(lr) = ratio::log_ratio(&n, &dd) else {
+            let Some(lr) = log_ratio_of(d, b, metric) else {
                 continue;
             };
             let ci = ratio::interval(&lr);
-            let v = verdict(ci);
+            let v = floored(verdict(ci), metric, lr.log.exp(), noise_floor.as_ref());
             verdicts.insert(metric, v);
             comparisons.push(Comparison {
                 interp: key.interp.clone(),
@@ -368,7 +457,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
             workloads,
             ratio: crate::describe::geometric_mean(&points),
             ci,
-            verdict: verdict(ci),
+            verdict: floored(verdict(ci), *metric, g.log.exp(), noise_floor.as_ref()),
         });
     }
 
@@ -398,6 +487,8 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
     let web = crate::web::summarise_web(&web_inputs, &baseline);
     Summary {
         web,
+        machine_state,
+        noise_floor,
         merge: None,
         floor: None,
         scaling: None,
@@ -421,6 +512,101 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
         warnings,
         precision,
     }
+}
+
+/// `ln(num / den)` of one metric of two cells, by the delta method over process means.
+fn log_ratio_of(num: &CellData, den: &CellData, metric: Metric) -> Option<LogRatio> {
+    fn pick(c: &CellData, metric: Metric) -> &TwoLevel {
+        match metric {
+            Metric::Warm => &c.warm,
+            Metric::Cold => &c.cold,
+            // Both are whole-process wall times.
+            Metric::Startup | Metric::Process => &c.startup,
+        }
+    }
+    let (n, d) = (pick(num, metric), pick(den, metric));
+    if n.is_empty() || d.is_empty() {
+        return None;
+    }
+    ratio::log_ratio(&ratio::mean_se(n)?, &ratio::mean_se(d)?)
+}
+
+/// A verdict with the noise floor applied: a difference within the floor is not called.
+fn floored(v: Verdict, metric: Metric, ratio: f64, floor: Option<&NoiseFloor>) -> Verdict {
+    match floor {
+        Some(f) if v != Verdict::NoSignificantDifference && f.within(metric, ratio) => {
+            Verdict::NoSignificantDifference
+        }
+        _ => v,
+    }
+}
+
+/// What the probe saw over the runs (`None` without probes).
+fn machine_state(
+    runs: &[&RawFile],
+    levels: &Levels,
+    cells: &[CellSummary],
+    twins: &BTreeMap<String, String>,
+) -> Option<MachineState> {
+    let mut counts: BTreeMap<(String, String), u32> = BTreeMap::new();
+    let (mut slow, mut total) = (0.0, 0.0);
+    for r in runs {
+        let run = r.meta.run_id.as_str();
+        for rec in r.records.iter().filter(|rec| rec.outcome.is_ok()) {
+            if rec.probes_ns.is_empty() {
+                continue;
+            }
+            *counts
+                .entry((run.to_owned(), rec.interp.clone()))
+                .or_default() += rec.probes_ns.len() as u32;
+            if let Some(f) = levels.fast_iterations(run, rec) {
+                for (&x, fast) in rec.iterations_ns.iter().zip(f) {
+                    total += x as f64;
+                    if !fast {
+                        slow += x as f64;
+                    }
+                }
+            } else if let Some(fast) = levels.fast_process(run, rec) {
+                total += rec.wall_ns as f64;
+                if !fast {
+                    slow += rec.wall_ns as f64;
+                }
+            }
+        }
+    }
+    let level_list: Vec<ProbeLevel> = levels
+        .iter()
+        .map(|((run, interp), &level)| ProbeLevel {
+            run_id: run.clone(),
+            interp: interp.clone(),
+            level_ns: level,
+            probes: counts
+                .get(&(run.clone(), interp.clone()))
+                .copied()
+                .unwrap_or(0),
+        })
+        .collect();
+    if level_list.is_empty() {
+        return None;
+    }
+    let with_state: Vec<&CellState> = cells
+        .iter()
+        .filter(|c| !twins.contains_key(&c.key.interp))
+        .filter_map(|c| c.state.as_ref())
+        .collect();
+    Some(MachineState {
+        levels: level_list,
+        fast_factor: crate::state::FAST_FACTOR,
+        slow_share: if total > 0.0 { slow / total } else { 0.0 },
+        fast_cells: with_state
+            .iter()
+            .filter(|s| s.basis == StateBasis::Fast)
+            .count() as u32,
+        fallback_cells: with_state
+            .iter()
+            .filter(|s| s.basis == StateBasis::AllIterations)
+            .count() as u32,
+    })
 }
 
 /// The precision the cells reached (see [`Precision`]).
@@ -459,14 +645,24 @@ fn precision(cells: &[CellSummary]) -> Option<Precision> {
 }
 
 fn methods() -> BTreeMap<String, String> {
+    let state_method = crate::state::method();
     [
         (
             "interval",
-            "Student's t 95% interval across process executions",
+            "Student's t 95% interval across process executions (the unit: one process's mean of its steady fast-state iterations)",
+        ),
+        ("state", &state_method),
+        (
+            "estimate",
+            "per process, the mean of its steady-state iterations run in the machine's fast state (at least 3); per cell, the mean over process executions, from at least 5 such processes, else from every steady iteration (the cell's state.basis says which); the loaded-machine figure (every steady iteration) is kept beside it as state.loaded_ns",
+        ),
+        (
+            "noise_floor",
+            "the baseline run again under another id in the same rounds (an A/A pair); per metric, the largest A/A ratio's distance from 1; no verdict calls a difference within it faster or slower",
         ),
         (
             "changepoints",
-            "PELT, L2 cost, penalty 15 ln(n) noise variances (Killick et al. 2012)",
+            "PELT, L2 cost, penalty 15 ln(n) noise variances (Killick et al. 2012), on the fast-state iterations",
         ),
         (
             "warmup",
@@ -474,7 +670,7 @@ fn methods() -> BTreeMap<String, String> {
         ),
         (
             "ratio",
-            "delta method on the log ratio of process-level means, Student t with Welch-Satterthwaite df (processes as the unit, Kalibera & Jones 2013)",
+            "delta method on the log ratio of process-level means, Student t at the smaller of the two degrees of freedom (processes as the unit, Kalibera & Jones 2013)",
         ),
         (
             "geomean",
@@ -482,7 +678,7 @@ fn methods() -> BTreeMap<String, String> {
         ),
         (
             "verdict",
-            "faster or slower only when the ratio's 95% interval excludes 1",
+            "faster or slower only when the ratio's 95% interval excludes 1 and the difference is larger than the noise floor",
         ),
         (
             "outliers",
@@ -490,7 +686,7 @@ fn methods() -> BTreeMap<String, String> {
         ),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .map(|(k, v): (&str, &str)| (k.to_owned(), v.to_owned()))
     .collect()
 }
 
@@ -530,6 +726,7 @@ fn summarise_cell(
     family: Family,
     recs: &[(&str, &ExecRecord)],
     startup: Option<&Vec<f64>>,
+    levels: &Levels,
     opts: &Options,
 ) -> (CellSummary, Option<CellData>, Vec<Warning>) {
     let mut warnings = Vec::new();
@@ -541,11 +738,23 @@ fn summarise_cell(
             let resolution = rec.clock.as_ref().map_or(0.0, |c| c.resolution_ns as f64);
             let class = (kind == WorkloadKind::Iterations && !iters.is_empty())
                 .then(|| classify(&iters, resolution));
+            let fast = class
+                .as_ref()
+                .and_then(|_| levels.fast_iterations(run_id, rec));
+            let fast_class = fast
+                .as_ref()
+                .and_then(|f| crate::state::classify_fast(&iters, f, resolution));
+            let fast_process = matches!(kind, WorkloadKind::Startup | WorkloadKind::Process)
+                .then(|| levels.fast_process(run_id, rec))
+                .flatten();
             Proc {
                 run_id,
                 rec,
                 iters,
                 class,
+                fast,
+                fast_class,
+                fast_process,
             }
         })
         .collect();
@@ -587,7 +796,19 @@ fn summarise_cell(
         warnings.push(warning(Some(key), kind));
     }
 
-    let walls: Vec<f64> = ok.iter().map(|p| p.rec.wall_ns as f64).collect();
+    let all_walls: Vec<f64> = ok.iter().map(|p| p.rec.wall_ns as f64).collect();
+    // Whole-process cells: the fast-state processes when there are enough (see `state`).
+    let fast_walls: Vec<f64> = ok
+        .iter()
+        .filter(|p| p.fast_process == Some(true))
+        .map(|p| p.rec.wall_ns as f64)
+        .collect();
+    let whole_fast = fast_walls.len() >= MIN_FAST_PROCESSES as usize;
+    let walls: Vec<f64> = if whole_fast {
+        fast_walls.clone()
+    } else {
+        all_walls.clone()
+    };
     let rss: Vec<f64> = ok.iter().map(|p| p.rec.max_rss_kib as f64).collect();
     let memory = (!ok.is_empty()).then(|| Memory {
         median_kib: median(&rss),
@@ -628,7 +849,29 @@ fn summarise_cell(
         process_details: Vec::new(),
         rel_half_width: None,
         noise: None,
+        state: None,
     };
+    if ok.iter().any(|p| p.fast_process.is_some()) {
+        let (mut slow, mut total) = (0.0, 0.0);
+        for p in &ok {
+            if let Some(f) = p.fast_process {
+                total += p.rec.wall_ns as f64;
+                if !f {
+                    slow += p.rec.wall_ns as f64;
+                }
+            }
+        }
+        cell.state = Some(CellState {
+            basis: if whole_fast {
+                StateBasis::Fast
+            } else {
+                StateBasis::AllIterations
+            },
+            slow_share: if total > 0.0 { slow / total } else { 0.0 },
+            fast_processes: fast_walls.len() as u32,
+            loaded_ns: estimate(&all_walls),
+        });
+    }
     // /proc/stat counts in jiffies (10 ms): one process execution of 2 ms reads 0 or 500%.
     // So the cell's shares are ratios of sums over its executions, and only executions of at
     // least NOISE_MIN_WALL_NS count as disturbed one by one.
@@ -695,25 +938,83 @@ fn summarise_cell(
     if with_iters.is_empty() {
         headline = walls.clone();
     } else {
-        let classes: Vec<&crate::warmup::Classified> = with_iters
+        // Fast-state estimates when enough process executions have enough fast-state
+        // iterations in their steady state (`state`); else every iteration, as before.
+        let qualifying = with_iters.iter().filter(|p| p.fast_class.is_some()).count();
+        let use_fast = qualifying >= MIN_FAST_PROCESSES as usize;
+        let used: Vec<&Proc> = if use_fast {
+            with_iters
+                .iter()
+                .copied()
+                .filter(|p| p.fast_class.is_some())
+                .collect()
+        } else {
+            with_iters.clone()
+        };
+        let classes: Vec<&crate::warmup::Classified> = used
             .iter()
-            .map(|p| p.class.as_ref().unwrap())
+            .map(|p| match (&p.fast_class, use_fast) {
+                (Some((c, _)), true) => c,
+                _ => p.class.as_ref().unwrap(),
+            })
             .collect();
-        let firsts: Vec<f64> = with_iters.iter().map(|p| p.iters[0]).collect();
-        let warm: Vec<f64> = classes.iter().map(|c| c.steady_mean).collect();
+        let steady: Vec<Vec<f64>> = used
+            .iter()
+            .zip(&classes)
+            .map(|(p, c)| match (&p.fast_class, use_fast) {
+                (Some((_, fast_steady)), true) => fast_steady.clone(),
+                _ => p.iters[c.steady_start..].to_vec(),
+            })
+            .collect();
+        // Cold: the first iteration of processes whose first iteration ran fast, when enough.
+        let fast_firsts: Vec<f64> = with_iters
+            .iter()
+            .filter(|p| p.fast.as_ref().is_some_and(|f| f[0]))
+            .map(|p| p.iters[0])
+            .collect();
+        let firsts: Vec<f64> = if use_fast && fast_firsts.len() >= MIN_FAST_PROCESSES as usize {
+            fast_firsts
+        } else {
+            with_iters.iter().map(|p| p.iters[0]).collect()
+        };
+        let warm: Vec<f64> = steady.iter().map(|s| mean(s)).collect();
         let cold: Vec<f64> = firsts.iter().map(|f| f + startup_mean).collect();
         let all_means: Vec<f64> = with_iters.iter().map(|p| mean(&p.iters)).collect();
+        // The loaded-machine figure: every steady iteration, fast and slow.
+        let loaded: Vec<f64> = with_iters
+            .iter()
+            .map(|p| p.class.as_ref().unwrap().steady_mean)
+            .collect();
+        if with_iters.iter().any(|p| p.fast.is_some()) {
+            let (mut slow, mut total) = (0.0, 0.0);
+            for p in &with_iters {
+                if let Some(f) = &p.fast {
+                    for (x, fast) in p.iters.iter().zip(f) {
+                        total += x;
+                        if !fast {
+                            slow += x;
+                        }
+                    }
+                }
+            }
+            cell.state = Some(CellState {
+                basis: if use_fast {
+                    StateBasis::Fast
+                } else {
+                    StateBasis::AllIterations
+                },
+                slow_share: if total > 0.0 { slow / total } else { 0.0 },
+                fast_processes: qualifying as u32,
+                loaded_ns: estimate(&loaded),
+            });
+        }
         cell.first_iteration_ns = estimate(&firsts);
         cell.cold_ns = estimate(&cold);
         cell.warm_ns = estimate(&warm);
         cell.iteration_mean_ns = estimate(&all_means);
         data.warm_mean = Some(mean(&warm));
         data.warm = TwoLevel {
-            processes: with_iters
-                .iter()
-                .zip(&classes)
-                .map(|(p, c)| p.iters[c.steady_start..].to_vec())
-                .collect(),
+            processes: steady,
             plus: None,
         };
         data.cold = TwoLevel {
@@ -741,6 +1042,14 @@ fn summarise_cell(
             .iter()
             .filter_map(|c| c.time_before_steady)
             .collect();
+        let before_calls: Vec<f64> = classes
+            .iter()
+            .zip(&used)
+            .filter_map(|(c, p)| {
+                c.iterations_before_steady
+                    .map(|k| k as f64 * f64::from(p.rec.loops.max(1)))
+            })
+            .collect();
         cell.warmup = Some(WarmupSummary {
             class: consistent.then(|| present[0]),
             consistency: if consistent {
@@ -754,6 +1063,7 @@ fn summarise_cell(
             counts: counts.clone(),
             iterations_before_steady: estimate(&before),
             time_before_steady_ns: estimate(&before_t),
+            calls_before_steady: estimate(&before_calls),
         });
         if !consistent {
             warnings.push(warning(
@@ -809,10 +1119,17 @@ fn summarise_cell(
         headline = warm;
     }
 
+    let cell_fast = cell
+        .state
+        .as_ref()
+        .is_some_and(|s| s.basis == StateBasis::Fast);
     cell.process_details = ok
         .iter()
         .map(|p| {
-            let c = p.class.clone().unwrap_or_else(|| classify(&[], 0.0));
+            let c = match (&p.fast_class, cell_fast) {
+                (Some((c, _)), true) => c.clone(),
+                _ => p.class.clone().unwrap_or_else(|| classify(&[], 0.0)),
+            };
             ProcessSummary {
                 process: p.rec.process,
                 run_id: p.run_id.to_string(),

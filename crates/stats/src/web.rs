@@ -186,6 +186,7 @@ mod tests {
             noise: None,
             load,
             mcu: None,
+            probes_ns: Vec::new(),
         }
     }
 

@@ -268,6 +268,46 @@ pub struct CellSpec {
     pub workloads_dir: PathBuf,
 }
 
+/// Several cells of one interpreter, run by one bench-runner (one container): `order` lists,
+/// slot by slot, the index in `cells` of the cell that runs its next process execution, so
+/// that rounds interleave the workloads instead of running one cell's processes back to back.
+/// Cell `i` appears `cells[i].processes` times; its process indices count up from
+/// `cells[i].first_process` in the order its slots come.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CellGroup {
+    pub cells: Vec<CellSpec>,
+    pub order: Vec<u32>,
+}
+
+impl CellGroup {
+    /// Why the group is malformed (a slot naming no cell, a cell whose slot count is not its
+    /// `processes`), or `None`.
+    pub fn check(&self) -> Option<String> {
+        let mut counts = vec![0u32; self.cells.len()];
+        for &i in &self.order {
+            match counts.get_mut(i as usize) {
+                Some(c) => *c += 1,
+                None => {
+                    return Some(format!(
+                        "slot names cell {i}; the group has {} cells",
+                        self.cells.len()
+                    ))
+                }
+            }
+        }
+        self.cells.iter().zip(&counts).find_map(|(c, &n)| {
+            (c.processes != n).then(|| {
+                format!(
+                    "cell {} has {} processes but {n} slots",
+                    c.key(),
+                    c.processes
+                )
+            })
+        })
+    }
+}
+
 /// A pilot process execution runs at least this many iterations.
 pub const PILOT_MIN_ITERATIONS: u32 = 20;
 
@@ -428,6 +468,13 @@ pub struct ExecRecord {
     /// `iterations_ns` stay empty (emulated time is not host time and is never pooled with it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcu: Option<McuMeasure>,
+    /// The machine-state probe's times, ns (bench-runner's fixed native loop, run on the same
+    /// core; see `bench-runner/src/probe.rs`): for iteration cells one before each iteration
+    /// and one after the last (`iterations_ns.len() + 1`), for startup and process cells one
+    /// right before and one right after the process. Empty for service and board cells and in
+    /// files written before the probe existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes_ns: Vec<u64>,
 }
 
 /// One load phase of a service cell's process execution: what the open-loop generator saw
@@ -628,6 +675,21 @@ pub struct RunParams {
     /// Planned runs: the pilot's iteration time per cell, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pilot_s: Option<f64>,
+    /// The A/A twin of a planned run: this interpreter id is the baseline run again under
+    /// another id, in the same rounds, so that `analyse` can measure the noise floor (the
+    /// baseline against itself). Its cells are never shown as an interpreter's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aa_twin: Option<AaTwin>,
+}
+
+/// The baseline, measured twice (see [`RunParams::aa_twin`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AaTwin {
+    /// The interpreter measured twice.
+    pub of: String,
+    /// The id its second copy carries in the raw file.
+    pub id: String,
 }
 
 /// First line of every raw results file.

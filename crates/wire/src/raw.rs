@@ -301,6 +301,10 @@ fn check_meta_names(m: &RunMeta) -> Result<(), (String, String)> {
     for (i, w) in m.params.workloads.iter().enumerate() {
         check_id(w).map_err(at(format!("params.workloads[{i}]")))?;
     }
+    if let Some(t) = &m.params.aa_twin {
+        check_id(&t.id).map_err(at("params.aa_twin.id".into()))?;
+        check_id(&t.of).map_err(at("params.aa_twin.of".into()))?;
+    }
     Ok(())
 }
 
@@ -356,7 +360,9 @@ fn unknown_type(path: &Path, line: usize, kind: Option<&str>) -> ParseError {
 pub fn check_record(meta: &RunMeta, r: &ExecRecord) -> Result<(), (String, String)> {
     let bad = |field: &str, msg: String| Err((field.to_owned(), msg));
     let known = meta.interpreters.iter().any(|i| i.id == r.interp)
-        || meta.params.interps.contains(&r.interp);
+        || meta.params.interps.contains(&r.interp)
+        // The A/A twin: the baseline again under its own id (`RunParams::aa_twin`).
+        || meta.params.aa_twin.as_ref().is_some_and(|t| t.id == r.interp);
     if !known {
         return bad(
             "interp",

@@ -80,6 +80,105 @@ pub struct Summary {
     /// run in `results/mcu`: emulated instructions, never pooled with the cells above.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcu: Option<McuSummary>,
+    /// The machine's state over the run, from the probe beside every iteration
+    /// (`ExecRecord::probes_ns`): the fast levels and the share of time spent slow. Absent for
+    /// data recorded before the probe existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_state: Option<MachineState>,
+    /// The noise floor: the baseline measured against itself (an A/A pair of cells in the same
+    /// rounds). No verdict calls a difference smaller than `floor` faster or slower. Absent when
+    /// the run had no A/A pair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_floor: Option<NoiseFloor>,
+}
+
+/// What the machine-state probe saw over the analysed runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MachineState {
+    /// The fast level learned per run and interpreter, ns.
+    pub levels: Vec<ProbeLevel>,
+    /// A probe at most this many times its level is fast.
+    pub fast_factor: f64,
+    /// Share of the iteration (and whole-process) time that ran in the slow state, over every
+    /// cell with probes.
+    pub slow_share: f64,
+    /// Cells whose figures are fast-state estimates, and cells that fell back to every
+    /// iteration (fewer than [`MIN_FAST_PROCESSES`] process executions with enough fast-state
+    /// iterations).
+    pub fast_cells: u32,
+    pub fallback_cells: u32,
+}
+
+/// Process executions with enough fast-state iterations that a cell needs for a fast-state
+/// estimate; below it the cell's figures come from every iteration (`CellState::basis`).
+pub const MIN_FAST_PROCESSES: u32 = 5;
+
+/// One fast level of the machine-state probe.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProbeLevel {
+    pub run_id: String,
+    pub interp: String,
+    pub level_ns: f64,
+    /// Probes it was learned from.
+    pub probes: u32,
+}
+
+/// Where a cell's figures come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateBasis {
+    /// Fast-state iterations (and fast-state processes for whole-process cells).
+    Fast,
+    /// Every iteration: too few process executions had enough fast-state iterations, or the
+    /// records carry no probes.
+    AllIterations,
+}
+
+/// A cell's view of the machine's state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CellState {
+    pub basis: StateBasis,
+    /// Share of the cell's iteration time (whole-process cells: process time) in the slow state.
+    pub slow_share: f64,
+    /// Process executions with enough fast-state iterations (whole-process cells: fast
+    /// processes).
+    pub fast_processes: u32,
+    /// The loaded-machine figure: the warm mean over every steady iteration (whole-process
+    /// cells: every process's wall time), fast and slow alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loaded_ns: Option<Estimate>,
+}
+
+/// The baseline against itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoiseFloor {
+    pub baseline: String,
+    /// The twin's interpreter id in the raw files (the baseline under another id).
+    pub twin: String,
+    /// Per workload and metric: twin / baseline.
+    pub ratios: Vec<AaRatio>,
+    /// Per metric, the relative difference under which no verdict is faster or slower
+    /// (0.02 = 2%): `exp(max |ln r|) - 1` over that metric's A/A ratios `r`.
+    pub floors: BTreeMap<Metric, f64>,
+}
+
+impl NoiseFloor {
+    /// Whether a ratio of `metric` is within the floor (too small a difference to call).
+    pub fn within(&self, metric: Metric, ratio: f64) -> bool {
+        self.floors
+            .get(&metric)
+            .is_some_and(|f| ratio.ln().abs() <= (1.0 + f).ln())
+    }
+}
+
+/// One A/A ratio.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AaRatio {
+    pub workload: String,
+    pub size: SizeName,
+    pub metric: Metric,
+    pub ratio: f64,
+    pub ci: Interval,
 }
 
 /// A service cell's latencies (see the module doc), from its `ok` process executions.
@@ -369,6 +468,10 @@ pub struct WarmupSummary {
     pub iterations_before_steady: Option<Estimate>,
     /// Time spent before the steady state (ns), across process executions that reach one.
     pub time_before_steady_ns: Option<Estimate>,
+    /// Calls of `run` before the steady state (iterations × loops), across process executions
+    /// that reach one: iterations of different `loops` are not comparable, calls are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls_before_steady: Option<Estimate>,
 }
 
 /// One process execution, as the warm-up analysis saw it.
@@ -466,6 +569,10 @@ pub struct CellSummary {
     /// several machines (`None`: the summary's one machine).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<String>,
+    /// The machine's state during the cell and where its figures come from (absent without
+    /// probes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<CellState>,
 }
 
 /// Percentiles of a cell's process wall times (ns), over its successful process executions

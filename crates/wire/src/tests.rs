@@ -29,6 +29,7 @@ fn meta() -> RunMeta {
             max_processes: None,
             cell_budget_s: None,
             budget_s: None,
+            aa_twin: None,
             seed: None,
             pilot_s: None,
         },
@@ -58,6 +59,7 @@ fn exec(status: Outcome) -> ExecRecord {
         noise: None,
         load: Vec::new(),
         mcu: None,
+        probes_ns: Vec::new(),
     }
 }
 

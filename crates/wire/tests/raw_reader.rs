@@ -34,6 +34,7 @@ fn meta() -> RunMeta {
             max_processes: None,
             cell_budget_s: None,
             budget_s: None,
+            aa_twin: None,
             seed: None,
             pilot_s: None,
         },
@@ -66,6 +67,7 @@ fn exec(process: u32) -> ExecRecord {
         noise: None,
         load: Vec::new(),
         mcu: None,
+        probes_ns: Vec::new(),
     }
 }
 

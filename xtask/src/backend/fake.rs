@@ -37,7 +37,22 @@
 //! between_cv = 0.03             # spread of process means
 //! within_cv = 0.01              # spread of iterations within a process
 //! failure = { outcome = "crashed", processes = [2] }   # optional; no processes: all fail
+//! slow_penalty = 1.5            # this cell's factor while the machine is slow [default 1]
+//!
+//! [machine]                     # optional: the machine's slow state, as measured on these VMs
+//! slow_share = 0.4              # share of time in the slow state
+//! stay_min_s = 0.3              # a stay lasts log-uniformly between these
+//! stay_max_s = 15.0
+//! drift = 0.005                 # the fast level drifts by ±0.5%…
+//! drift_period_s = 300.0        # …over this period
+//! probe_us = 200.0              # the probe's time in the fast state
+//! probe_penalty = 1.4           # and its factor in the slow state
+//! probe_cv = 0.01
 //! ```
+//!
+//! With a `[machine]`, each record also depends on when it ran (the regime is a function of
+//! the simulated clock, drawn once from the seed), as on the real machine; without one, a
+//! record depends only on the seed, the cell and the process, and carries no probes.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,6 +85,76 @@ pub struct Model {
     pub interpreters: Vec<ModelInterp>,
     #[serde(rename = "cell", default)]
     pub cells: Vec<ModelCell>,
+    #[serde(default)]
+    pub machine: Option<MachineModel>,
+}
+
+/// The machine's two states (see the module doc).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MachineModel {
+    pub slow_share: f64,
+    pub stay_min_s: f64,
+    pub stay_max_s: f64,
+    #[serde(default)]
+    pub drift: f64,
+    #[serde(default = "default_drift_period")]
+    pub drift_period_s: f64,
+    pub probe_us: f64,
+    pub probe_penalty: f64,
+    #[serde(default)]
+    pub probe_cv: f64,
+}
+
+fn default_drift_period() -> f64 {
+    300.0
+}
+
+/// The regime on the simulated clock: alternating stays, drawn from the model's seed as the
+/// clock reaches them, so that the state at a time does not depend on who asks first.
+#[derive(Clone, Debug)]
+struct Regime {
+    rng: ChaCha8Rng,
+    /// Ends of the stays so far; stay `k` is slow when `k` is odd.
+    ends: Vec<f64>,
+}
+
+impl Regime {
+    fn new(seed: u64) -> Regime {
+        Regime {
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_51A7),
+            ends: Vec::new(),
+        }
+    }
+
+    fn slow_at(&mut self, m: &MachineModel, t: f64) -> bool {
+        while self.ends.last().is_none_or(|&e| e <= t) {
+            let k = self.ends.len();
+            let u = ((self.rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+            let stay = m.stay_min_s * (m.stay_max_s / m.stay_min_s).powf(u);
+            let share = m.slow_share.clamp(1e-6, 1.0 - 1e-6);
+            let len = if k % 2 == 1 {
+                stay
+            } else {
+                stay * (1.0 - share) / share
+            };
+            let start = self.ends.last().copied().unwrap_or(0.0);
+            self.ends.push(start + len);
+        }
+        let k = self.ends.partition_point(|&e| e <= t);
+        k % 2 == 1
+    }
+}
+
+/// The machine's factor at `t` for a cell: the drift of the fast level, times the cell's
+/// penalty when slow.
+fn machine_factor(m: &MachineModel, regime: &mut Regime, penalty: f64, t: f64) -> f64 {
+    let drift = 1.0 + m.drift * (std::f64::consts::TAU * t / m.drift_period_s).sin();
+    if regime.slow_at(m, t) {
+        drift * penalty
+    } else {
+        drift
+    }
 }
 
 fn default_overhead() -> f64 {
@@ -112,6 +197,13 @@ pub struct ModelCell {
     pub rss_kib: u64,
     #[serde(default)]
     pub failure: Option<FailureModel>,
+    /// Factor on this cell's times while the machine is slow (a `[machine]` model).
+    #[serde(default = "default_penalty")]
+    pub slow_penalty: f64,
+}
+
+fn default_penalty() -> f64 {
+    1.0
 }
 
 fn default_rss() -> u64 {
@@ -167,15 +259,18 @@ pub struct Fake {
     clock_s: f64,
     /// Records handed out so far (for `interrupt_after`).
     delivered: u64,
+    /// The machine's regime (a `[machine]` model only).
+    regime: Regime,
 }
 
 impl Fake {
     pub fn new(model: Model, path: &Path) -> Fake {
         Fake {
-            model,
             path: path.to_owned(),
             clock_s: 0.0,
             delivered: 0,
+            regime: Regime::new(model.seed),
+            model,
         }
     }
 
@@ -260,7 +355,12 @@ impl Backend for Fake {
             if cancel.load(Ordering::SeqCst) {
                 return Ok(());
             }
-            let rec = record(self.model.seed, &cell, spec, process);
+            let machine = self
+                .model
+                .machine
+                .as_ref()
+                .map(|m| (m, &mut self.regime, self.clock_s));
+            let rec = record(self.model.seed, &cell, spec, process, machine);
             self.clock_s += rec.wall_ns as f64 / 1e9;
             deliver(rec)?;
             self.delivered += 1;
@@ -310,8 +410,24 @@ fn curve_ns(cell: &ModelCell, call: f64) -> f64 {
 }
 
 /// One process execution of `cell`, drawn from the model.
-fn record(seed: u64, cell: &ModelCell, spec: &CellSpec, process: u32) -> ExecRecord {
+fn record(
+    seed: u64,
+    cell: &ModelCell,
+    spec: &CellSpec,
+    process: u32,
+    mut machine: Option<(&MachineModel, &mut Regime, f64)>,
+) -> ExecRecord {
     let mut rng = stream(seed, spec, process);
+    // The machine's state where the process is at `t` (seconds into the simulated clock),
+    // and the probe bench-runner would run there.
+    let start_s = machine.as_ref().map_or(0.0, |(_, _, s)| *s);
+    let probe = machine
+        .as_ref()
+        .map(|(m, _, _)| (m.probe_us * 1e3, m.probe_penalty, m.probe_cv));
+    let mut factor_at = |t: f64, penalty: f64| match machine.as_mut() {
+        Some((m, regime, _)) => machine_factor(m, regime, penalty, t),
+        None => 1.0,
+    };
     let mut rec = bench_runner::blank_record(spec, process, Outcome::Ok);
     let speed = factor(&mut rng, cell.between_cv);
     let startup_ns = cell.startup_ms * 1e6 * factor(&mut rng, cell.within_cv);
@@ -330,6 +446,21 @@ fn record(seed: u64, cell: &ModelCell, spec: &CellSpec, process: u32) -> ExecRec
         return rec;
     }
     let mut wall_ns = startup_ns * speed;
+    let mut probes: Vec<u64> = Vec::new();
+    let mut probe_at = |t: f64, rng: &mut ChaCha8Rng, factor_at: &mut dyn FnMut(f64, f64) -> f64| {
+        if let Some((base, penalty, cv)) = probe {
+            let ns = base * factor_at(t, penalty) * factor(rng, cv);
+            probes.push(ns.round().max(1.0) as u64);
+            ns
+        } else {
+            0.0
+        }
+    };
+    if spec.workload.kind != WorkloadKind::Iterations {
+        let before = probe_at(start_s, &mut rng, &mut factor_at);
+        wall_ns *= factor_at(start_s + before / 1e9, cell.slow_penalty);
+        probe_at(start_s + (before + wall_ns) / 1e9, &mut rng, &mut factor_at);
+    }
     if spec.workload.kind == WorkloadKind::Iterations {
         let resolution: u64 = if spec.interp.family == Family::Micropython {
             1_000
@@ -340,9 +471,16 @@ fn record(seed: u64, cell: &ModelCell, spec: &CellSpec, process: u32) -> ExecRec
         let within = cell.within_cv / f64::from(loops).sqrt();
         let pilot_ns = spec.pilot_s.map(|s| s * 1e9);
         let mut spent_ns = 0.0;
+        let mut probe_ns = 0.0;
         for i in 0..spec.iterations {
+            let now = start_s + (wall_ns + spent_ns + probe_ns) / 1e9;
+            probe_ns += probe_at(now, &mut rng, &mut factor_at);
+            let now = start_s + (wall_ns + spent_ns + probe_ns) / 1e9;
             let middle = f64::from(i) * f64::from(loops) + f64::from(loops) / 2.0;
-            let per_call = curve_ns(cell, middle) * speed * factor(&mut rng, within);
+            let per_call = curve_ns(cell, middle)
+                * speed
+                * factor(&mut rng, within)
+                * factor_at(now, cell.slow_penalty);
             let per_call = ((per_call / resolution as f64).round() as u64).max(1) * resolution;
             rec.iterations_ns.push(per_call);
             spent_ns += (per_call * u64::from(loops)) as f64;
@@ -350,7 +488,11 @@ fn record(seed: u64, cell: &ModelCell, spec: &CellSpec, process: u32) -> ExecRec
                 break;
             }
         }
-        wall_ns += spent_ns;
+        if probe.is_some() {
+            let now = start_s + (wall_ns + spent_ns + probe_ns) / 1e9;
+            probe_ns += probe_at(now, &mut rng, &mut factor_at);
+        }
+        wall_ns += spent_ns + probe_ns;
         rec.clock = Some(ClockInfo {
             name: if resolution == 1 {
                 "perf_counter_ns"
@@ -367,6 +509,7 @@ fn record(seed: u64, cell: &ModelCell, spec: &CellSpec, process: u32) -> ExecRec
             .map(|s| s.checksum.clone());
     }
     rec.wall_ns = wall_ns.round().max(1.0) as u64;
+    rec.probes_ns = probes;
     rec.user_ns = rec.wall_ns / 100 * 95;
     rec.sys_ns = rec.wall_ns / 100 * 4;
     rec.max_rss_kib = cell.rss_kib;

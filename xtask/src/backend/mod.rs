@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use whichpy_wire::{BackendKind, CellSpec, ExecRecord, InterpInfo, Machine};
+use whichpy_wire::{BackendKind, CellGroup, CellSpec, ExecRecord, InterpInfo, Machine};
 
 use crate::catalogue::Interpreter;
 
@@ -54,6 +54,31 @@ pub trait Backend {
         cancel: &AtomicBool,
         on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
     ) -> anyhow::Result<()>;
+
+    /// Run a round of one interpreter's cells, interleaved slot by slot as `group.order` says
+    /// (one bench-runner, one container). By default each slot is a one-process cell of its
+    /// own; the docker and native backends hand the whole group to one bench-runner.
+    fn run_group(
+        &mut self,
+        interp: &Interpreter,
+        group: &CellGroup,
+        cancel: &AtomicBool,
+        on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut next: Vec<u32> = group.cells.iter().map(|c| c.first_process).collect();
+        for &i in &group.order {
+            if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+                return Ok(());
+            }
+            let i = i as usize;
+            let mut spec = group.cells[i].clone();
+            spec.first_process = next[i];
+            spec.processes = 1;
+            next[i] += 1;
+            self.run_cell(interp, &spec, cancel, on_record)?;
+        }
+        Ok(())
+    }
 }
 
 /// Seconds on the monotonic clock since this process first asked.

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{bail, Context};
-use whichpy_wire::{BackendKind, CellSpec, ExecRecord, InterpInfo};
+use whichpy_wire::{BackendKind, CellGroup, CellSpec, ExecRecord, InterpInfo};
 
 use super::Backend;
 use crate::catalogue::{host_executable, Interpreter};
@@ -70,6 +70,33 @@ impl Backend for Native {
     ) -> anyhow::Result<()> {
         let mut spec = spec.clone();
         spec.interp.executable = self.executable(interp);
+        self.run_runner(serde_json::to_string(&spec)?, cancel, on_record)
+    }
+
+    fn run_group(
+        &mut self,
+        interp: &Interpreter,
+        group: &CellGroup,
+        cancel: &AtomicBool,
+        on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut group = group.clone();
+        let executable = self.executable(interp);
+        for c in &mut group.cells {
+            c.interp.executable = executable.clone();
+        }
+        self.run_runner(serde_json::to_string(&group)?, cancel, on_record)
+    }
+}
+
+impl Native {
+    /// bench-runner on this host, pinned like a docker cell, on `json` (a cell or a group).
+    fn run_runner(
+        &mut self,
+        json: String,
+        cancel: &AtomicBool,
+        on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let mut cmd = Command::new(&self.runner);
         if !self.cpus.is_empty() {
             // The same pinning as a docker cell's cpuset: bench-runner and everything it
@@ -102,7 +129,7 @@ impl Backend for Native {
             .stdin
             .take()
             .expect("piped")
-            .write_all(serde_json::to_string(&spec)?.as_bytes())?;
+            .write_all(json.as_bytes())?;
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
         let read = super::read_records("bench-runner stdout", stdout, on_record);
         let out = child.wait_with_output()?;

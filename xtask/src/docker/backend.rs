@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use whichpy_wire::{BackendKind, CellSpec, ExecRecord, ImplInfo, InterpInfo};
+use whichpy_wire::{BackendKind, CellGroup, CellSpec, ExecRecord, ImplInfo, InterpInfo};
 
 use super::{Engine, RunEnd, RunRequest, Sandbox};
 use crate::backend::Backend;
@@ -37,6 +37,17 @@ pub const PROBE_DEADLINE: Duration = Duration::from_secs(300);
 pub fn cell_deadline(spec: &CellSpec) -> Duration {
     Duration::from_secs_f64(spec.timeout_s.max(0.0) * f64::from(spec.processes.max(1)))
         + CELL_MARGIN
+}
+
+/// The deadline of a group's container: every slot's timeout plus [`CELL_MARGIN`].
+pub fn group_deadline(group: &CellGroup) -> Duration {
+    let slots: f64 = group
+        .order
+        .iter()
+        .filter_map(|&i| group.cells.get(i as usize))
+        .map(|c| c.timeout_s.max(0.0))
+        .sum();
+    Duration::from_secs_f64(slots) + CELL_MARGIN
 }
 
 /// Default memory limit of a container (swap is off: `memory_swap = memory`).
@@ -325,13 +336,71 @@ impl Backend for DockerBackend {
         cancel: &AtomicBool,
         on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
+        let what = format!(
+            "cell {} ({} process executions × {} s timeout",
+            spec.key(),
+            spec.processes,
+            spec.timeout_s
+        );
+        self.run_runner(
+            interp,
+            spec,
+            serde_json::to_string(spec)?,
+            cell_deadline(spec),
+            &what,
+            cancel,
+            on_record,
+        )
+    }
+
+    fn run_group(
+        &mut self,
+        interp: &Interpreter,
+        group: &CellGroup,
+        cancel: &AtomicBool,
+        on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let Some(first) = group.cells.first() else {
+            return Ok(());
+        };
+        let what = format!(
+            "a round of {} cells of {} ({} process executions, their timeouts summed",
+            group.cells.len(),
+            interp.id,
+            group.order.len()
+        );
+        self.run_runner(
+            interp,
+            first,
+            serde_json::to_string(group)?,
+            group_deadline(group),
+            &what,
+            cancel,
+            on_record,
+        )
+    }
+}
+
+impl DockerBackend {
+    /// One container of `interp`'s image running bench-runner on `json` (a cell or a group);
+    /// `spec` stands for them when priming the cache. `what` names the work in errors.
+    #[allow(clippy::too_many_arguments)]
+    fn run_runner(
+        &mut self,
+        interp: &Interpreter,
+        spec: &CellSpec,
+        spec_json: String,
+        deadline: Duration,
+        what: &str,
+        cancel: &AtomicBool,
+        on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let image = self.image(interp)?;
         // Each container starts with a cold page cache (a fresh overlay mount), which would
         // make the first process execution of every cell slow for reasons that have nothing
         // to do with the interpreter. One untimed run of bench-runner and the interpreter
         // primes the cache, as a warm host cache does for the native backend; then
         // bench-runner measures.
-        let spec_json = serde_json::to_string(spec)?;
         let cmd = if spec.interp.board.is_some() {
             // A board reads nothing from the file system after QEMU starts: no cache to prime.
             vec![RUNNER_IN_IMAGE.to_owned(), "cell".into(), spec_json]
@@ -347,7 +416,6 @@ impl Backend for DockerBackend {
             cmd.extend(spec.interp.flags.iter().cloned());
             cmd
         };
-        let deadline = cell_deadline(spec);
         let req = RunRequest {
             image: image.name.clone(),
             cmd,
@@ -366,14 +434,10 @@ impl Backend for DockerBackend {
             })
             .with_context(|| {
                 format!(
-                    "cell {} in {} (deadline {} s = {} process executions × {} s timeout + \
-                     {} s margin; {records} record(s) were written)",
-                    spec.key(),
+                    "{what} + {} s margin) in {}: deadline {} s; {records} record(s) were written",
+                    CELL_MARGIN.as_secs(),
                     image.name,
                     deadline.as_secs(),
-                    spec.processes,
-                    spec.timeout_s,
-                    CELL_MARGIN.as_secs()
                 )
             })?;
         if end.cancelled {

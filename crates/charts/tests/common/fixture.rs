@@ -131,6 +131,7 @@ fn exec(
         noise: None,
         load: Vec::new(),
         mcu: None,
+        probes_ns: Vec::new(),
     }
 }
 

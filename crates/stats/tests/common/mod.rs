@@ -102,6 +102,7 @@ pub fn exec(
         noise: None,
         load: Vec::new(),
         mcu: None,
+        probes_ns: Vec::new(),
     }
 }
 
