@@ -395,10 +395,7 @@ pub fn spawn_and_wait(launch: &Launch) -> std::io::Result<Finished> {
             })
             .collect();
         let probe_at = fds.len();
-        let watch_probe = killed_at.is_none()
-            && probe
-                .as_ref()
-                .is_some_and(|(r, _)| r.is_some());
+        let watch_probe = killed_at.is_none() && probe.as_ref().is_some_and(|(r, _)| r.is_some());
         if watch_probe {
             let (r, _) = probe.as_ref().expect("checked");
             fds.push(libc::pollfd {

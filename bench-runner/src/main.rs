@@ -69,9 +69,10 @@ fn main() -> anyhow::Result<()> {
             let group: Option<CellGroup> = serde_json::from_str(&text).ok();
             let spec: Option<CellSpec> = match &group {
                 Some(_) => None,
-                None => Some(serde_json::from_str(&text).context(
-                    "the cell spec is not valid JSON for this bench-runner version",
-                )?),
+                None => Some(
+                    serde_json::from_str(&text)
+                        .context("the cell spec is not valid JSON for this bench-runner version")?,
+                ),
             };
             if let Some(why) = group.as_ref().and_then(CellGroup::check) {
                 anyhow::bail!("the cell group is malformed: {why}");

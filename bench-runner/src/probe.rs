@@ -101,7 +101,10 @@ mod tests {
         let mut seen = vec![false; w.len()];
         let mut p = 0usize;
         for _ in 0..w.len() {
-            assert!(!seen[p], "entry {p} visited twice: the walk is not one cycle");
+            assert!(
+                !seen[p],
+                "entry {p} visited twice: the walk is not one cycle"
+            );
             seen[p] = true;
             p = w[p] as usize;
         }

@@ -363,7 +363,11 @@ pub fn run(
                 order: order.iter().map(|&k| k as u32).collect(),
             };
             let interp = cells[slot_of[0]].interp.clone();
-            pb.set_message(format!("{phase} {} ({} cells)", cells[slot_of[0]].key.interp, slot_of.len()));
+            pb.set_message(format!(
+                "{phase} {} ({} cells)",
+                cells[slot_of[0]].key.interp,
+                slot_of.len()
+            ));
             let batch_start = backend.clock_s();
             let mut walls = 0.0;
             let mut got: Vec<ExecRecord> = Vec::new();
@@ -540,9 +544,10 @@ pub(crate) fn interleave(batches: &[(usize, u32)], rng: &mut ChaCha8Rng) -> Vec<
     // of another cell; a tail left with one cell only cannot be helped.
     for a in 1..slots.len() {
         if slots[a] == slots[a - 1] {
-            if let Some(b) = (a + 1..slots.len())
-                .find(|&b| slots[b] != slots[a - 1] && (a + 1 >= slots.len() || slots[b] != slots[a + 1] || b == a + 1))
-            {
+            if let Some(b) = (a + 1..slots.len()).find(|&b| {
+                slots[b] != slots[a - 1]
+                    && (a + 1 >= slots.len() || slots[b] != slots[a + 1] || b == a + 1)
+            }) {
                 slots.swap(a, b);
             }
         }
@@ -599,15 +604,13 @@ fn cell_spec(
 /// machine's fast levels learned from every cell of each interpreter.
 fn refresh_metrics(cells: &mut [Cell]) {
     let levels = whichpy_stats::state::Levels::learn(
-        cells
-            .iter()
-            .flat_map(|c| c.records.iter().map(|r| ("", r))),
+        cells.iter().flat_map(|c| c.records.iter().map(|r| ("", r))),
     );
     for cell in cells.iter_mut() {
         let recs: Vec<&ExecRecord> = cell.records.iter().collect();
-        let figures = whichpy_stats::state::process_figures(&levels, "", &recs);
-        if !figures.is_empty() {
-            cell.metrics = figures;
+        if recs.is_empty() {
+            continue;
         }
+        cell.metrics = whichpy_stats::state::process_figures(&levels, "", &recs, 1);
     }
 }

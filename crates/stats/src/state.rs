@@ -129,17 +129,25 @@ pub fn classify_fast(
 /// [`MIN_FAST_PROCESSES`] processes have [`MIN_FAST_STEADY`] of them, else each process's
 /// steady mean over every iteration; for a whole-process cell, the wall times of the
 /// fast-state processes when there are at least [`MIN_FAST_PROCESSES`], else every wall time.
-/// The planner spends its budget on these, so that it aims at the figure that is published.
-pub fn process_figures(levels: &Levels, run: &str, recs: &[&ExecRecord]) -> Vec<f64> {
+/// The planner spends its budget on these, so that it aims at the figure that is published;
+/// it passes `min_fast` 1, so that a cell with probes counts only its fast-state processes
+/// and is given more until it has enough (`analyse` passes [`MIN_FAST_PROCESSES`]).
+pub fn process_figures(
+    levels: &Levels,
+    run: &str,
+    recs: &[&ExecRecord],
+    min_fast: u32,
+) -> Vec<f64> {
     let ok: Vec<&ExecRecord> = recs.iter().copied().filter(|r| r.outcome.is_ok()).collect();
-    let min = MIN_FAST_PROCESSES as usize;
+    let min = min_fast.max(1) as usize;
+    let probed = ok.iter().any(|r| !r.probes_ns.is_empty());
     if ok.iter().all(|r| r.iterations_ns.is_empty()) {
         let fast: Vec<f64> = ok
             .iter()
             .filter(|r| levels.fast_process(run, r) == Some(true))
             .map(|r| r.wall_ns as f64)
             .collect();
-        if fast.len() >= min {
+        if fast.len() >= min || (probed && min_fast <= 1) {
             return fast;
         }
         return ok.iter().map(|r| r.wall_ns as f64).collect();
@@ -160,7 +168,7 @@ pub fn process_figures(levels: &Levels, run: &str, recs: &[&ExecRecord]) -> Vec<
             Some(steady.iter().sum::<f64>() / steady.len() as f64)
         })
         .collect();
-    if fast.len() >= min {
+    if fast.len() >= min || (probed && min_fast <= 1) {
         return fast;
     }
     series
@@ -234,5 +242,81 @@ mod tests {
         assert!(levels.fast_iterations("run", &old).is_none());
         assert!(levels.fast_iterations("run", &torn).is_none());
         assert!(levels.fast_iterations("other-run", &a).is_none());
+    }
+}
+
+#[cfg(test)]
+mod every_eighth {
+    //! A workload whose every 8th iteration does twice the work (a major GC, say) keeps those
+    //! iterations in its fast-state estimate, because the machine's state is read from the
+    //! probe, not from the iteration's own time; the same workload under an injected slow state
+    //! (probes that read slow around those iterations) loses them.
+    use super::*;
+    use whichpy_wire::{Outcome, SizeName, SCHEMA};
+
+    fn record(process: u32, probes: Vec<u64>) -> ExecRecord {
+        let iters: Vec<u64> = (0..80)
+            .map(|i| if i % 8 == 7 { 2_000_000 } else { 1_000_000 })
+            .collect();
+        ExecRecord {
+            schema: SCHEMA,
+            interp: "cpython".into(),
+            workload: "gc_every_8th".into(),
+            size: SizeName::Default,
+            process,
+            outcome: Outcome::Ok,
+            iterations_ns: iters,
+            wall_ns: 200_000_000,
+            user_ns: 0,
+            sys_ns: 0,
+            max_rss_kib: 0,
+            checksum: None,
+            clock: None,
+            implementation: None,
+            stderr_tail: String::new(),
+            loops: 1,
+            noise: None,
+            load: Vec::new(),
+            mcu: None,
+            probes_ns: probes,
+        }
+    }
+
+    fn mean(xs: &[f64]) -> f64 {
+        xs.iter().sum::<f64>() / xs.len() as f64
+    }
+
+    #[test]
+    fn the_interpreters_own_slow_iterations_stay_in_and_the_machines_go() {
+        // A quiet machine: every probe at its level.
+        let quiet: Vec<ExecRecord> = (0..6).map(|p| record(p, vec![200_000; 81])).collect();
+        let refs: Vec<&ExecRecord> = quiet.iter().collect();
+        let levels = Levels::learn(refs.iter().map(|r| ("run", *r)));
+        let figures = process_figures(&levels, "run", &refs, MIN_FAST_PROCESSES);
+        assert_eq!(figures.len(), 6);
+        for f in &figures {
+            // 7 iterations of 1 ms and one of 2 ms: 1.125 ms.
+            assert!((f / 1.125e6 - 1.0).abs() < 1e-9, "{f}");
+        }
+        // The machine slow around every 8th iteration (the probe after it and before it).
+        let slow: Vec<ExecRecord> = (0..6)
+            .map(|p| {
+                let probes = (0..81)
+                    .map(|k| {
+                        if k % 8 == 7 || k % 8 == 0 && k > 0 {
+                            300_000
+                        } else {
+                            200_000
+                        }
+                    })
+                    .collect();
+                record(p, probes)
+            })
+            .collect();
+        let refs: Vec<&ExecRecord> = slow.iter().collect();
+        let levels = Levels::learn(refs.iter().map(|r| ("run", *r)));
+        let figures = process_figures(&levels, "run", &refs, MIN_FAST_PROCESSES);
+        assert_eq!(figures.len(), 6);
+        assert!((mean(&figures) / 1.0e6 - 1.0).abs() < 1e-9, "{figures:?}");
     }
 }

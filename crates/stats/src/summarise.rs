@@ -38,6 +38,12 @@ use crate::Options;
 /// one of two deviations and any spread looks like an outlier.
 const MIN_OUTLIER_SAMPLES: usize = 5;
 
+/// Fast-state process executions a cell needs for a fast-state estimate (a t interval needs
+/// two); below [`MIN_FAST_PROCESSES`] its interval is wide and `analyse` says so, but it is
+/// still a figure of the quiet machine, where every iteration's mean would be biased by the
+/// slow state. Below two, the cell falls back to every iteration (`StateBasis::AllIterations`).
+const MIN_FAST_FOR_ESTIMATE: usize = 2;
+
 /// Process executions shorter than this are not judged one by one for neighbours' CPU time:
 /// `/proc/stat` counts in 10 ms jiffies.
 const NOISE_MIN_WALL_NS: f64 = 50e6;
@@ -173,10 +179,11 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
     };
 
     // The machine's fast level per run and interpreter, from every probe (`crate::state`).
-    let levels = Levels::learn(
-        runs.iter()
-            .flat_map(|r| r.records.iter().map(move |rec| (r.meta.run_id.as_str(), rec))),
-    );
+    let levels = Levels::learn(runs.iter().flat_map(|r| {
+        r.records
+            .iter()
+            .map(move |rec| (r.meta.run_id.as_str(), rec))
+    }));
 
     // Startup wall times per (interp, size): the fast-state processes when there are enough.
     let mut startup: BTreeMap<(String, SizeName), Vec<f64>> = BTreeMap::new();
@@ -189,7 +196,7 @@ pub fn summarise(raws: &[RawFile], suite: &Suite, opts: &Options) -> Summary {
                 .filter(|(run, r)| levels.fast_process(run, r) == Some(true))
                 .map(|(_, r)| r.wall_ns as f64)
                 .collect();
-            let walls: Vec<f64> = if fast.len() >= MIN_FAST_PROCESSES as usize {
+            let walls: Vec<f64> = if fast.len() >= MIN_FAST_FOR_ESTIMATE {
                 fast
             } else {
                 ok.iter().map(|(_, r)| r.wall_ns as f64).collect()
@@ -654,7 +661,7 @@ fn methods() -> BTreeMap<String, String> {
         ("state", &state_method),
         (
             "estimate",
-            "per process, the mean of its steady-state iterations run in the machine's fast state (at least 3); per cell, the mean over process executions, from at least 5 such processes, else from every steady iteration (the cell's state.basis says which); the loaded-machine figure (every steady iteration) is kept beside it as state.loaded_ns",
+            "per process, the mean of its steady-state iterations run in the machine's fast state (at least 3 of them); per cell, the mean over such process executions with a Student t interval (the planner aims at 5 or more; with 2 to 4 the interval is wide and analyse warns; with fewer than 2 the cell falls back to every steady iteration, and its state.basis says so); whole-process cells likewise from the processes whose probes before and after were fast; the loaded-machine figure (every steady iteration, fast and slow) is kept beside it as state.loaded_ns",
         ),
         (
             "noise_floor",
@@ -803,7 +810,7 @@ fn summarise_cell(
         .filter(|p| p.fast_process == Some(true))
         .map(|p| p.rec.wall_ns as f64)
         .collect();
-    let whole_fast = fast_walls.len() >= MIN_FAST_PROCESSES as usize;
+    let whole_fast = fast_walls.len() >= MIN_FAST_FOR_ESTIMATE;
     let walls: Vec<f64> = if whole_fast {
         fast_walls.clone()
     } else {
@@ -941,7 +948,7 @@ fn summarise_cell(
         // Fast-state estimates when enough process executions have enough fast-state
         // iterations in their steady state (`state`); else every iteration, as before.
         let qualifying = with_iters.iter().filter(|p| p.fast_class.is_some()).count();
-        let use_fast = qualifying >= MIN_FAST_PROCESSES as usize;
+        let use_fast = qualifying >= MIN_FAST_FOR_ESTIMATE;
         let used: Vec<&Proc> = if use_fast {
             with_iters
                 .iter()
@@ -972,7 +979,7 @@ fn summarise_cell(
             .filter(|p| p.fast.as_ref().is_some_and(|f| f[0]))
             .map(|p| p.iters[0])
             .collect();
-        let firsts: Vec<f64> = if use_fast && fast_firsts.len() >= MIN_FAST_PROCESSES as usize {
+        let firsts: Vec<f64> = if use_fast && fast_firsts.len() >= MIN_FAST_FOR_ESTIMATE {
             fast_firsts
         } else {
             with_iters.iter().map(|p| p.iters[0]).collect()

@@ -103,14 +103,14 @@ pub struct MachineState {
     /// cell with probes.
     pub slow_share: f64,
     /// Cells whose figures are fast-state estimates, and cells that fell back to every
-    /// iteration (fewer than [`MIN_FAST_PROCESSES`] process executions with enough fast-state
-    /// iterations).
+    /// iteration (fewer than two process executions with enough fast-state iterations).
     pub fast_cells: u32,
     pub fallback_cells: u32,
 }
 
-/// Process executions with enough fast-state iterations that a cell needs for a fast-state
-/// estimate; below it the cell's figures come from every iteration (`CellState::basis`).
+/// Process executions with enough fast-state iterations that the planner gives a cell before
+/// its interval counts (a cell with two to four keeps a fast-state estimate with a wide
+/// interval; with fewer, its figures come from every iteration: `CellState::basis`).
 pub const MIN_FAST_PROCESSES: u32 = 5;
 
 /// One fast level of the machine-state probe.
@@ -129,8 +129,7 @@ pub struct ProbeLevel {
 pub enum StateBasis {
     /// Fast-state iterations (and fast-state processes for whole-process cells).
     Fast,
-    /// Every iteration: too few process executions had enough fast-state iterations, or the
-    /// records carry no probes.
+    /// Every iteration: fewer than two process executions had enough fast-state iterations.
     AllIterations,
 }
 

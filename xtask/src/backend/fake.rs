@@ -325,7 +325,7 @@ impl Backend for Fake {
 
     fn run_cell(
         &mut self,
-        _interp: &Interpreter,
+        interp: &Interpreter,
         spec: &CellSpec,
         cancel: &AtomicBool,
         on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
@@ -343,7 +343,9 @@ impl Backend for Fake {
             };
             return deliver(rec);
         }
-        let Some(cell) = self.model.cell(&spec.interp.id, &spec.workload.name) else {
+        // The catalogue entry's id: an A/A twin (`spec.interp.id` = `<baseline>.aa`) draws
+        // from its baseline's model, with its own stream.
+        let Some(cell) = self.model.cell(&interp.id, &spec.workload.name) else {
             bail!(
                 "no [[cell]] for {} in the fake model {}",
                 spec.key(),
@@ -447,15 +449,16 @@ fn record(
     }
     let mut wall_ns = startup_ns * speed;
     let mut probes: Vec<u64> = Vec::new();
-    let mut probe_at = |t: f64, rng: &mut ChaCha8Rng, factor_at: &mut dyn FnMut(f64, f64) -> f64| {
-        if let Some((base, penalty, cv)) = probe {
-            let ns = base * factor_at(t, penalty) * factor(rng, cv);
-            probes.push(ns.round().max(1.0) as u64);
-            ns
-        } else {
-            0.0
-        }
-    };
+    let mut probe_at =
+        |t: f64, rng: &mut ChaCha8Rng, factor_at: &mut dyn FnMut(f64, f64) -> f64| {
+            if let Some((base, penalty, cv)) = probe {
+                let ns = base * factor_at(t, penalty) * factor(rng, cv);
+                probes.push(ns.round().max(1.0) as u64);
+                ns
+            } else {
+                0.0
+            }
+        };
     if spec.workload.kind != WorkloadKind::Iterations {
         let before = probe_at(start_s, &mut rng, &mut factor_at);
         wall_ns *= factor_at(start_s + before / 1e9, cell.slow_penalty);
