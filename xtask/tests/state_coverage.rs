@@ -23,6 +23,7 @@ const CELLS: &[(&str, &str, f64, f64, f64)] = &[
 const STARTUP: &[(&str, f64, f64)] = &[("cpython-3.13", 20.0, 1.5), ("pypy-7.3", 50.0, 1.4)];
 const SHARES: [f64; 3] = [0.15, 0.4, 0.6];
 const REPLICATIONS: u64 = 24;
+const PLAN: [&str; 2] = ["--budget", "4m"];
 
 fn model(dir: &Path, seed: u64, share: f64) -> PathBuf {
     let mut m = format!(
@@ -143,7 +144,7 @@ fn fast_state_intervals_cover_the_quiet_machine_whatever_its_slow_share() {
         let mut rel_sum = 0.0;
         let mut rel_n = 0.0;
         for rep in 0..REPLICATIONS {
-            let s = run(tmp.path(), 100 + rep, share, &["--budget", "4m"]);
+            let s = run(tmp.path(), 100 + rep, share, &PLAN);
             for (interp, workload, ..) in CELLS {
                 let cell = s
                     .cells
@@ -154,17 +155,24 @@ fn fast_state_intervals_cover_the_quiet_machine_whatever_its_slow_share() {
                     .state
                     .as_ref()
                     .expect("the fake machine records probes");
-                assert_eq!(
-                    state.basis,
-                    whichpy_wire::summary::StateBasis::Fast,
-                    "{interp} {workload} at share {share}: {state:?}"
-                );
+                if PLAN[0] == "--budget" {
+                    assert_eq!(
+                        state.basis,
+                        whichpy_wire::summary::StateBasis::Fast,
+                        "{interp} {workload} at share {share}: {state:?}"
+                    );
+                }
                 let warm = cell.warm_ns.as_ref().unwrap();
                 let ci = warm.ci.unwrap();
                 let t = truth(interp, workload);
                 tally.cells.1 += 1;
                 if ci.low <= t && t <= ci.high {
                     tally.cells.0 += 1;
+                } else if std::env::var_os("COVERAGE_MISSES").is_some() {
+                    eprintln!(
+                        "miss {interp} {workload} share {share} rep {rep}: mean/t {:.4} ci/t [{:.4}, {:.4}] n {} fast {} slow {:.2}",
+                        warm.mean / t, ci.low / t, ci.high / t, warm.n, state.fast_processes, state.slow_share
+                    );
                 }
                 rel_sum += warm.mean / t;
                 rel_n += 1.0;
@@ -184,11 +192,13 @@ fn fast_state_intervals_cover_the_quiet_machine_whatever_its_slow_share() {
                 }
             }
             // The A/A pair: the baseline against itself, its floor stated.
-            let floor = s
-                .noise_floor
-                .as_ref()
-                .expect("a planned run has an A/A pair");
-            assert!(floor.floors.contains_key(&Metric::Warm), "{floor:?}");
+            if PLAN[0] == "--budget" {
+                let floor = s
+                    .noise_floor
+                    .as_ref()
+                    .expect("a planned run has an A/A pair");
+                assert!(floor.floors.contains_key(&Metric::Warm), "{floor:?}");
+            }
         }
         centre.push((share, rel_sum / rel_n));
     }
