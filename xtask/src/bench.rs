@@ -88,8 +88,15 @@ pub struct Bench {
     pub cell_budget: f64,
     /// Planned run: the machine time the whole run may take (`15m`, `900s`, `1h`). A pilot
     /// per cell measures its costs and noise; the planner then chooses each cell's process
-    /// executions and iterations so that the worst 95% half-width is as small as the budget
-    /// allows, and runs them in seeded, shuffled rounds.
+    /// executions and iterations, and runs them in seeded rounds: each round is one
+    /// container per interpreter holding one process of each open workload, shuffled, so the
+    /// same cell never runs twice in a row and a slow spell of the machine falls on every
+    /// interpreter alike. The budget is split so that the worst 95% half-width of the
+    /// fast-state estimates is as small as it allows: cheap cells (startup, short iterations)
+    /// first get what brings them to ±2%; then, when the run spans the `latest` set and
+    /// others (`--interp all`), the `latest` set (the article's headline) is planned to half
+    /// the half-width of the breadth sets (history, variants, free-threaded); the baseline is
+    /// measured twice (an A/A pair, see --no-aa), its twin planned like it.
     /// [default: 15m for a full run without --processes/--iterations/--target-ci]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub budget: Option<f64>,

@@ -100,6 +100,10 @@ fn run(dir: &Path, seed: u64, share: f64, extra: &[&str]) -> Summary {
         summary.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    if let Some(keep) = std::env::var_os("COVERAGE_KEEP") {
+        let _ = std::fs::copy(&summary, Path::new(&keep).join(summary.file_name().unwrap()));
+        let _ = std::fs::copy(&file, Path::new(&keep).join(format!("raw-{seed}-{share}.jsonl")));
+    }
     whichpy_wire::parse_json_file(&summary).unwrap()
 }
 
