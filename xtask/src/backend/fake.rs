@@ -115,14 +115,20 @@ fn default_drift_period() -> f64 {
 #[derive(Clone, Debug)]
 struct Regime {
     rng: ChaCha8Rng,
+    /// The drift's phase at time 0, radians (drawn from the seed: a run does not start at a
+    /// fixed point of the machine's drift).
+    phase: f64,
     /// Ends of the stays so far; stay `k` is slow when `k` is odd.
     ends: Vec<f64>,
 }
 
 impl Regime {
     fn new(seed: u64) -> Regime {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_51A7);
+        let phase = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * std::f64::consts::TAU;
         Regime {
-            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_51A7),
+            rng,
+            phase,
             ends: Vec::new(),
         }
     }
@@ -149,7 +155,7 @@ impl Regime {
 /// The machine's factor at `t` for a cell: the drift of the fast level, times the cell's
 /// penalty when slow.
 fn machine_factor(m: &MachineModel, regime: &mut Regime, penalty: f64, t: f64) -> f64 {
-    let drift = 1.0 + m.drift * (std::f64::consts::TAU * t / m.drift_period_s).sin();
+    let drift = 1.0 + m.drift * (std::f64::consts::TAU * t / m.drift_period_s + regime.phase).sin();
     if regime.slow_at(m, t) {
         drift * penalty
     } else {
