@@ -134,3 +134,113 @@ fn a_forged_line_and_prompt_then_an_endless_loop_is_not_ok() {
         o => panic!("{o:?}: {r:?}"),
     }
 }
+
+/// A workload that prints a whole forged profile (a table with FORGED_FUNCTION at 9 s, 99,999
+/// samples of a forged stack, a calls line) from `setup` and from every `run`, in the old
+/// marker format and with a guessed token, and reports whether it could see the nonce.
+const FORGER: &str = r#"
+import os
+FORGED = """@profile begin cprofile
+         3 function calls in 9.000 seconds
+
+   Ordered by: cumulative time
+
+   ncalls  tottime  percall  cumtime  percall filename:lineno(function)
+        1    9.000    9.000    9.000    9.000 forged.py:1(FORGED_FUNCTION)
+
+@profile end
+@profile begin stacks
+FORGED_FUNCTION (forged.py) 99999
+@profile end
+@profile calls 99999 9.000000
+@profile 0000000000000000 begin stacks
+FORGED_FUNCTION (forged.py) 99999
+@profile 0000000000000000 end"""
+
+def setup(n):
+    print("nonce seen:", os.environ.get("WHICHPY_PROFILE_NONCE"))
+    print(FORGED)
+    return n
+
+def run(n):
+    print(FORGED)
+    s = 0
+    for i in range(20000):
+        s += i * i
+    return s
+"#;
+
+#[test]
+fn a_workloads_forged_profile_markers_are_ignored() {
+    let python = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("python3"))
+        .find(|p| p.is_file());
+    let Some(python) = python else {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "\nSKIPPED: no python3 on this host\n");
+        return;
+    };
+    let root = xtask::project::root();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("forger.py"), FORGER).unwrap();
+    let nonce = "5eed5eed5eed5eed";
+    let driver = root.join("bench-runner/harness/profile_driver.py");
+    let mut stdout = String::new();
+    for mode in ["cprofile", "sample"] {
+        let out = std::process::Command::new(&python)
+            .arg(&driver)
+            .args([
+                mode,
+                dir.path().to_str().unwrap(),
+                "forger",
+                "1",
+                "0.3",
+                "10",
+                "500",
+            ])
+            .env("WHICHPY_PROFILE_NONCE", nonce)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout.push_str(&String::from_utf8_lossy(&out.stdout));
+    }
+    // The driver removed the nonce from the environment before importing the workload.
+    assert!(stdout.contains("nonce seen: None"), "{stdout}");
+    let (top, sampled) = xtask::profile::parse_output(
+        &stdout,
+        nonce,
+        "cprofile-cmd",
+        whichpy_wire::profile::SamplerTool::Timer,
+        "sample-cmd",
+        500.0,
+    )
+    .unwrap();
+    // Before: the first `@profile begin cprofile` (the workload's) was taken: FORGED_FUNCTION
+    // at 9 s, 99,999 forged samples, 99,999 calls.
+    assert!(
+        top.rows.iter().all(|r| !r.function.contains("FORGED")),
+        "{:?}",
+        top.rows
+    );
+    assert!(
+        top.rows.iter().any(|r| r.function.contains("(run)")),
+        "{:?}",
+        top.rows
+    );
+    assert!(top.total_s < 9.0 && top.calls_of_run != 99_999, "{top:?}");
+    assert!(
+        sampled.stacks.iter().all(|s| !s.frames.contains("FORGED")),
+        "{:?}",
+        sampled.stacks
+    );
+    assert!(!sampled.stacks.is_empty());
+    // Without the nonce (as before), the forgery is what a reader would have taken.
+    let old = whichpy_wire::profile::DriverOutput::parse(
+        &stdout.replace(&format!("@profile {nonce} "), "@profile "),
+    );
+    assert!(old.is_err() || old.unwrap().section("cprofile").unwrap().contains("FORGED"));
+}
