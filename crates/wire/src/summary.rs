@@ -225,6 +225,10 @@ pub struct MergeInfo {
     pub method: String,
     /// Pairs of machines whose fingerprints differ only by the kernel build, in words.
     pub kernel_only: Vec<String>,
+    /// Rules of the merge the caller waived and what they let through (`--allow-mixed-source`:
+    /// shards from several commits or uncommitted trees), in words. Absent in older summaries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waived: Vec<String>,
 }
 
 /// One machine of a merge and what it measured.
