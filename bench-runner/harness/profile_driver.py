@@ -12,12 +12,15 @@
 #                     them on demand); prints collapsed stacks, root first
 #           plain     no profiler (the target of an outside sampler such as py-spy)
 #
-# Output, on stdout, between marker lines that xtask parses:
-#   @profile begin cprofile|stacks
+# Output, on stdout, between marker lines that xtask parses (NONCE: the environment's
+# WHICHPY_PROFILE_NONCE, fresh per profile, removed from the environment before the workload
+# is imported, so a line the workload prints does not carry it):
+#   @profile NONCE begin cprofile|stacks
 #   ... pstats text, or collapsed stacks "frame;frame;frame COUNT" ...
-#   @profile end
-#   @profile calls CALLS SECONDS
+#   @profile NONCE end
+#   @profile NONCE calls CALLS SECONDS
 # A frame is written "function (file)", as `py-spy record -f raw --nolineno` writes it.
+import os
 import sys
 import time
 
@@ -47,7 +50,7 @@ def _frame_name(code):
     return "%s (%s)" % (code.co_name, code.co_filename)
 
 
-def _sample(mod, state, seconds, rate_hz):
+def _sample(mod, state, seconds, rate_hz, mark):
     import signal
 
     counts = {}
@@ -69,14 +72,14 @@ def _sample(mod, state, seconds, rate_hz):
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0, 0)
         signal.signal(signal.SIGPROF, signal.SIG_DFL)
-    print(MARK, "begin", "stacks")
+    print(mark, "begin", "stacks")
     for key in sorted(counts):
         print(key, counts[key])
-    print(MARK, "end")
+    print(mark, "end")
     return calls, spent
 
 
-def _cprofile(mod, state, seconds, top):
+def _cprofile(mod, state, seconds, top, mark):
     import cProfile
     import pstats
 
@@ -84,10 +87,10 @@ def _cprofile(mod, state, seconds, top):
     prof.enable()
     calls, spent = _loop(mod, state, seconds)
     prof.disable()
-    print(MARK, "begin", "cprofile")
+    print(mark, "begin", "cprofile")
     stats = pstats.Stats(prof, stream=sys.stdout)
     stats.sort_stats("cumulative").print_stats(top)
-    print(MARK, "end")
+    print(mark, "end")
     return calls, spent
 
 
@@ -102,17 +105,24 @@ def main(argv):
     n, seconds = int(argv[4]), float(argv[5])
     top = int(argv[6]) if len(argv) >= 7 else 25
     rate_hz = float(argv[7]) if len(argv) >= 8 else 200.0
+    nonce = os.environ.pop("WHICHPY_PROFILE_NONCE", "")
+    if not nonce:
+        print("profile_driver.py: WHICHPY_PROFILE_NONCE is not set (cargo xtask profile sets it)",
+              file=sys.stderr)
+        sys.exit(2)
+    mark = MARK + " " + nonce
+    del nonce
     mod, state = _load(workloads_dir, name, n)
     if mode == "cprofile":
-        calls, spent = _cprofile(mod, state, seconds, top)
+        calls, spent = _cprofile(mod, state, seconds, top, mark)
     elif mode == "sample":
-        calls, spent = _sample(mod, state, seconds, rate_hz)
+        calls, spent = _sample(mod, state, seconds, rate_hz, mark)
     else:
         calls, spent = _loop(mod, state, seconds)
     teardown = getattr(mod, "teardown", None)
     if teardown is not None:
         teardown(state)
-    print(MARK, "calls", calls, "%.6f" % spent)
+    print(mark, "calls", calls, "%.6f" % spent)
     sys.stdout.flush()
 
 

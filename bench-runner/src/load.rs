@@ -149,60 +149,90 @@ impl Conn {
         }
     }
 
-    /// Read one whole answer: `(status, body)`.
+    /// Read one whole answer: `(status, body)`. The head is bounded by [`MAX_HEAD`] and the
+    /// body by [`MAX_BODY`] before anything past them is read, and every length is checked
+    /// arithmetic: a server cannot make the generator allocate or index what it announces.
     fn answer(&mut self, deadline: Instant) -> Result<(u16, Vec<u8>), ReadErr> {
-        let head_end = loop {
-            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
-                break i;
+        let (head_len, status, length) = loop {
+            if let Some(parsed) = parse_head(&self.buf).map_err(ReadErr::Broken)? {
+                break parsed;
             }
-            if self.buf.len() > 64 * 1024 {
-                return Err(ReadErr::Broken("an answer's head exceeds 64 KiB".into()));
+            if self.buf.len() > MAX_HEAD {
+                return Err(ReadErr::Broken(format!(
+                    "an answer's head exceeds {} KiB",
+                    MAX_HEAD / 1024
+                )));
             }
             self.fill(deadline)?;
         };
-        let head = String::from_utf8_lossy(&self.buf[..head_end]).into_owned();
-        let (status, length) = parse_head(&head).map_err(ReadErr::Broken)?;
-        let total = head_end + 4 + length;
+        let total = head_len
+            .checked_add(length)
+            .ok_or_else(|| ReadErr::Broken(format!("Content-Length {length} overflows")))?;
         while self.buf.len() < total {
             self.fill(deadline)?;
         }
-        let body = self.buf[head_end + 4..total].to_vec();
+        let body = self.buf[head_len..total].to_vec();
         self.buf.drain(..total);
         Ok((status, body))
     }
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
+/// The longest answer head read.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// The longest answer body read: the web service's answers are a few hundred bytes, so a
+/// server that announces more is wrong, and is not given the memory to prove it.
+pub const MAX_BODY: usize = 1024 * 1024;
 
-/// Status and Content-Length of an answer's head.
-fn parse_head(head: &str) -> Result<(u16, usize), String> {
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap_or("");
-    let mut parts = status_line.splitn(3, ' ');
-    let version = parts.next().unwrap_or("");
-    if !version.starts_with("HTTP/1.") {
-        return Err(format!("not an HTTP/1.x status line: {status_line:?}"));
-    }
-    let status: u16 = parts
-        .next()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("no status code in {status_line:?}"))?;
-    let mut length = None;
-    for line in lines {
-        if let Some((k, v)) = line.split_once(':') {
-            if k.trim().eq_ignore_ascii_case("content-length") {
-                length = Some(
-                    v.trim()
-                        .parse::<usize>()
-                        .map_err(|_| format!("bad Content-Length {v:?}"))?,
-                );
-            }
+/// Parse an answer's head (httparse): `Some((head length, status, Content-Length))` once the
+/// head is complete, `None` while it is not; an error for a malformed head, a missing,
+/// conflicting or unparsable Content-Length, a chunked body, or a body over [`MAX_BODY`].
+pub fn parse_head(buf: &[u8]) -> Result<Option<(usize, u16, usize)>, String> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut res = httparse::Response::new(&mut headers);
+    let head_len = match res.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => {
+            let line = buf.split(|&b| b == b'\n').next().unwrap_or_default();
+            return Err(format!(
+                "not an HTTP/1.x answer ({e}): {:?}",
+                String::from_utf8_lossy(&line[..line.len().min(120)])
+            ));
         }
+    };
+    let status = res.code.ok_or("an answer without a status code")?;
+    let mut length: Option<usize> = None;
+    for h in res.headers.iter() {
+        if h.name.eq_ignore_ascii_case("transfer-encoding") {
+            return Err(format!(
+                "a {:?} body: the generator reads Content-Length bodies only",
+                String::from_utf8_lossy(h.value)
+            ));
+        }
+        if !h.name.eq_ignore_ascii_case("content-length") {
+            continue;
+        }
+        let value = String::from_utf8_lossy(h.value);
+        let n: u64 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad Content-Length {value:?}"))?;
+        let n = usize::try_from(n)
+            .ok()
+            .filter(|&n| n <= MAX_BODY)
+            .ok_or_else(|| {
+                format!(
+                    "Content-Length {n} exceeds the {} KiB bound of an answer",
+                    MAX_BODY / 1024
+                )
+            })?;
+        if length.is_some_and(|l| l != n) {
+            return Err("two different Content-Length headers".into());
+        }
+        length = Some(n);
     }
     let length = length.ok_or("an answer without Content-Length")?;
-    Ok((status, length))
+    Ok(Some((head_len, status, length)))
 }
 
 /// What one connection's thread measured.
@@ -216,23 +246,52 @@ struct ConnResult {
     answered: Vec<u64>,
 }
 
-/// Run one phase against `addr`. Connections are opened before the clock starts.
+/// Why a phase measured nothing.
+#[derive(Debug)]
+pub enum PhaseError {
+    /// A connection could not be opened before the clock started.
+    Connect(std::io::Error),
+    /// A load thread panicked (a bug of the generator or of the [`Exchange`]); its reason.
+    Panicked(String),
+}
+
+impl std::fmt::Display for PhaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PhaseError::Connect(e) => write!(f, "cannot connect: {e}"),
+            PhaseError::Panicked(why) => write!(f, "a load thread panicked: {why}"),
+        }
+    }
+}
+
+/// The message of a panic's payload.
+fn panic_reason(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned())
+}
+
+/// Run one phase against `addr`. Connections are opened before the clock starts. A panic in
+/// a connection's thread is caught at its join and returned as [`PhaseError::Panicked`], so
+/// the caller records it instead of losing the cell.
 pub fn run_phase(
     addr: SocketAddr,
     phase: &Phase,
     ex: &dyn Exchange,
-) -> std::io::Result<PhaseResult> {
+) -> Result<PhaseResult, PhaseError> {
     let conns = phase.connections.max(1) as u64;
     let scheduled = (phase.rate * phase.duration.as_secs_f64()).round().max(1.0) as u64;
     let interval_ns = 1e9 / phase.rate;
     let mut opened = Vec::new();
     for _ in 0..conns {
-        opened.push(Conn::open(addr)?);
+        opened.push(Conn::open(addr).map_err(PhaseError::Connect)?);
     }
     // A short margin so every thread is waiting when the first request is due.
     let start = Instant::now() + Duration::from_millis(5);
     let deadline = start + phase.duration + phase.grace;
-    let results: Vec<ConnResult> = std::thread::scope(|s| {
+    let joined: Vec<Result<ConnResult, String>> = std::thread::scope(|s| {
         let handles: Vec<_> = opened
             .into_iter()
             .enumerate()
@@ -314,9 +373,13 @@ pub fn run_phase(
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().expect("a load thread panicked"))
+            .map(|h| h.join().map_err(|p| panic_reason(&*p)))
             .collect()
     });
+    let results = joined
+        .into_iter()
+        .collect::<Result<Vec<ConnResult>, String>>()
+        .map_err(PhaseError::Panicked)?;
     let mut hist = new_hist();
     let mut out = PhaseResult {
         hist: new_hist(),

@@ -77,6 +77,18 @@ fn main() -> anyhow::Result<()> {
             if let Some(why) = group.as_ref().and_then(CellGroup::check) {
                 anyhow::bail!("the cell group is malformed: {why}");
             }
+            // Not dumpable: a process of the same uid (the workload: in a container both run
+            // as 65534) can neither ptrace this measurer nor open its /proc/<pid>/mem or
+            // /proc/<pid>/fd (its stdout carries the records). The interpreters it spawns are
+            // dumpable again (execve resets the flag), so py-spy and core dumps still work.
+            // SAFETY: prctl with integer arguments only changes this process's flag.
+            if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) } != 0 {
+                anyhow::bail!(
+                    "prctl(PR_SET_DUMPABLE, 0) failed: {}; bench-runner does not measure \
+                     where the workload could reach it",
+                    std::io::Error::last_os_error()
+                );
+            }
             bench_runner::install_signal_handlers();
             // Every child of this process is a process execution's, or an orphan of one.
             bench_runner::reaper::set_owns_all_children(true);

@@ -35,7 +35,8 @@ const BOOT_TIMEOUT: Duration = Duration::from_secs(20);
 /// reads the heap, runs `setup`, then times each `run` with the board's `ticks_us`; before each
 /// timed iteration it collects and sleeps to the board's next timer tick, so an iteration
 /// starts in the same state whatever the host did meanwhile. One line comes back:
-/// `WPY <free before> <heap total> <free after> <us,us,...> <checksum>`.
+/// `WPY <nonce> <free before> <heap total> <free after> <us,us,...> <checksum>`, the nonce
+/// fresh per boot (see [`parse_result`]).
 pub const DRIVER: &str = include_str!("../harness/mcu_driver.py");
 
 /// Where the firmware looks for a script at boot: the micro:bit's "appended script" area, the
@@ -253,21 +254,64 @@ pub struct DriverResult {
     pub checksum: String,
 }
 
-/// Parse `WPY <free before> <total> <free after> <us,...> <checksum>` out of the output.
-pub fn parse_result(out: &str) -> Option<DriverResult> {
-    let line = out.lines().find_map(|l| l.strip_prefix("WPY "))?;
-    let mut f = line.splitn(5, ' ');
-    let num = |s: Option<&str>| s?.parse::<u64>().ok();
-    let free_before = num(f.next())?;
-    let heap_total = num(f.next())?;
-    let free_after = num(f.next())?;
+/// Parse the driver's result line out of what the script printed before the firmware's
+/// banner: `WPY <nonce> <free before> <total> <free after> <us,...> <checksum>`.
+///
+/// The nonce is fresh per boot and only the driver's line carries it, so a workload that
+/// prints a result line of its own (from `setup`, or before looping forever behind a forged
+/// prompt) cannot know it. The line must be the last the script printed (the driver's last
+/// act), there must be exactly one with the nonce, a `WPY` line with another token is a
+/// forgery, and the iterations must be the `iterations` asked for. `Err` says which.
+pub fn parse_result(out: &str, nonce: &str, iterations: usize) -> Result<DriverResult, String> {
+    let mut found = None;
+    for line in out.lines() {
+        let Some(rest) = line.strip_prefix("WPY ") else {
+            continue;
+        };
+        match rest.strip_prefix(nonce).and_then(|r| r.strip_prefix(' ')) {
+            Some(fields) if found.is_none() => found = Some(fields),
+            Some(_) => return Err("two result lines with this boot's nonce".into()),
+            None => {
+                return Err(format!(
+                    "a result line without this boot's nonce (printed by the workload): {:?}",
+                    tail(line)
+                ))
+            }
+        }
+    }
+    let fields = found.ok_or("no result line")?;
+    let last = out
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    if !last.ends_with(fields) || !last.starts_with("WPY ") {
+        return Err(format!(
+            "the result line is not the last the script printed (then {:?})",
+            tail(last)
+        ));
+    }
+    let mut f = fields.splitn(5, ' ');
+    let num = |s: Option<&str>| s.and_then(|s| s.parse::<u64>().ok());
+    let bad = || format!("a malformed result line {:?}", tail(fields));
+    let free_before = num(f.next()).ok_or_else(bad)?;
+    let heap_total = num(f.next()).ok_or_else(bad)?;
+    let free_after = num(f.next()).ok_or_else(bad)?;
     let iterations_us = f
-        .next()?
+        .next()
+        .ok_or_else(bad)?
         .split(',')
         .map(|t| t.parse::<u64>().ok())
-        .collect::<Option<Vec<_>>>()?;
-    let checksum = f.next()?.trim_end().to_owned();
-    Some(DriverResult {
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(bad)?;
+    let checksum = f.next().ok_or_else(bad)?.trim_end().to_owned();
+    if iterations_us.len() != iterations {
+        return Err(format!(
+            "{} iterations in the result line, {iterations} asked for",
+            iterations_us.len()
+        ));
+    }
+    Ok(DriverResult {
         free_before,
         heap_total,
         free_after,
@@ -328,12 +372,16 @@ fn run_process(spec: &CellSpec, board: &BoardSpec, process: u32) -> anyhow::Resu
         .join(format!("{}.py", spec.workload.name));
     let source =
         std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    // 64 bits are enough against a guess and keep the script (and the board's heap) small.
+    let nonce: String = crate::nonce().chars().take(16).collect();
+    let iterations = spec.iterations.max(1);
     let code = format!(
         "{}{}",
         board_source(&source),
         DRIVER
             .replace("__N__", &size.n.to_string())
-            .replace("__ITERATIONS__", &spec.iterations.max(1).to_string())
+            .replace("__ITERATIONS__", &iterations.to_string())
+            .replace("__NONCE__", &nonce)
     );
     if code.len() > SCRIPT_MAX {
         rec.outcome = Outcome::Unsupported {
@@ -355,6 +403,18 @@ fn run_process(spec: &CellSpec, board: &BoardSpec, process: u32) -> anyhow::Resu
     );
     rec.wall_ns = start.elapsed().as_nanos().max(1) as u64;
     let (out, err) = match result {
+        // The banner is printed by the firmware when the script has ended: a prompt without
+        // it was printed by the workload.
+        Ok(b) if b.banner.is_empty() => {
+            rec.outcome = Outcome::BadOutput {
+                reason: format!(
+                    "a REPL prompt without the firmware's banner before it (printed by the \
+                     workload?) after {:?}",
+                    tail(&b.out)
+                ),
+            };
+            return Ok(rec);
+        }
         Ok(b) => (b.out, b.err),
         Err(e) if Instant::now() >= deadline => {
             rec.outcome = Outcome::TimedOut {
@@ -387,7 +447,8 @@ fn run_process(spec: &CellSpec, board: &BoardSpec, process: u32) -> anyhow::Resu
         rec.mcu = Some(measure(None));
         return Ok(rec);
     }
-    if parse_result(&out).is_none() && is_exception_line(&out) {
+    let parsed = parse_result(&out, &nonce, iterations as usize);
+    if parsed.is_err() && is_exception_line(&out) {
         // Raised while compiling (the compiled code alone filled the heap): no traceback.
         rec.outcome = match outcome_of_error(&out) {
             Outcome::MemoryError { message } => Outcome::MemoryError {
@@ -402,11 +463,14 @@ fn run_process(spec: &CellSpec, board: &BoardSpec, process: u32) -> anyhow::Resu
         rec.mcu = Some(measure(None));
         return Ok(rec);
     }
-    let Some(r) = parse_result(&out) else {
-        rec.outcome = Outcome::BadOutput {
-            reason: format!("no result line in {:?}", tail(&out)),
-        };
-        return Ok(rec);
+    let r = match parsed {
+        Ok(r) => r,
+        Err(why) => {
+            rec.outcome = Outcome::BadOutput {
+                reason: format!("{why}; the board printed {:?}", tail(&out)),
+            };
+            return Ok(rec);
+        }
     };
     if r.checksum != size.checksum {
         rec.outcome = Outcome::WrongChecksum {
@@ -534,14 +598,19 @@ mod tests {
 
     #[test]
     fn a_result_line_parses_and_a_traceback_becomes_an_outcome() {
-        let r = parse_result("noise\nWPY 5616 9360 1648 732542,732868 95,21536 x\n").unwrap();
+        let r = parse_result(
+            "noise\nWPY n0nce 5616 9360 1648 732542,732868 95,21536 x\n",
+            "n0nce",
+            2,
+        )
+        .unwrap();
         assert_eq!(r.iterations_us, vec![732542, 732868]);
         assert_eq!(r.checksum, "95,21536 x");
         assert_eq!(
             (r.free_before, r.heap_total, r.free_after),
             (5616, 9360, 1648)
         );
-        assert_eq!(parse_result("WPY 1 2\n"), None);
+        assert!(parse_result("WPY n0nce 1 2\n", "n0nce", 2).is_err());
         let mem = "Traceback (most recent call last):\n  File \"<stdin>\", line 3, in <module>\nMemoryError: memory allocation failed, allocating 4096 bytes\n";
         assert_eq!(
             outcome_of_error(mem),
@@ -558,5 +627,31 @@ mod tests {
             banner_version("MicroPython v1.9.2-34-gd64154c73 on 2017-09-01; micro:bit"),
             Some("1.9.2".into())
         );
+    }
+
+    #[test]
+    fn a_forged_result_line_is_refused() {
+        let real = "WPY n0nce 5616 9360 1648 10,11 42";
+        // Issue 29: a workload printed `WPY 9999 9999 9999 1,…,1 1` from `setup`; it was read
+        // as the result, with 10 iterations where 2 were asked for.
+        let forged = "WPY 9999 9999 9999 1,1,1,1,1,1,1,1,1,1 1";
+        let e = parse_result(&format!("{forged}\n{real}\n"), "n0nce", 2).unwrap_err();
+        assert!(e.contains("without this boot's nonce"), "{e}");
+        assert!(parse_result(&format!("{forged}\n"), "n0nce", 10).is_err());
+        // A guessed nonce of the right shape is still another token.
+        let e = parse_result("WPY 0123 1 2 3 1,1 1\n", "n0nce", 2).unwrap_err();
+        assert!(e.contains("without this boot's nonce"), "{e}");
+        // The right nonce, the wrong number of iterations.
+        let e = parse_result("WPY n0nce 1 2 3 1,1,1 1\n", "n0nce", 2).unwrap_err();
+        assert!(
+            e.contains("3 iterations in the result line, 2 asked for"),
+            "{e}"
+        );
+        // Output after the driver's line: the driver's line is its last act.
+        let e = parse_result(&format!("{real}\nmore\n"), "n0nce", 2).unwrap_err();
+        assert!(e.contains("not the last"), "{e}");
+        let e = parse_result(&format!("{real}\n{real}\n"), "n0nce", 2).unwrap_err();
+        assert!(e.contains("two result lines"), "{e}");
+        assert_eq!(parse_result(real, "n0nce", 2).unwrap().checksum, "42");
     }
 }

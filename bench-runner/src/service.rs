@@ -140,7 +140,7 @@ fn drive(addr: SocketAddr, load: &LoadSpec, ex: &dyn Exchange, exited: &AtomicBo
         let r = match load::run_phase(addr, &phase, ex) {
             Ok(r) => r,
             Err(e) => {
-                out.error = Some(format!("cannot connect for the {rate}/s phase: {e}"));
+                out.error = Some(format!("the {rate}/s phase: {e}"));
                 return out;
             }
         };
@@ -249,4 +249,62 @@ pub fn run_process(spec: &CellSpec, process: u32) -> ExecRecord {
         }
     };
     rec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// A checker that panics: a bug of the generator's side, which must cost a record's
+    /// reason, not bench-runner and the cell.
+    struct Panicky;
+
+    impl Exchange for Panicky {
+        fn request(&self, seq: u64) -> Vec<u8> {
+            format!("GET /{seq} HTTP/1.1\r\nHost: x\r\n\r\n").into_bytes()
+        }
+        fn verify(&self, seq: u64, _: u16, _: &[u8]) -> Result<(), String> {
+            panic!("checker bug at request {seq}")
+        }
+    }
+
+    #[test]
+    fn a_panic_in_a_load_thread_is_the_drive_error_that_becomes_bad_output() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                std::thread::spawn(move || {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            buf.drain(..end + 4);
+                            let _ =
+                                conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+                        }
+                        match conn.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                });
+            }
+        });
+        let load = LoadSpec {
+            rates: vec![20],
+            seconds_per_rate: 0.2,
+            warmup_s: 0.0,
+            connections: 1,
+            bound_ms: 1000.0,
+        };
+        let d = drive(addr, &load, &Panicky, &AtomicBool::new(false));
+        let e = d.error.expect("the panic is the drive's error");
+        assert!(
+            e.contains("the 20/s phase: a load thread panicked: checker bug at request 0"),
+            "{e}"
+        );
+    }
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bench_runner::load::{run_phase, Exchange, Phase, PhaseResult, Timing};
+use bench_runner::load::{run_phase, Exchange, Phase, PhaseError, PhaseResult, Timing};
 
 /// Requests `GET /<seq>`; the answer's body must be `<seq>`.
 struct Echo;
@@ -201,4 +201,129 @@ fn a_server_slower_than_the_rate_leaves_requests_unsent() {
     let s = summary(&r);
     assert!(r.unsent > 0 && r.verified + r.unsent == r.scheduled, "{s}");
     assert!(r.quantile_ns(0.99) >= 500 * MS, "{s}");
+}
+
+/// A hostile loopback server: to every request head it writes `head`, then, when `flood`,
+/// body bytes until the client hangs up (a server announcing 1 GiB and sending it).
+fn hostile_server(head: &'static str, flood: bool) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                if conn.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let block = vec![b'x'; 1 << 16];
+                while flood && conn.write_all(&block).is_ok() {}
+                // Hold the connection open (as a slow server would) until the client leaves.
+                let _ = conn.read(&mut chunk);
+            });
+        }
+    });
+    addr
+}
+
+fn hostile_phase() -> Phase {
+    Phase {
+        grace: Duration::from_millis(500),
+        ..phase(10.0, 0.2, 1, Timing::Open)
+    }
+}
+
+#[test]
+fn a_server_announcing_a_1_gib_body_is_an_error_not_an_allocation() {
+    // Before: the generator read the whole announced body into memory (OOM kill, exit 137,
+    // the cell lost). Now the announced length is refused from the head, before any body.
+    let addr = hostile_server(
+        "HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n",
+        true,
+    );
+    let r = run_phase(addr, &hostile_phase(), &Echo).unwrap();
+    let s = summary(&r);
+    assert_eq!((r.verified, r.errors), (0, 1), "{s}");
+    let e = r.first_error.unwrap();
+    assert!(
+        e.contains("Content-Length 1073741824 exceeds the 1024 KiB bound"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_content_length_of_u64_max_is_an_error_not_a_panic() {
+    // Before: `head_end + 4 + length` wrapped and slicing panicked ("slice index starts at 57
+    // but ends at 56").
+    let addr = hostile_server(
+        "HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n",
+        false,
+    );
+    let r = run_phase(addr, &hostile_phase(), &Echo).unwrap();
+    assert_eq!((r.verified, r.errors), (0, 1), "{}", summary(&r));
+    let e = r.first_error.unwrap();
+    assert!(
+        e.contains("Content-Length 18446744073709551615 exceeds"),
+        "{e}"
+    );
+}
+
+#[test]
+fn malformed_heads_are_errors_with_the_reason() {
+    for (head, want) in [
+        (
+            "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+            "bad Content-Length",
+        ),
+        (
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n",
+            "two different Content-Length",
+        ),
+        (
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "Content-Length bodies only",
+        ),
+        ("HTTP/1.1 200 OK\r\n\r\n", "without Content-Length"),
+        ("SSH-2.0-OpenSSH\r\n\r\n", "not an HTTP/1.x answer"),
+    ] {
+        let addr = hostile_server(head, false);
+        let r = run_phase(addr, &hostile_phase(), &Echo).unwrap();
+        let e = r.first_error.clone().unwrap_or_default();
+        assert!(r.errors == 1 && e.contains(want), "{head:?}: {e}");
+    }
+}
+
+/// An exchange whose check panics (a bug in a checker, or in the generator).
+struct Panicky;
+
+impl Exchange for Panicky {
+    fn request(&self, seq: u64) -> Vec<u8> {
+        Echo.request(seq)
+    }
+    fn verify(&self, seq: u64, _: u16, _: &[u8]) -> Result<(), String> {
+        panic!("checker bug at request {seq}")
+    }
+}
+
+#[test]
+fn a_panic_in_a_load_thread_is_returned_with_its_reason() {
+    // Before: `join().expect("a load thread panicked")` took bench-runner down with the
+    // cell. Now the reason comes back, and the service cell records it as bad_output.
+    let addr = fake_server(Behaviour {
+        delay: Duration::ZERO,
+        stall: None,
+        lie: false,
+    });
+    match run_phase(addr, &phase(50.0, 0.2, 2, Timing::Open), &Panicky) {
+        Err(PhaseError::Panicked(why)) => assert!(why.contains("checker bug at request"), "{why}"),
+        Err(e) => panic!("another error: {e}"),
+        Ok(r) => panic!("no error: {}", summary(&r)),
+    }
 }

@@ -53,14 +53,18 @@ pub struct LeftOut {
     pub lines: Vec<whichpy_wire::ParseError>,
 }
 
-/// Read raw files for analysis. Lenient: what cannot be used is left out and listed.
-/// `strict`: the first problem is the error.
-pub fn read_raw_files(files: &[PathBuf], strict: bool) -> anyhow::Result<(Vec<RawFile>, LeftOut)> {
+/// Read raw files for analysis. Lenient: what cannot be used is left out and listed (an `ok`
+/// record whose checksum is not the suite's too). `strict`: the first problem is the error.
+pub fn read_raw_files(
+    files: &[PathBuf],
+    suite: &whichpy_wire::Suite,
+    strict: bool,
+) -> anyhow::Result<(Vec<RawFile>, LeftOut)> {
     let mut raws: Vec<RawFile> = Vec::new();
     let mut left = LeftOut::default();
     let mut runs: BTreeMap<String, PathBuf> = BTreeMap::new();
     for f in files {
-        let read = match RawRead::load(f) {
+        let mut read = match RawRead::load(f) {
             Ok(r) => r,
             Err(e) if strict => anyhow::bail!("{e} (--strict)"),
             Err(e) => {
@@ -79,6 +83,7 @@ pub fn read_raw_files(files: &[PathBuf], strict: bool) -> anyhow::Result<(Vec<Ra
             left.files.push(msg);
             continue;
         }
+        read.check_suite(suite);
         let problems = read.problems();
         if strict {
             if let Some(e) = problems.first() {
@@ -114,7 +119,8 @@ pub fn summarise_files(
         !files.is_empty(),
         "no raw results to analyse; run `cargo xtask bench --quick` first"
     );
-    let (raws, left) = read_raw_files(files, strict)?;
+    let suite = project::load_suite(root)?;
+    let (raws, left) = read_raw_files(files, &suite, strict)?;
     // An emulated board's runs are summarised apart (`mcu_section`), never pooled.
     let (mcu, raws): (Vec<RawFile>, Vec<RawFile>) = raws
         .into_iter()
@@ -144,7 +150,6 @@ pub fn summarise_files(
         "none of the {} raw file(s) could be read (the errors above say why)",
         files.len()
     );
-    let suite = project::load_suite(root)?;
     let catalogue = crate::catalogue::Catalogue::load(root)?;
     // The catalogue names the baseline; the first baseline interpreter present in the data wins.
     let baseline = baseline.or_else(|| {
@@ -174,7 +179,8 @@ pub fn mcu_section(
     let Some(latest) = raw_files(&dir)?.pop() else {
         return Ok(None);
     };
-    let (raws, left) = read_raw_files(std::slice::from_ref(&latest), strict)?;
+    let suite = project::load_suite(root)?;
+    let (raws, left) = read_raw_files(std::slice::from_ref(&latest), &suite, strict)?;
     for f in &left.files {
         eprintln!("warning: {f}");
     }
@@ -184,7 +190,6 @@ pub fn mcu_section(
     let Some(raw) = raws.first() else {
         return Ok(None);
     };
-    let suite = project::load_suite(root)?;
     let section = whichpy_stats::mcu::summarise(raw, &suite);
     if let Some(s) = &section {
         eprintln!(

@@ -45,7 +45,9 @@ pub const CONTAINER_UPPER_KIB: u64 = 2 * 1024 * 1024;
 A probe is one process execution of --iterations iterations; it fits when it completes with the\n\
 right checksum. Out-of-memory (OOM kill, MemoryError) is told apart from other failures in\n\
 every probe, and a failure of any kind counts as not fitting. Results go to results/floor.json\n\
-after each cell; a rerun skips finished cells (--redo runs them again).\n\n\
+after each cell; a rerun skips finished cells (--redo runs them again). A rerun with other \
+--iterations or --timeout, or on another machine, is refused while the file has cells, unless \
+--redo (then the file starts anew).\n\n\
 Examples:\n  \
     cargo xtask floor --size quick                     # every default interpreter and workload\n  \
     cargo xtask floor --interp micropython-1.25 --workload nbody\n  \
@@ -360,13 +362,18 @@ impl Floor {
             return Ok(fresh);
         }
         let mut old = FloorFile::read(out)?;
-        if old.machine.fingerprint != machine.fingerprint
-            || old.iterations != self.iterations
-            || old.timeout_s != self.timeout
-        {
+        if let Some(why) = incompatible(&old, &machine.fingerprint, self.iterations, self.timeout) {
+            anyhow::ensure!(
+                self.redo || old.cells.is_empty(),
+                "{}: {why}; its {} finished cell(s) would be lost. Rerun with those \
+                 parameters to add to it, or add --redo to start it anew with these",
+                out.display(),
+                old.cells.len()
+            );
             eprintln!(
-                "{}: its cells come from another machine or other probe parameters; starting anew",
-                out.display()
+                "{}: {why}; --redo: starting anew ({} cell(s) replaced)",
+                out.display(),
+                old.cells.len()
             );
             return Ok(fresh);
         }
@@ -389,6 +396,30 @@ impl Floor {
         old.command = command;
         old.git_rev = git_rev;
         Ok(old)
+    }
+}
+
+/// Why the cells of `old` cannot be added to by a run on `fingerprint` with these probe
+/// parameters (their floors would not be comparable), or `None`.
+pub fn incompatible(
+    old: &FloorFile,
+    fingerprint: &str,
+    iterations: u32,
+    timeout_s: f64,
+) -> Option<String> {
+    if old.machine.fingerprint != fingerprint {
+        Some(format!(
+            "its cells come from machine {}, this is {fingerprint}",
+            old.machine.fingerprint
+        ))
+    } else if old.iterations != iterations || old.timeout_s != timeout_s {
+        Some(format!(
+            "its cells were probed with --iterations {} --timeout {}, this run asks for \
+             --iterations {iterations} --timeout {timeout_s}",
+            old.iterations, old.timeout_s
+        ))
+    } else {
+        None
     }
 }
 
@@ -572,5 +603,72 @@ mod tests {
             ),
             ProbeOutcome::OomKilled
         );
+    }
+
+    /// `floor` with these probe parameters, writing `out`.
+    fn floor(timeout: f64, redo: bool, out: &Path) -> Floor {
+        Floor {
+            interps: vec![],
+            workloads: vec![],
+            size: SizeArg::Default,
+            iterations: 3,
+            timeout,
+            heap_step: 1,
+            memory_step: 1024,
+            redo,
+            out: out.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_rerun_with_another_timeout_keeps_the_finished_cells_or_says_how_to_replace_them() {
+        // Issue 29: rerunning with another --timeout silently dropped every finished cell.
+        let root = project::root();
+        let committed = FloorFile::read(&root.join(FLOOR)).unwrap();
+        assert!(!committed.cells.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("floor.json");
+        std::fs::copy(root.join(FLOOR), &out).unwrap();
+        let sh = Shell::new().unwrap();
+        let machine = committed.machine.clone();
+        let other = committed.timeout_s + 60.0;
+
+        let e = floor(other, false, &out)
+            .start_file(&sh, &out, machine.clone(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("--timeout {}", committed.timeout_s)),
+            "{e}"
+        );
+        assert!(
+            e.contains(&format!(
+                "{} finished cell(s) would be lost",
+                committed.cells.len()
+            )),
+            "{e}"
+        );
+        assert!(e.contains("add --redo"), "{e}");
+        // The file is untouched.
+        assert_eq!(FloorFile::read(&out).unwrap(), committed);
+
+        // Same parameters: the cells are kept to be added to.
+        let kept = floor(committed.timeout_s, false, &out)
+            .start_file(&sh, &out, machine.clone(), &[])
+            .unwrap();
+        assert_eq!(kept.cells, committed.cells);
+        // --redo with other parameters: explicitly anew.
+        let anew = floor(other, true, &out)
+            .start_file(&sh, &out, machine.clone(), &[])
+            .unwrap();
+        assert!(anew.cells.is_empty() && anew.timeout_s == other);
+        // Another machine is refused alike.
+        let mut elsewhere = machine;
+        elsewhere.fingerprint = "0123456789ab".into();
+        let e = floor(committed.timeout_s, false, &out)
+            .start_file(&sh, &out, elsewhere, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("come from machine"), "{e}");
     }
 }

@@ -262,10 +262,19 @@ pub fn ensure(engine: &Engine, inputs: &Inputs, key: &ImageKey) -> anyhow::Resul
         .inspect_image(&base)?
         .with_context(|| format!("{base} vanished after the import"))?;
     if imported.layers.first() != Some(&rootfs.sha256) {
-        eprintln!(
-            "  note: {base} has layer {:?}, not the tarball's {}",
-            imported.layers.first(),
-            rootfs.sha256
+        // The engine's copy is not the verified tarball (imported from a damaged one, or
+        // changed): never label an image with a digest its layer does not have.
+        let removed = engine.remove_image(&base);
+        bail!(
+            "{base} has layer {}, not the sha256 of the cached tarball {} ({}); {}; run the \
+             command again to import the tarball anew",
+            imported.layers.first().map_or("(none)", String::as_str),
+            rootfs.tarball.display(),
+            rootfs.sha256,
+            match removed {
+                Ok(()) => format!("{base} was removed"),
+                Err(e) => format!("removing it failed ({e:#}): `docker rmi {base}`"),
+            }
         );
     }
 
@@ -468,6 +477,7 @@ fn rootfs_hash(suite: &str, pins: &[(String, String)], build: Option<&str>) -> S
 }
 
 /// A root file system tarball in the cache.
+#[derive(Debug)]
 pub struct Rootfs {
     pub tarball: PathBuf,
     /// `sha256:<hex>` of the tarball.
@@ -484,24 +494,19 @@ fn ensure_rootfs(
     built: Option<&Path>,
 ) -> anyhow::Result<Rootfs> {
     let dir = inputs.rootfs_cache.join(hash);
-    let load = |dir: &Path| -> anyhow::Result<Rootfs> {
-        let sha256 = std::fs::read_to_string(dir.join("sha256"))?
-            .trim()
-            .to_owned();
-        let manifest = std::fs::read_to_string(dir.join("packages.tsv"))?;
-        Ok(Rootfs {
-            tarball: dir.join("rootfs.tar"),
-            sha256,
-            packages: parse_manifest(&manifest),
-        })
+    let damaged = match cached_rootfs(&dir) {
+        Cached::Verified(r) => return Ok(r),
+        Cached::Missing => None,
+        Cached::Damaged(why) => {
+            eprintln!("warning: {why}");
+            Some(why)
+        }
     };
-    if dir.join("sha256").is_file() {
-        return load(&dir);
-    }
     if which("mmdebstrap").is_none() {
         bail!(
-            "mmdebstrap is missing; it writes the images' root file systems: \
-             apt-get install -y mmdebstrap (or `cargo xtask doctor --install`)"
+            "{}mmdebstrap is missing; it writes the images' root file systems: \
+             apt-get install -y mmdebstrap (or `cargo xtask doctor --install`)",
+            damaged.map_or(String::new(), |w| format!("{w}; "))
         );
     }
     let tmp = inputs
@@ -582,7 +587,68 @@ fn ensure_rootfs(
         "  root file system for {suite} written in {:.1} s ({sha256})",
         t.elapsed().as_secs_f64()
     );
-    load(&dir)
+    match cached_rootfs(&dir) {
+        Cached::Verified(r) => Ok(r),
+        Cached::Missing => bail!("{} vanished after it was written", dir.display()),
+        Cached::Damaged(why) => bail!("{why} (just after mmdebstrap wrote it)"),
+    }
+}
+
+/// A root file system's cache entry, checked.
+#[derive(Debug)]
+pub enum Cached {
+    /// Its tarball hashes to the sha256 recorded beside it.
+    Verified(Rootfs),
+    /// No entry (or an unfinished one without its `sha256`).
+    Missing,
+    /// The entry was damaged (a cut or changed tarball, a missing file): what was wrong, with
+    /// its path. The entry has been removed, so that it is built again.
+    Damaged(String),
+}
+
+/// Read the cache entry `dir` and hash its tarball now: the recorded `sha256` is what the
+/// tarball hashed to when mmdebstrap wrote it, never trusted on its own. A damaged entry is
+/// removed (it would otherwise fail, or import a partial root file system under the good
+/// digest, on every run).
+pub fn cached_rootfs(dir: &Path) -> Cached {
+    if !dir.join("sha256").is_file() {
+        return Cached::Missing;
+    }
+    let check = || -> anyhow::Result<Rootfs> {
+        let recorded = std::fs::read_to_string(dir.join("sha256"))
+            .context("reading its sha256")?
+            .trim()
+            .to_owned();
+        let manifest =
+            std::fs::read_to_string(dir.join("packages.tsv")).context("reading packages.tsv")?;
+        let tarball = dir.join("rootfs.tar");
+        let actual = sha256_file(&tarball)?;
+        if actual != recorded {
+            let len = std::fs::metadata(&tarball).map_or(0, |m| m.len());
+            bail!(
+                "rootfs.tar ({len} bytes) hashes to {actual}, not the {recorded} recorded when \
+                 it was written: cut or changed"
+            );
+        }
+        Ok(Rootfs {
+            tarball,
+            sha256: recorded,
+            packages: parse_manifest(&manifest),
+        })
+    };
+    match check() {
+        Ok(r) => Cached::Verified(r),
+        Err(e) => {
+            let removed = match std::fs::remove_dir_all(dir) {
+                Ok(()) => "removed, and built again".to_owned(),
+                Err(r) => format!("removing it failed ({r}): delete it by hand"),
+            };
+            Cached::Damaged(format!(
+                "the cached root file system {} is damaged: {e:#}; {removed}",
+                dir.display()
+            ))
+        }
+    }
 }
 
 /// A build stage's output in the cache.

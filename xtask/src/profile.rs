@@ -151,7 +151,21 @@ struct Plan {
     sampler: SamplerTool,
 }
 
-fn plan(interp: &Interpreter, workload: &str, n: u64, c: &ProfileCmd) -> Plan {
+/// A fresh token for the driver's markers (see `profile_driver.py`): 16 hex digits from the
+/// kernel, so a workload's printed lines cannot pass for the driver's.
+fn marker_nonce() -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut b = [0u8; 8];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .context("reading /dev/urandom for the profile driver's nonce")?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+fn plan(interp: &Interpreter, workload: &str, n: u64, c: &ProfileCmd, nonce: &str) -> Plan {
+    // The driver takes the nonce from its environment and removes it before the workload is
+    // imported; the recorded commands stay without it.
+    let env = format!("export WHICHPY_PROFILE_NONCE={nonce}; ");
     let cprofile = join(&driver_argv(interp, "cprofile", workload, n, c));
     match interp.family {
         Family::Cpython => {
@@ -173,8 +187,8 @@ fn plan(interp: &Interpreter, workload: &str, n: u64, c: &ProfileCmd) -> Plan {
                 // py-spy's own messages and the plain run's output go to stderr; its stacks
                 // are printed between the driver's markers.
                 script: format!(
-                    "set -e; {cprofile}; {spy} >&2; echo '@profile begin stacks'; \
-                     cat {STACKS_IN_CONTAINER}; echo '@profile end'"
+                    "{env}set -e; {cprofile}; {spy} >&2; echo '@profile {nonce} begin stacks'; \
+                     cat {STACKS_IN_CONTAINER}; echo '@profile {nonce} end'"
                 ),
                 cprofile_cmd: cprofile,
                 sampler_cmd: spy,
@@ -184,7 +198,7 @@ fn plan(interp: &Interpreter, workload: &str, n: u64, c: &ProfileCmd) -> Plan {
         _ => {
             let sample = join(&driver_argv(interp, "sample", workload, n, c));
             Plan {
-                script: format!("set -e; {cprofile}; {sample}"),
+                script: format!("{env}set -e; {cprofile}; {sample}"),
                 cprofile_cmd: cprofile,
                 sampler_cmd: sample,
                 sampler: SamplerTool::Timer,
@@ -194,25 +208,24 @@ fn plan(interp: &Interpreter, workload: &str, n: u64, c: &ProfileCmd) -> Plan {
 }
 
 /// Parse the container's stdout into the profile's two parts.
+/// Only marker lines with `nonce` count (a workload's forged markers are ignored).
 pub fn parse_output(
     stdout: &str,
+    nonce: &str,
     cprofile_cmd: &str,
     sampler: SamplerTool,
     sampler_cmd: &str,
     rate_hz: f64,
 ) -> anyhow::Result<(TopTable, Sampled)> {
-    let out = DriverOutput::parse(stdout).context("reading the profile driver's output")?;
+    let out =
+        DriverOutput::parse_marked(stdout, nonce).context("reading the profile driver's output")?;
     let text = out
         .section("cprofile")
         .context("the profile printed no cProfile table")?;
     let mut top = parse_pstats(text).context("reading cProfile's table")?;
     top.tool_command = cprofile_cmd.to_string();
     // The first `calls` line is the cProfile run's (py-spy's plain run prints to stderr).
-    let first_calls = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("@profile calls "))
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|n| n.parse().ok());
+    let first_calls = out.all_calls.first().map(|c| c.0);
     top.calls_of_run = first_calls.or(out.calls.map(|c| c.0)).unwrap_or(0);
     let stacks = out
         .section("stacks")
@@ -301,7 +314,8 @@ impl ProfileCmd {
             binds.push((spy.display().to_string(), PY_SPY_IN_CONTAINER.to_string()));
             cap_add.push("SYS_PTRACE".to_string());
         }
-        let plan = plan(interp, &meta.name, n, &self);
+        let nonce = marker_nonce()?;
+        let plan = plan(interp, &meta.name, n, &self, &nonce);
         let mut backend = DockerBackend::connect(sh, &root)?;
         eprintln!(
             "profiling {} on {} (n = {n}): cProfile, then the {} — about {} s",
@@ -340,6 +354,7 @@ impl ProfileCmd {
         }
         let (top, sampled) = parse_output(
             &stdout,
+            &nonce,
             &plan.cprofile_cmd,
             plan.sampler,
             &plan.sampler_cmd,

@@ -54,7 +54,9 @@ pub fn load_content(dir: &Path) -> anyhow::Result<Content> {
 
 /// Read and version-check a summary.
 pub fn load_summary(path: &Path) -> anyhow::Result<Summary> {
-    let summary: Summary = whichpy_wire::parse_json_file(path)?;
+    let bytes = std::fs::read(path).map_err(|e| whichpy_wire::ParseError::io(path, e))?;
+    // Parsed and checked: no negative or absurd figure, no inverted interval, no repeated cell.
+    let summary = whichpy_wire::summary::parse_summary(path, &bytes)?;
     anyhow::ensure!(
         summary.schema == SUMMARY_SCHEMA,
         "{}: summary schema {} is not supported (this build reads {SUMMARY_SCHEMA}); rerun `cargo xtask analyse`",

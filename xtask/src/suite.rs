@@ -165,15 +165,46 @@ pub fn describe_native(
     // Every process of the sandbox inherits this tag, so one that escaped the process group
     // (setsid) is still found and killed.
     let tag = format!("{}", tmp.0.display());
+    // The workloads never see the repository: they are imported from a copy (read-only to
+    // them), and work in a folder of their own. As root, the import runs as nobody (65534),
+    // so a workload's top-level code cannot write the checkout, the cache or any file of
+    // root's; only the folder given to it and the world-writable ones (/tmp) remain.
+    let inputs = tmp.0.join("in");
+    let work = tmp.0.join("work");
+    let copied_workloads = inputs.join("workloads");
+    std::fs::create_dir_all(&copied_workloads)
+        .with_context(|| format!("creating {}", copied_workloads.display()))?;
+    std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
+    let copied_harness = inputs.join("harness.py");
+    std::fs::copy(harness, &copied_harness)
+        .with_context(|| format!("copying {} into the sandbox", harness.display()))?;
+    for e in
+        std::fs::read_dir(workloads).with_context(|| format!("reading {}", workloads.display()))?
+    {
+        let p = e?.path();
+        if p.extension().is_some_and(|x| x == "py") && p.is_file() {
+            std::fs::copy(
+                &p,
+                copied_workloads.join(p.file_name().expect("a file name")),
+            )
+            .with_context(|| format!("copying {} into the sandbox", p.display()))?;
+        }
+    }
+    // SAFETY: geteuid has no preconditions.
+    let nobody = (unsafe { libc::geteuid() } == 0).then_some(NOBODY);
+    if let Some(id) = nobody {
+        std::os::unix::fs::chown(&work, Some(id), Some(id))
+            .with_context(|| format!("giving {} to uid {id}", work.display()))?;
+    }
     let mut cmd = Command::new("python3");
-    cmd.arg(harness)
+    cmd.arg(&copied_harness)
         .arg("--describe")
-        .arg(workloads)
-        .current_dir(&tmp.0)
+        .arg(&copied_workloads)
+        .current_dir(&work)
         .env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .env("HOME", &tmp.0)
-        .env("TMPDIR", &tmp.0)
+        .env("HOME", &work)
+        .env("TMPDIR", &work)
         .env("LANG", "C.UTF-8")
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env(SANDBOX_TAG, &tag)
@@ -182,7 +213,8 @@ pub fn describe_native(
         .stderr(Stdio::piped())
         .process_group(0);
     let rl = limits.clone();
-    // SAFETY: only setrlimit (async-signal-safe) between fork and exec.
+    // SAFETY: only setrlimit, setgroups, setgid and setuid (async-signal-safe) between fork
+    // and exec.
     unsafe {
         cmd.pre_exec(move || {
             let set = |res, v: u64| {
@@ -201,6 +233,16 @@ pub fn describe_native(
             set(libc::RLIMIT_AS, rl.address_space_bytes)?;
             set(libc::RLIMIT_FSIZE, rl.file_size_bytes)?;
             set(libc::RLIMIT_CORE, 0)?;
+            if let Some(id) = nobody {
+                // No supplementary groups, then the group, then the user (after which no
+                // way back): the workload's code runs unprivileged.
+                if libc::setgroups(0, std::ptr::null()) != 0
+                    || libc::setgid(id) != 0
+                    || libc::setuid(id) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
             Ok(())
         });
     }
@@ -277,6 +319,9 @@ pub fn describe_native(
     }
     String::from_utf8(out).context("harness.py --describe printed something that is not UTF-8")
 }
+
+/// The uid and gid a native `--describe` runs as when xtask runs as root.
+const NOBODY: u32 = 65534;
 
 /// Environment variable that tags every process of a native `--describe`.
 const SANDBOX_TAG: &str = "WHICHPY_DESCRIBE_SANDBOX";

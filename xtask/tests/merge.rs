@@ -70,6 +70,9 @@ fn shard(
     for (i, line) in lines.iter().enumerate() {
         let mut v: Value = serde_json::from_str(line).unwrap();
         if i == 0 {
+            // The bench ran from this checkout, maybe with uncommitted edits: a refresh's shards
+            // come from a clean commit (`merge` checks it; tests/merge_checks.rs in stats).
+            v["git_dirty"] = Value::Bool(false);
             meta(&mut v);
         } else {
             let w = v["workload"].as_str().unwrap_or_default();
@@ -113,10 +116,20 @@ fn shards_of_one_machine_merge_into_the_unsplit_summary() {
     assert!(merged.cells.iter().all(|c| c.machine.is_none()));
 }
 
-/// Shard B on "another machine" that differs only by its kernel build.
+/// Shard B on "another machine" that differs only by its kernel build (its fingerprint is
+/// the one those fields give: `merge` re-derives it).
 fn other_machine(v: &mut Value) {
-    v["machine"]["fingerprint"] = Value::from("another-machine");
     v["machine"]["kernel"] = Value::from("6.1.0-99-amd64");
+    v["machine"]["fingerprint"] = Value::from(another_fingerprint(&v["machine"]));
+}
+
+fn another_fingerprint(m: &Value) -> String {
+    xtask::machine::fingerprint(
+        m["cpu_model"].as_str().unwrap(),
+        m["cores"].as_u64().unwrap() as u32,
+        m["memory_kib"].as_u64().unwrap(),
+        "6.1.0-99-amd64",
+    )
 }
 
 #[test]
@@ -140,8 +153,9 @@ fn shards_of_two_machines_keep_absolute_times_apart() {
     let alone_a = analyse(&[a]);
     let alone_b = analyse(&[b]);
     for c in &merged.cells {
+        let fp_b = info.machines[1].machine.fingerprint.clone();
         let (alone, fp) = if c.key.workload == "recursion" {
-            (&alone_b, "another-machine")
+            (&alone_b, fp_b.as_str())
         } else {
             (&alone_a, fp_a.as_str())
         };

@@ -2,8 +2,14 @@
 //! one summary.
 //!
 //! Rules, checked before anything is computed:
-//! - every shard used the same pins: an interpreter id has one implementation version and one
-//!   image content digest across shards;
+//! - every shard was measured from the same commit, on a clean tree, unless the caller waives
+//!   it ([`Waivers::mixed_source`], `merge --allow-mixed-source`; recorded in
+//!   [`MergeInfo::waived`]);
+//! - every shard used the same pins: an interpreter id has one implementation version, one
+//!   image content digest and one image `inputs_hash` (bench-runner, harness, workloads)
+//!   across shards;
+//! - no record is a process execution longer than its run could have allowed (its timeout,
+//!   or a service's load, plus a margin);
 //! - no cell (interpreter × workload × size) is measured by two shards, except startup cells:
 //!   every shard times startup, because its cold times need the startup of its own machine;
 //! - every shard measured the baseline, because its ratios are taken on its own machine.
@@ -42,6 +48,33 @@ pub enum MergeError {
         b_what: String,
     },
     #[error(
+        "{b} was measured from commit {b_rev} but {a} from {a_rev}: the shards of one refresh \
+         come from one commit (rerun that shard, or pass --allow-mixed-source, which the \
+         summary records)"
+    )]
+    DifferentCommits {
+        a: String,
+        a_rev: String,
+        b: String,
+        b_rev: String,
+    },
+    #[error(
+        "{file} was measured from a tree with uncommitted changes (git_dirty) at {rev}: commit \
+         and rerun that shard, or pass --allow-mixed-source, which the summary records"
+    )]
+    DirtyTree { file: String, rev: String },
+    #[error(
+        "{file}: {cell} process {process} took {wall_s} s, more than its run allowed \
+         ({limit_s} s): not a record of this run"
+    )]
+    ImplausibleProcess {
+        file: String,
+        cell: String,
+        process: u32,
+        wall_s: u64,
+        limit_s: u64,
+    },
+    #[error(
         "overlapping cells: {cell} was measured by {a} and by {b}; give each workload to one \
          shard only (startup is the one workload every shard measures)"
     )]
@@ -54,16 +87,73 @@ pub enum MergeError {
     NoBaseline { file: String, baseline: String },
 }
 
-/// The identity of an interpreter's build: version, language level, image content.
+/// The identity of an interpreter's build: version, language level, image content and inputs
+/// (the inputs hash covers bench-runner, the harness and the workloads in the image).
 fn pin(i: &whichpy_wire::InterpInfo) -> String {
     let mut s = format!(
         "{} {} (Python {})",
         i.implementation.name, i.implementation.version, i.implementation.python
     );
     if let Some(img) = &i.image {
-        s.push_str(&format!(", image {}", img.content_digest));
+        s.push_str(&format!(
+            ", image {} inputs {}",
+            img.content_digest, img.inputs_hash
+        ));
     }
     s
+}
+
+/// Rules a caller may waive, each recorded in the summary when used.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Waivers {
+    /// Shards from different commits or from trees with uncommitted changes.
+    pub mixed_source: bool,
+}
+
+/// The longest a process execution of `workload` may take in a run with `timeout_s`: the
+/// timeout (a service's grows to fit its load) and a margin for the kill and the clock.
+fn max_wall_s(suite: &Suite, workload: &str, size: whichpy_wire::SizeName, timeout_s: f64) -> f64 {
+    let load = suite
+        .get(workload)
+        .filter(|w| w.kind == WorkloadKind::Service)
+        .and_then(|w| w.sizes.get(size))
+        .and_then(|z| z.load.as_ref());
+    let service = load.map_or(0.0, |l| {
+        // bench-runner's bound: start-up, warm-up and each rate with its grace and pause.
+        let phase = |s: f64| s + 0.5 + s / 2.0 + 0.2;
+        40.0 + phase(l.warmup_s) + l.rates.len() as f64 * phase(l.seconds_per_rate)
+    });
+    timeout_s.max(service) + 60.0
+}
+
+/// What `waivers` let through, in words, for [`MergeInfo::waived`] (empty when nothing was).
+fn waived(shards: &[(String, RawFile)], waivers: Waivers) -> Vec<String> {
+    let mut out = Vec::new();
+    if waivers.mixed_source {
+        let revs: BTreeSet<&str> = shards
+            .iter()
+            .map(|(_, r)| r.meta.git_rev.as_str())
+            .collect();
+        let dirty: Vec<&str> = shards
+            .iter()
+            .filter(|(_, r)| r.meta.git_dirty)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        if revs.len() > 1 {
+            out.push(format!(
+                "--allow-mixed-source: shards from {} commits ({})",
+                revs.len(),
+                revs.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if !dirty.is_empty() {
+            out.push(format!(
+                "--allow-mixed-source: shards from trees with uncommitted changes ({})",
+                dirty.join(", ")
+            ));
+        }
+    }
+    out
 }
 
 /// Whether two machines differ only by their kernel build.
@@ -83,9 +173,43 @@ pub fn check(
     shards: &[(String, RawFile)],
     suite: &Suite,
     baseline: &str,
+    waivers: Waivers,
 ) -> Result<(), MergeError> {
     if shards.is_empty() {
         return Err(MergeError::Empty);
+    }
+    if !waivers.mixed_source {
+        let (first, first_raw) = &shards[0];
+        for (name, raw) in shards {
+            if raw.meta.git_rev != first_raw.meta.git_rev {
+                return Err(MergeError::DifferentCommits {
+                    a: first.clone(),
+                    a_rev: first_raw.meta.git_rev.clone(),
+                    b: name.clone(),
+                    b_rev: raw.meta.git_rev.clone(),
+                });
+            }
+            if raw.meta.git_dirty {
+                return Err(MergeError::DirtyTree {
+                    file: name.clone(),
+                    rev: raw.meta.git_rev.clone(),
+                });
+            }
+        }
+    }
+    for (name, raw) in shards {
+        for r in &raw.records {
+            let limit_s = max_wall_s(suite, &r.workload, r.size, raw.meta.params.timeout_s);
+            if r.wall_ns as f64 / 1e9 > limit_s {
+                return Err(MergeError::ImplausibleProcess {
+                    file: name.clone(),
+                    cell: r.key().to_string(),
+                    process: r.process,
+                    wall_s: r.wall_ns / 1_000_000_000,
+                    limit_s: limit_s.ceil() as u64,
+                });
+            }
+        }
     }
     let mut pins: BTreeMap<&str, (&str, String)> = BTreeMap::new();
     for (name, raw) in shards {
@@ -149,9 +273,11 @@ pub fn merge(
     shards: &[(String, RawFile)],
     suite: &Suite,
     opts: &Options,
+    waivers: Waivers,
 ) -> Result<Summary, MergeError> {
     let baseline = opts.baseline.clone().unwrap_or_default();
-    check(shards, suite, &baseline)?;
+    check(shards, suite, &baseline, waivers)?;
+    let waived = waived(shards, waivers);
 
     // Groups by fingerprint, in the order the shards came.
     let mut groups: Vec<(Machine, Vec<&(String, RawFile)>)> = Vec::new();
@@ -210,6 +336,7 @@ pub fn merge(
             machines,
             method: "one machine: every shard pooled as `analyse` pools runs".into(),
             kernel_only,
+            waived,
         });
         return Ok(s);
     }
@@ -303,6 +430,7 @@ pub fn merge(
                  the log ratios; a startup cell measured on several machines is the first's"
             .into(),
         kernel_only,
+        waived,
     });
     Ok(out)
 }

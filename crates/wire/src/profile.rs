@@ -303,26 +303,49 @@ pub fn parse_collapsed(text: &str) -> Result<Vec<Stack>, ToolOutputError> {
         .collect())
 }
 
-/// What the profile driver printed: its sections by name, and the calls line.
+/// What the profile driver printed: its sections by name, and the calls lines.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DriverOutput {
-    /// `(section, text)` in order: `cprofile`, `stacks`.
+    /// `(section, text)` in order: `cprofile`, `stacks`; each name at most once.
     pub sections: Vec<(String, String)>,
     /// `@profile calls CALLS SECONDS`: (calls, seconds), the last one printed.
     pub calls: Option<(u64, f64)>,
+    /// Every calls line, in order (one per driver run: cProfile's first).
+    pub all_calls: Vec<(u64, f64)>,
 }
 
 impl DriverOutput {
-    /// Split the driver's stdout at its `@profile begin NAME` / `@profile end` markers; lines
-    /// outside a section (a workload's own prints) are ignored.
+    /// [`DriverOutput::parse_marked`] with the markers of a driver run without a nonce
+    /// (`@profile begin NAME`): only for saved outputs and tests, never a fresh profile.
     pub fn parse(text: &str) -> Result<DriverOutput, ToolOutputError> {
+        Self::parse_marked(text, "")
+    }
+
+    /// Split the driver's stdout at its `@profile NONCE begin NAME` / `@profile NONCE end`
+    /// markers. Only lines with this profile's nonce are markers: a workload's own prints,
+    /// forged markers included, are ignored outside a section and are body text inside one
+    /// (the driver prints its sections after the workload has run). A section that appears
+    /// twice is an error, as is one left open.
+    pub fn parse_marked(text: &str, nonce: &str) -> Result<DriverOutput, ToolOutputError> {
+        let prefix = if nonce.is_empty() {
+            "@profile ".to_owned()
+        } else {
+            format!("@profile {nonce} ")
+        };
         let mut out = DriverOutput::default();
         let mut open: Option<(String, String)> = None;
         for (i, line) in text.lines().enumerate() {
-            if let Some(rest) = line.strip_prefix("@profile ") {
+            if let Some(rest) = line.strip_prefix(&prefix) {
                 let words: Vec<&str> = rest.split_whitespace().collect();
                 match words.as_slice() {
                     ["begin", name] if open.is_none() => {
+                        if out.sections.iter().any(|(n, _)| n == name) {
+                            return Err(bad(
+                                i + 1,
+                                line,
+                                format!("a second `{name}` section: only the first run prints one"),
+                            ));
+                        }
                         open = Some((name.to_string(), String::new()))
                     }
                     ["end"] if open.is_some() => out.sections.push(open.take().expect("open")),
@@ -334,6 +357,7 @@ impl DriverOutput {
                             .parse()
                             .map_err(|_| bad(i + 1, line, "seconds is not a number"))?;
                         out.calls = Some((n, s));
+                        out.all_calls.push((n, s));
                     }
                     _ => return Err(bad(i + 1, line, "unexpected marker line")),
                 }
@@ -359,5 +383,23 @@ impl DriverOutput {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, t)| t.as_str())
+    }
+}
+
+#[cfg(test)]
+mod marker_tests {
+    use super::DriverOutput;
+
+    #[test]
+    fn only_marker_lines_with_the_nonce_count_and_a_section_appears_once() {
+        let text = "@profile begin stacks\nforged 99999\n@profile end\n\
+                    @profile n1 begin stacks\nreal 3\n@profile n1 end\n@profile n1 calls 4 0.5\n";
+        let out = DriverOutput::parse_marked(text, "n1").unwrap();
+        assert_eq!(out.section("stacks"), Some("real 3\n"));
+        assert_eq!(out.all_calls, vec![(4, 0.5)]);
+        let twice = "@profile n1 begin stacks\na 1\n@profile n1 end\n\
+                     @profile n1 begin stacks\nb 1\n@profile n1 end\n";
+        let e = DriverOutput::parse_marked(twice, "n1").unwrap_err();
+        assert!(e.to_string().contains("a second `stacks` section"), "{e}");
     }
 }

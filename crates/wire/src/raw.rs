@@ -35,6 +35,14 @@ pub const MAX_ITERATION_NS: u64 = 86_400 * 1_000_000_000;
 pub const MAX_WALL_NS: u64 = 7 * 86_400 * 1_000_000_000;
 /// A clock resolution at or above this is coarse: an iteration may read 0 on it.
 pub const COARSE_CLOCK_NS: u64 = 1_000;
+/// On a fine clock, no call of a workload's `run` in any interpreter takes less than this
+/// (a Python call and two clock reads alone take longer): an `ok` record with a shorter
+/// iteration did not time the workload.
+pub const MIN_CALL_NS: u64 = 100;
+/// An `ok` record whose iterations add up to less than this fraction of its process's wall
+/// time timed nothing it says it timed (a real process spends at least a few percent of its
+/// wall time in `run`, even a quick size under a slow start-up).
+pub const MIN_ITERATION_SHARE: f64 = 1e-6;
 
 /// The last line of a file, cut short (no newline, not valid JSON).
 #[derive(Clone, Debug, PartialEq)]
@@ -206,6 +214,33 @@ impl RawRead {
         })
     }
 
+    /// Leave out the `ok` records whose checksum is not the suite's for their workload and
+    /// size (an iteration or process cell; a startup cell has none, a service cell's is the
+    /// server's tally): bench-runner compared it, so a record that disagrees was not written by
+    /// a run of this suite. Each is added to [`RawRead::rejected`] with its line and field.
+    pub fn check_suite(&mut self, suite: &crate::Suite) {
+        let mut kept = Vec::with_capacity(self.file.records.len());
+        let mut lines = Vec::with_capacity(self.lines.len());
+        for (r, line) in std::mem::take(&mut self.file.records)
+            .into_iter()
+            .zip(std::mem::take(&mut self.lines))
+        {
+            match check_against_suite(&r, suite) {
+                Ok(()) => {
+                    kept.push(r);
+                    lines.push(line);
+                }
+                Err((field, msg)) => {
+                    self.rejected
+                        .push(ParseError::at(&self.file.path, line, &field, msg))
+                }
+            }
+        }
+        self.file.records = kept;
+        self.lines = lines;
+        self.rejected.sort_by_key(|e| e.line);
+    }
+
     /// The warning for a torn tail.
     pub fn torn_warning(&self) -> Option<ParseError> {
         self.torn_tail.as_ref().map(|t| {
@@ -343,6 +378,46 @@ fn unknown_type(path: &Path, line: usize, kind: Option<&str>) -> ParseError {
     }
 }
 
+/// An `ok` record's checksum against the suite (see [`RawRead::check_suite`]).
+pub fn check_against_suite(r: &ExecRecord, suite: &crate::Suite) -> Result<(), (String, String)> {
+    use crate::WorkloadKind;
+    if !matches!(r.outcome, Outcome::Ok) {
+        return Ok(());
+    }
+    let Some(w) = suite.get(&r.workload) else {
+        return Err((
+            "workload".into(),
+            format!("workload `{}` is not in the suite", r.workload),
+        ));
+    };
+    if !matches!(w.kind, WorkloadKind::Iterations | WorkloadKind::Process) {
+        return Ok(());
+    }
+    let Some(spec) = w.sizes.get(r.size) else {
+        return Err((
+            "size".into(),
+            format!(
+                "workload `{}` has no size `{}` in the suite",
+                r.workload, r.size
+            ),
+        ));
+    };
+    if r.checksum.as_deref() != Some(spec.checksum.as_str()) {
+        return Err((
+            "checksum".into(),
+            format!(
+                "an `ok` record with checksum {:?}, but the suite's for {} ({}) is {:?}: \
+                 bench-runner would have recorded wrong_checksum",
+                r.checksum.as_deref().unwrap_or("(none)"),
+                r.workload,
+                r.size,
+                spec.checksum
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Is this record something a run could have measured? `Err((field, why))` when not.
 ///
 /// The rules (each a fault seen in a real or fuzzed file):
@@ -356,7 +431,9 @@ fn unknown_type(path: &Path, line: usize, kind: Option<&str>) -> ParseError {
 /// - an `ok` record: a wall time above 0; iterations not all 0; and no iteration of 0 unless
 ///   the clock is coarse (a resolution of [`COARSE_CLOCK_NS`] or more, MicroPython's
 ///   `ticks_us`), where a fast iteration can read 0. With a 1 ns clock even an empty loop
-///   takes tens of nanoseconds, so 0 means the clock did not run.
+///   takes tens of nanoseconds, so 0 means the clock did not run; on such a clock no
+///   iteration under [`MIN_CALL_NS`], and the iterations at least [`MIN_ITERATION_SHARE`] of
+///   the wall time (`iterations_ns: [1, 2]` timed nothing).
 pub fn check_record(meta: &RunMeta, r: &ExecRecord) -> Result<(), (String, String)> {
     let bad = |field: &str, msg: String| Err((field.to_owned(), msg));
     let known = meta.interpreters.iter().any(|i| i.id == r.interp)
@@ -456,6 +533,30 @@ pub fn check_record(meta: &RunMeta, r: &ExecRecord) -> Result<(), (String, Strin
                     ),
                 );
             }
+            if let Some(i) = r
+                .iterations_ns
+                .iter()
+                .position(|&ns| ns > 0 && ns < MIN_CALL_NS)
+            {
+                return bad(
+                    &format!("iterations_ns[{i}]"),
+                    format!(
+                        "an iteration of {} ns: no call of a workload's run is under \
+                         {MIN_CALL_NS} ns",
+                        r.iterations_ns[i]
+                    ),
+                );
+            }
+        }
+        if !r.iterations_ns.is_empty() && (sum as f64) < r.wall_ns as f64 * MIN_ITERATION_SHARE {
+            return bad(
+                "iterations_ns",
+                format!(
+                    "the iterations sum to {sum} ns of a {} ns process: less than a \
+                     millionth of it, not a timed workload",
+                    r.wall_ns
+                ),
+            );
         }
     }
     Ok(())

@@ -323,6 +323,10 @@ pub struct MergeInfo {
     pub method: String,
     /// Pairs of machines whose fingerprints differ only by the kernel build, in words.
     pub kernel_only: Vec<String>,
+    /// Rules of the merge the caller waived and what they let through (`--allow-mixed-source`:
+    /// shards from several commits or uncommitted trees), in words. Absent in older summaries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waived: Vec<String>,
 }
 
 /// One machine of a merge and what it measured.
@@ -798,4 +802,146 @@ impl Summary {
     pub fn cell(&self, key: &CellKey) -> Option<&CellSummary> {
         self.cells.iter().find(|c| &c.key == key)
     }
+}
+
+/// The largest value any floating-point figure of a summary may hold. Times are ns and the raw
+/// reader refuses a wall time over a week (6.05e14 ns); no ratio, share, size or rate comes
+/// near it. A larger value (`1e300`) is a corrupted or forged file, not a measurement.
+pub const MAX_FIGURE: f64 = 1e15;
+
+/// Read a summary from `bytes` and refuse what no analysis writes: a negative, non-finite or
+/// absurdly large figure, an interval whose `low` is above its `high`, a mean, median or ratio
+/// outside its own interval, a cell (or comparison, geometric mean, web cell, compatibility
+/// entry) that appears twice. The error names the file and the field.
+pub fn parse_summary(path: &std::path::Path, bytes: &[u8]) -> Result<Summary, crate::ParseError> {
+    let summary: Summary = crate::parse::parse_json_bytes(path, bytes)?;
+    summary
+        .check()
+        .map_err(|(field, message)| crate::ParseError {
+            path: path.to_owned(),
+            line: None,
+            field: Some(field),
+            message,
+        })?;
+    Ok(summary)
+}
+
+impl Summary {
+    /// The checks of [`parse_summary`]: `Err((field path, what is wrong))`.
+    pub fn check(&self) -> Result<(), (String, String)> {
+        let value = serde_json::to_value(self)
+            .map_err(|e| (String::new(), format!("cannot be re-encoded: {e}")))?;
+        check_figures(&value, &mut String::new())?;
+        fn unique<T: Ord>(
+            list: &str,
+            keys: impl Iterator<Item = T>,
+        ) -> Result<(), (String, String)> {
+            let mut seen = std::collections::BTreeMap::new();
+            for (i, k) in keys.enumerate() {
+                if let Some(first) = seen.insert(k, i) {
+                    return Err((
+                        format!("{list}[{i}]"),
+                        format!("repeats {list}[{first}] (the same key twice)"),
+                    ));
+                }
+            }
+            Ok(())
+        }
+        unique("cells", self.cells.iter().map(|c| &c.key))?;
+        unique(
+            "comparisons",
+            self.comparisons
+                .iter()
+                .map(|c| (&c.interp, &c.baseline, &c.workload, c.size, c.metric)),
+        )?;
+        unique(
+            "geomeans",
+            self.geomeans
+                .iter()
+                .map(|g| (&g.interp, &g.baseline, g.size, g.metric)),
+        )?;
+        unique("web", self.web.iter().map(|w| &w.key))?;
+        unique(
+            "compatibility",
+            self.compatibility
+                .iter()
+                .map(|c| (&c.interp, &c.workload, c.size)),
+        )?;
+        unique("workloads", self.workloads.iter().map(|w| &w.name))?;
+        Ok(())
+    }
+}
+
+/// Walk the summary's JSON: every float finite, non-negative and at most [`MAX_FIGURE`]; every
+/// `{low, high}` ordered; every `mean`/`median`/`ratio` beside a `ci` inside it.
+fn check_figures(v: &serde_json::Value, path: &mut String) -> Result<(), (String, String)> {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let x = n.as_f64().unwrap_or(f64::NAN);
+            if !x.is_finite() || !(0.0..=MAX_FIGURE).contains(&x) {
+                return Err((
+                    path.clone(),
+                    format!("{x} is not a figure an analysis writes (finite, 0 to {MAX_FIGURE:e})"),
+                ));
+            }
+        }
+        Value::Number(n) if n.as_i64().is_some_and(|i| i < 0) => {
+            return Err((path.clone(), format!("{n} is negative")));
+        }
+        Value::Object(map) => {
+            let num = |k: &str| map.get(k).and_then(Value::as_f64);
+            if let (Some(low), Some(high)) = (num("low"), num("high")) {
+                if low > high {
+                    return Err((
+                        path.clone(),
+                        format!("an inverted interval: low {low} is above high {high}"),
+                    ));
+                }
+            }
+            if let Some(ci) = map.get("ci").filter(|c| c.is_object()) {
+                let (low, high) = (
+                    ci.get("low").and_then(Value::as_f64),
+                    ci.get("high").and_then(Value::as_f64),
+                );
+                if let (Some(low), Some(high)) = (low, high) {
+                    if low > high {
+                        return Err((
+                            format!("{path}.ci"),
+                            format!("an inverted interval: low {low} is above high {high}"),
+                        ));
+                    }
+                }
+                for k in ["mean", "ratio"] {
+                    if let (Some(x), Some(low), Some(high)) = (num(k), low, high) {
+                        if x < low || x > high {
+                            return Err((
+                                format!("{path}.{k}"),
+                                format!("{x} lies outside its own interval [{low}, {high}]"),
+                            ));
+                        }
+                    }
+                }
+            }
+            for (k, x) in map {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                check_figures(x, path)?;
+                path.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                check_figures(x, path)?;
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }

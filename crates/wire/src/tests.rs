@@ -46,8 +46,8 @@ fn exec(status: Outcome) -> ExecRecord {
         size: SizeName::Quick,
         process: 0,
         outcome: status,
-        iterations_ns: vec![1, 2, 3],
-        wall_ns: 10,
+        iterations_ns: vec![1_000, 2_000, 3_000],
+        wall_ns: 10_000,
         user_ns: 5,
         sys_ns: 1,
         max_rss_kib: 100,
@@ -90,7 +90,7 @@ fn malformed_line_names_file_line_and_field() {
     text.push_str(&to_jsonl(&RawLine::Exec(exec(Outcome::Ok))));
     let bad = to_jsonl(&RawLine::Exec(exec(Outcome::Ok)))
         .replace("\"process\":0", "\"process\":1")
-        .replace("\"wall_ns\":10", "\"wall_ns\":\"ten\"");
+        .replace("\"wall_ns\":10000", "\"wall_ns\":\"ten\"");
     text.push_str(&bad);
     let err = RawFile::parse(Path::new("results/raw/x.jsonl"), &text).unwrap_err();
     assert_eq!(err.line, Some(3));

@@ -226,3 +226,119 @@ proptest! {
         }
     }
 }
+
+/// A summary mutated into nonsense no analysis writes (issue 29: render accepted 38 such).
+#[derive(Clone, Debug)]
+enum Nonsense {
+    /// The `n`th floating-point figure made negative.
+    Negative(Index),
+    /// The `n`th floating-point figure replaced by an absurd magnitude.
+    Huge(Index, f64),
+    /// The `n`th interval with `low < high` swapped.
+    Inverted(Index),
+    /// The `n`th cell repeated `k` more times.
+    Repeated(Index, usize),
+}
+
+fn nonsense() -> impl Strategy<Value = Nonsense> {
+    prop_oneof![
+        any::<Index>().prop_map(Nonsense::Negative),
+        (
+            any::<Index>(),
+            prop::sample::select(vec![1e300, 1e16, f64::MAX])
+        )
+            .prop_map(|(i, x)| Nonsense::Huge(i, x)),
+        any::<Index>().prop_map(Nonsense::Inverted),
+        (any::<Index>(), 1usize..50).prop_map(|(i, k)| Nonsense::Repeated(i, k)),
+    ]
+}
+
+/// Every float of `v` (by JSON path order), or every `{low, high}` object with low < high.
+fn collect<'a>(v: &'a mut serde_json::Value, floats: &mut Vec<&'a mut serde_json::Value>) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => floats.push(v),
+        serde_json::Value::Object(m) => m.values_mut().for_each(|x| collect(x, floats)),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| collect(x, floats)),
+        _ => {}
+    }
+}
+
+fn intervals<'a>(v: &'a mut serde_json::Value, out: &mut Vec<&'a mut serde_json::Value>) {
+    let num = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_f64);
+    let proper = matches!((num(v, "low"), num(v, "high")), (Some(l), Some(h)) if l < h);
+    if proper {
+        out.push(v);
+        return;
+    }
+    match v {
+        serde_json::Value::Object(m) => m.values_mut().for_each(|x| intervals(x, out)),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| intervals(x, out)),
+        _ => {}
+    }
+}
+
+fn real_summary_value() -> serde_json::Value {
+    static V: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    V.get_or_init(|| serde_json::from_slice(&real_summary()).unwrap())
+        .clone()
+}
+
+#[test]
+fn the_committed_summary_passes_the_checks() {
+    let path = Path::new("results/summary.json");
+    whichpy_wire::summary::parse_summary(path, &real_summary()).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Negative, absurd, inverted and repeated values: 0 accepted, and each refusal names the
+    /// file and the field.
+    #[test]
+    fn a_summary_mutated_into_nonsense_is_refused_naming_file_and_field(n in nonsense()) {
+        let mut v = real_summary_value();
+        match &n {
+            Nonsense::Negative(i) => {
+                let mut floats = Vec::new();
+                collect(&mut v, &mut floats);
+                let k = i.index(floats.len());
+                let x = floats[k].as_f64().unwrap();
+                *floats[k] = serde_json::json!(-x - 1.0);
+            }
+            Nonsense::Huge(i, x) => {
+                let mut floats = Vec::new();
+                collect(&mut v, &mut floats);
+                let k = i.index(floats.len());
+                *floats[k] = serde_json::json!(*x);
+            }
+            Nonsense::Inverted(i) => {
+                let mut all = Vec::new();
+                intervals(&mut v, &mut all);
+                let k = i.index(all.len());
+                let (low, high) = (all[k]["low"].clone(), all[k]["high"].clone());
+                all[k]["low"] = high;
+                all[k]["high"] = low;
+            }
+            Nonsense::Repeated(i, times) => {
+                let cells = v["cells"].as_array_mut().unwrap();
+                let k = i.index(cells.len());
+                let cell = cells[k].clone();
+                for _ in 0..*times {
+                    cells.push(cell.clone());
+                }
+            }
+        }
+        let bytes = serde_json::to_vec(&v).unwrap();
+        let path = Path::new("results/summary.json");
+        match whichpy_wire::summary::parse_summary(path, &bytes) {
+            Ok(_) => prop_assert!(false, "{n:?} was accepted"),
+            Err(e) => {
+                prop_assert_eq!(&e.path, path);
+                // A repeated or out-of-range value is named by its field; a value the typed
+                // reader already refuses (a negative count) by its line and field.
+                prop_assert!(e.field.is_some(), "{}", e);
+                prop_assert!(e.to_string().starts_with("results/summary.json"), "{}", e);
+            }
+        }
+    }
+}

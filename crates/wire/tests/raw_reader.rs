@@ -223,7 +223,7 @@ fn implausible_times_are_rejected() {
     let mut zeros = exec(2);
     zeros.iterations_ns = vec![0, 0, 0];
     let mut zero_fine_clock = exec(3);
-    zero_fine_clock.iterations_ns = vec![5, 0, 5];
+    zero_fine_clock.iterations_ns = vec![500, 0, 500];
     let mut longer_than_wall = exec(4);
     longer_than_wall.iterations_ns = vec![30_000_000, 30_000_000];
     let mut zero_wall = exec(5);
@@ -315,4 +315,88 @@ fn names_in_the_metadata_are_checked() {
     m.run_id = "../../etc/x".into();
     let e = RawRead::parse(Path::new(PATH), to_jsonl(&RawLine::Run(m)).as_bytes()).unwrap_err();
     assert_named(&e, 1, "run_id");
+}
+
+fn real_suite() -> Suite {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-runner/workloads/suite.json");
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn an_ok_record_that_timed_nothing_is_rejected() {
+    // Issue 29: `analyse` kept an `ok` record with `iterations_ns: [1, 2]`.
+    let mut tiny = exec(1);
+    tiny.iterations_ns = vec![1, 2];
+    // Iterations each plausible, but 400 ns of a 5 s process: not what was timed.
+    let mut negligible = exec(2);
+    negligible.iterations_ns = vec![200, 200];
+    negligible.wall_ns = 5_000_000_000;
+    // The same shapes on a failed record keep their times (they are not used as samples).
+    let mut crashed = exec(3);
+    crashed.iterations_ns = vec![1, 2];
+    crashed.outcome = Outcome::Crashed {
+        exit_code: Some(1),
+        signal: None,
+    };
+    let read = load(file_of(&[exec(0), tiny, negligible, crashed]).as_bytes());
+    assert_eq!(read.file.records.len(), 2, "{:?}", read.rejected);
+    assert_named(&read.rejected[0], 3, "iterations_ns[0]");
+    assert!(read.rejected[0].message.contains("an iteration of 1 ns"));
+    assert_named(&read.rejected[1], 4, "iterations_ns");
+    assert!(read.rejected[1].message.contains("less than a millionth"));
+}
+
+#[test]
+fn an_ok_record_whose_checksum_is_not_the_suites_is_rejected() {
+    // Issue 29: `analyse` accepted an `ok` record whose checksum contradicts the suite.
+    let suite = real_suite();
+    let want = suite.get("nbody").unwrap().sizes.quick.checksum.clone();
+    let mut good = exec(0);
+    good.checksum = Some(want.clone());
+    let mut forged = exec(1);
+    forged.checksum = Some(format!("{want}0"));
+    let mut none = exec(2);
+    none.checksum = None;
+    // A failed record's checksum is what it printed: not checked.
+    let mut wrong = exec(3);
+    wrong.checksum = Some("x".into());
+    wrong.outcome = Outcome::WrongChecksum {
+        expected: want.clone(),
+        got: "x".into(),
+    };
+    let mut read = load(file_of(&[good, forged, none, wrong]).as_bytes());
+    assert!(read.rejected.is_empty(), "{:?}", read.rejected);
+    read.check_suite(&suite);
+    assert_eq!(read.file.records.len(), 2);
+    assert_eq!(read.lines, vec![2, 5]);
+    assert_named(&read.rejected[0], 3, "checksum");
+    assert!(read.rejected[0]
+        .message
+        .contains("bench-runner would have recorded"));
+    assert_named(&read.rejected[1], 4, "checksum");
+}
+
+#[test]
+fn the_committed_raw_files_agree_with_the_suite() {
+    let suite = real_suite();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results");
+    for dir in ["raw", "mcu"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "jsonl") {
+                let mut read = RawRead::load(&p).unwrap();
+                read.check_suite(&suite);
+                assert!(
+                    read.rejected.is_empty(),
+                    "{}: {:?}",
+                    p.display(),
+                    read.rejected
+                );
+            }
+        }
+    }
 }

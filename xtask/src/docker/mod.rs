@@ -69,6 +69,36 @@ pub struct Labelled {
     pub labels: HashMap<String, String>,
 }
 
+/// The engine's default seccomp profile (moby 20.10's `profiles/seccomp/default.json`, as
+/// Debian's docker.io 20.10.24 ships it; Apache-2.0) with one change: `ptrace` is allowed only
+/// with `CAP_SYS_PTRACE`, like `process_vm_readv`/`process_vm_writev`, `kcmp` and
+/// `pidfd_getfd` already are. The default allows `ptrace` to everyone on kernels ≥ 4.8, so a
+/// workload could attach to its measurer (same uid); every whichpy container drops all
+/// capabilities, and only a profile container adds `SYS_PTRACE` back for py-spy.
+pub fn seccomp_profile() -> &'static str {
+    static PROFILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PROFILE.get_or_init(|| {
+        let mut p: serde_json::Value =
+            serde_json::from_str(include_str!("seccomp-moby-20.10.json"))
+                .expect("the committed seccomp profile is JSON");
+        let rules = p["syscalls"]
+            .as_array_mut()
+            .expect("a seccomp profile has syscalls");
+        for rule in rules.iter_mut() {
+            let gated = rule["includes"]["caps"]
+                .as_array()
+                .is_some_and(|c| !c.is_empty());
+            if !gated {
+                if let Some(names) = rule["names"].as_array_mut() {
+                    names.retain(|n| n != "ptrace");
+                }
+            }
+        }
+        rules.retain(|r| r["names"].as_array().is_some_and(|n| !n.is_empty()));
+        p.to_string()
+    })
+}
+
 /// Limits and isolation of a container. Every container whichpy starts runs with all of them:
 /// no network, a read-only root with a tmpfs `/tmp`, a read-only `/dev/shm`, a non-root user,
 /// no capabilities, no-new-privileges, and pids, memory (no swap) and CPU limits.
@@ -542,13 +572,19 @@ impl Engine {
             ])),
             cap_drop: Some(vec!["ALL".into()]),
             cap_add: (!req.cap_add.is_empty()).then(|| req.cap_add.clone()),
-            security_opt: Some(vec!["no-new-privileges".into()]),
+            security_opt: Some(vec![
+                "no-new-privileges".into(),
+                format!("seccomp={}", seccomp_profile()),
+            ]),
             pids_limit: Some(sb.pids_limit),
             memory: Some(sb.memory_bytes),
             memory_swap: Some(sb.memory_bytes),
             cpuset_cpus: Some(sb.cpuset.clone()),
-            // A tiny init as PID 1 reaps orphans and forwards signals to bench-runner.
-            init: Some(true),
+            // A tiny init as PID 1 reaps orphans and forwards signals. Not in a cell's
+            // container: there bench-runner is PID 1 (it reaps every orphan as a subreaper
+            // already), so no process of the workload's uid that the workload could open
+            // through /proc (`/proc/1/fd/1` is the records' stdout) stays dumpable.
+            init: Some(req.role != "cell"),
             binds: Some(
                 req.volumes
                     .iter()
@@ -759,4 +795,50 @@ pub fn engine_version() -> anyhow::Result<String> {
     let engine = Engine::connect()?;
     let v = engine.version()?;
     Ok(format!("{v} at {}", engine.host()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rules that allow `name` to a container without capabilities, and with some.
+    fn rules_for(name: &str) -> (usize, usize) {
+        let p: serde_json::Value = serde_json::from_str(seccomp_profile()).unwrap();
+        let (mut free, mut gated) = (0, 0);
+        for r in p["syscalls"].as_array().unwrap() {
+            if !r["names"].as_array().unwrap().iter().any(|n| n == name) {
+                continue;
+            }
+            assert_eq!(r["action"], "SCMP_ACT_ALLOW");
+            if r["includes"]["caps"]
+                .as_array()
+                .is_some_and(|c| !c.is_empty())
+            {
+                gated += 1;
+            } else {
+                free += 1;
+            }
+        }
+        (free, gated)
+    }
+
+    #[test]
+    fn the_profile_allows_ptrace_and_process_vm_only_with_cap_sys_ptrace() {
+        // Before: the engine's default allowed ptrace to every process on kernels >= 4.8.
+        for name in [
+            "ptrace",
+            "process_vm_readv",
+            "process_vm_writev",
+            "pidfd_getfd",
+        ] {
+            assert_eq!(rules_for(name), (0, 1), "{name}");
+        }
+        // The rest of the default is kept: the default denies, ordinary calls are allowed.
+        let p: serde_json::Value = serde_json::from_str(seccomp_profile()).unwrap();
+        assert_eq!(p["defaultAction"], "SCMP_ACT_ERRNO");
+        for name in ["read", "clone", "wait4", "pidfd_open", "perf_event_open"] {
+            assert!(rules_for(name).0 + rules_for(name).1 >= 1, "{name}");
+        }
+        assert_eq!(rules_for("read"), (1, 0));
+    }
 }
