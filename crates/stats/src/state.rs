@@ -15,7 +15,6 @@
 
 use std::collections::BTreeMap;
 
-use whichpy_wire::summary::MIN_FAST_PROCESSES;
 use whichpy_wire::ExecRecord;
 
 use crate::describe::quantile;
@@ -126,12 +125,12 @@ pub fn classify_fast(
 
 /// The process-level figures of one cell's successful records, as `analyse` takes them: for
 /// an iteration cell, each process's mean of its steady fast-state iterations when at least
-/// [`MIN_FAST_PROCESSES`] processes have [`MIN_FAST_STEADY`] of them, else each process's
+/// [`whichpy_wire::summary::MIN_FAST_PROCESSES`] processes have [`MIN_FAST_STEADY`] of them, else each process's
 /// steady mean over every iteration; for a whole-process cell, the wall times of the
-/// fast-state processes when there are at least [`MIN_FAST_PROCESSES`], else every wall time.
+/// fast-state processes when there are at least [`whichpy_wire::summary::MIN_FAST_PROCESSES`], else every wall time.
 /// The planner spends its budget on these, so that it aims at the figure that is published;
 /// it passes `min_fast` 1, so that a cell with probes counts only its fast-state processes
-/// and is given more until it has enough (`analyse` passes [`MIN_FAST_PROCESSES`]).
+/// and is given more until it has enough (`analyse` passes [`whichpy_wire::summary::MIN_FAST_PROCESSES`]).
 pub fn process_figures(
     levels: &Levels,
     run: &str,
@@ -252,6 +251,7 @@ mod every_eighth {
     //! probe, not from the iteration's own time; the same workload under an injected slow state
     //! (probes that read slow around those iterations) loses them.
     use super::*;
+    use whichpy_wire::summary::MIN_FAST_PROCESSES;
     use whichpy_wire::{Outcome, SizeName, SCHEMA};
 
     fn record(process: u32, probes: Vec<u64>) -> ExecRecord {
