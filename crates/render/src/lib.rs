@@ -21,6 +21,7 @@ use std::path::PathBuf;
 pub mod audit;
 pub mod content;
 pub mod env;
+pub mod fit;
 pub mod markdown;
 pub mod outputs;
 
