@@ -66,7 +66,17 @@ pub const AUDIT_MD: &str = "audit.md";
 pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result<Report> {
     let summary_path = summary;
     let summary = load_summary(summary)?;
-    // A fake run's numbers are drawn from a model: nothing made from them may pass as published.
+    refuse_simulated(&summary, summary_path)?;
+    let content = load_content(content)?;
+    let view = whichpy_render::view_of(&summary, &content)?;
+    check_view(&view, &content, dist)
+}
+
+/// A fake run's numbers are drawn from a model: nothing made from them may pass as published.
+pub fn refuse_simulated(
+    summary: &whichpy_wire::summary::Summary,
+    path: &Path,
+) -> anyhow::Result<()> {
     if let Some(run) = summary
         .environment
         .runs
@@ -77,14 +87,23 @@ pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result
             "{} comes from the simulated run {} (`--backend fake`, a test instrument): its numbers \
              are not measurements and cannot be published. Measure with `cargo xtask bench` \
              (docker or native), then `cargo xtask publish`.",
-            summary_path.display(),
+            path.display(),
             run.run_id
         );
     }
-    let content = load_content(content)?;
-    let view = whichpy_render::view_of(&summary, &content)?;
+    Ok(())
+}
+
+/// Audit the files in `dist` against the publication model `view` (built from the summary
+/// they were rendered from, checked not to be a fake run: [`check_dist`], or `publish` with the
+/// model it rendered from), and write the report to `dist/audit.md`.
+pub fn check_view(
+    view: &whichpy_render::View,
+    content: &whichpy_render::Content,
+    dist: &Path,
+) -> anyhow::Result<Report> {
     let ledger = view.ledger();
-    let footnote_workloads = audit::footnotes::footnote_workloads(&view);
+    let footnote_workloads = audit::footnotes::footnote_workloads(view);
     let read = |name: &str| {
         let path = dist.join(name);
         std::fs::read_to_string(&path)

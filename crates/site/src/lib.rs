@@ -4,7 +4,8 @@
 //! 1. [`whichpy_render::render_all`] renders the article, its FAQ, JSON-LD, meta tags and image
 //!    plan from the summary and `content/` (this crate writes no Markdown and no JSON-LD of its
 //!    own: the article's `<head>` is render's `head.html`, its body is render's Markdown through
-//!    [`whichpy_render::markdown_to_html`]).
+//!    [`whichpy_render::markdown_to_html`]). [`build_from`] takes outputs already rendered, so
+//!    that `cargo xtask publish` builds the publication model once.
 //! 2. [`images`] draws every chart with `whichpy-charts`: the article's planned images by id
 //!    (into `images/`), and the site's own (into `charts/`), plus the og:image PNG.
 //! 3. [`pages`] builds one typed context per page from the summary; numbers are written by
@@ -122,9 +123,15 @@ pub(crate) fn context<C: Serialize>(ctx: &C) -> serde_json::Value {
     serde_json::to_value(ctx).expect("page contexts serialise")
 }
 
-/// Build the whole site in memory.
+/// Build the whole site in memory, rendering the article and its model first.
 pub fn build(input: &Input) -> Result<Site, Error> {
     let rendered = whichpy_render::render_all(input.summary, input.content)?;
+    build_from(input, &rendered)
+}
+
+/// Build the whole site from outputs already rendered from `input`'s summary and content (what
+/// `cargo xtask publish` does, so that the publication model is built once).
+pub fn build_from(input: &Input, rendered: &whichpy_render::Rendered) -> Result<Site, Error> {
     let mut env = whichpy_render::env::environment(&templates_dir());
     for (name, source) in TEMPLATES {
         env.add_template(name, source)
@@ -136,7 +143,7 @@ pub fn build(input: &Input) -> Result<Site, Error> {
             .map_err(|e| Error::Render(whichpy_render::Error::template(name, e)))
     };
     let mut site = Site::default();
-    let charts = images::draw(input, &rendered, &mut site)?;
+    let charts = images::draw(input, rendered, &mut site)?;
     site.image_plan = images::true_image_plan(
         rendered
             .files
@@ -145,7 +152,7 @@ pub fn build(input: &Input) -> Result<Site, Error> {
             .unwrap_or(""),
         &charts.planned,
     );
-    pages::render_pages(input, &rendered, &charts, &render, &mut site)?;
+    pages::render_pages(input, rendered, &charts, &render, &mut site)?;
     for (name, text) in ASSETS {
         site.add(format!("assets/{name}"), text.as_bytes());
     }
