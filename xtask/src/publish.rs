@@ -52,7 +52,7 @@ pub fn publish_from(
     let site = inputs.build_from(&rendered)?;
     write_publication_site(&site, &inputs.content, dist)?;
     eprintln!("== check");
-    check_view(&rendered.view, &inputs.content, dist)
+    check_view(&rendered.view, &site.ledger, &inputs.content, dist)
 }
 
 impl Publish {

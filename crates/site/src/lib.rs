@@ -98,6 +98,9 @@ pub struct Site {
     /// render's `images.md` with each image's dimensions read from the file the site wrote
     /// for it (`publish` writes it over `dist/images.md`): a chart's size follows the data.
     pub image_plan: String,
+    /// Every number the pages' contexts hold (made from the summary): what `check` traces the
+    /// numbers of the site's pages to, with the article's ledger and the constants.
+    pub ledger: whichpy_render::view::Ledger,
 }
 
 impl Site {
@@ -137,7 +140,11 @@ pub fn build_from(input: &Input, rendered: &whichpy_render::Rendered) -> Result<
         env.add_template(name, source)
             .map_err(|e| whichpy_render::Error::template(name, e))?;
     }
+    let ledger = std::cell::RefCell::new(std::collections::BTreeSet::new());
     let render = |name: &str, ctx: &serde_json::Value| -> Result<String, Error> {
+        ledger
+            .borrow_mut()
+            .extend(whichpy_render::view::Ledger::of(ctx).0);
         env.get_template(name)
             .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(ctx))))
             .map_err(|e| Error::Render(whichpy_render::Error::template(name, e)))
@@ -153,6 +160,7 @@ pub fn build_from(input: &Input, rendered: &whichpy_render::Rendered) -> Result<
         &charts.planned,
     );
     pages::render_pages(input, rendered, &charts, &render, &mut site)?;
+    site.ledger = whichpy_render::view::Ledger(ledger.into_inner());
     for (name, text) in ASSETS {
         site.add(format!("assets/{name}"), text.as_bytes());
     }
