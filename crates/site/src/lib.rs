@@ -47,6 +47,9 @@ const TEMPLATES: &[Embedded] = embed!(
     "results.html.j2",
     "workload.html.j2",
     "startup.html.j2",
+    "web.html.j2",
+    "apps.html.j2",
+    "history.html.j2",
     "memory-scaling.html.j2",
     "microbit.html.j2",
     "methodology.html.j2",
@@ -135,7 +138,7 @@ pub fn build(input: &Input) -> Result<Site, Error> {
 /// Build the whole site from outputs already rendered from `input`'s summary and content (what
 /// `cargo xtask publish` does, so that the publication model is built once).
 pub fn build_from(input: &Input, rendered: &whichpy_render::Rendered) -> Result<Site, Error> {
-    let mut env = whichpy_render::env::environment(&templates_dir());
+    let mut env = whichpy_render::env::embedded_environment();
     for (name, source) in TEMPLATES {
         env.add_template(name, source)
             .map_err(|e| whichpy_render::Error::template(name, e))?;
@@ -175,12 +178,6 @@ pub fn build_from(input: &Input, rendered: &whichpy_render::Rendered) -> Result<
     Ok(site)
 }
 
-/// Where the templates live in the repository (the loader's fallback; every template is
-/// embedded).
-fn templates_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../site/templates")
-}
-
 /// Write a site to `out`, replacing a site written there before. A folder that exists and is
 /// not a site (no [`MARKER`]) is left alone and is an error.
 pub fn write(site: &Site, out: &Path) -> Result<(), Error> {
@@ -202,4 +199,24 @@ pub fn write(site: &Site, out: &Path) -> Result<(), Error> {
         std::fs::write(&file, bytes).map_err(|e| Error::Io(file.clone(), e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every template of `site/templates/` is embedded: the site's environment has no loader,
+    /// so a template left out would fail the build, and none is read from disk.
+    #[test]
+    fn every_site_template_is_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../site/templates");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = TEMPLATES.iter().map(|(n, _)| n.to_string()).collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk);
+    }
 }
