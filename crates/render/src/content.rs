@@ -258,6 +258,38 @@ pub struct ImageSpec {
     /// Template; two of the six images have one.
     #[serde(default)]
     pub caption: Option<String>,
+    /// What the site draws for a generated chart (required when `source` is a generated
+    /// chart; none for a diagram).
+    #[serde(default)]
+    pub chart: Option<ChartKind>,
+}
+
+/// The chart a generated image is: the site draws it by this kind, never by its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChartKind {
+    /// The 1200×630 Open Graph card (PNG).
+    Og,
+    /// The decision matrix of the article's view, as an image.
+    DecisionMatrix,
+    /// Startup time of an empty program per interpreter, bars with intervals.
+    Startup,
+    /// Per-iteration times of the example workload across iterations.
+    Warmup,
+    /// Peak memory on the example workload and at startup.
+    Memory,
+    /// Every interpreter's warm ratio to the baseline over the workloads.
+    Overview,
+    /// Threads against processes (`threads_cpu`).
+    Gil,
+    /// Cold and warm times of the example workload, bars with intervals.
+    Times,
+}
+
+impl ChartKind {
+    /// Every kind, as `content/images.toml` spells it.
+    pub const NAMES: &'static str =
+        "og, decision-matrix, startup, warmup, memory, overview, gil, times";
 }
 
 /// `content/social.toml`: every post is a template.

@@ -61,6 +61,8 @@ pub struct ImageView {
     pub width: u32,
     pub height: u32,
     pub caption: Option<String>,
+    /// What the site draws for it, when it is a generated chart.
+    pub chart: Option<crate::content::ChartKind>,
 }
 
 /// The social posts, rendered.
@@ -296,6 +298,16 @@ fn render(
         .iter()
         .map(|im| {
             let what = format!("{} ({})", crate::content::IMAGES, im.id);
+            if im.source.contains("generated") && im.chart.is_none() {
+                return Err(Error::Content(
+                    crate::content::IMAGES.into(),
+                    format!(
+                        "image `{}` is a generated chart but names no chart: set `chart` to one of: {}",
+                        im.id,
+                        crate::content::ChartKind::NAMES
+                    ),
+                ));
+            }
             // A file name, not Markdown: rendered without escaping (`url` quotes it in links).
             let file = one_line(
                 &env.render_named_str(&format!("{what}.txt"), &im.file, &ctx)
@@ -318,6 +330,7 @@ fn render(
                     .as_ref()
                     .map(|c| render_str(&env, &what, c, &ctx).map(|s| one_line(&s)))
                     .transpose()?,
+                chart: im.chart,
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
@@ -372,7 +385,9 @@ fn render(
 
     // Structured data, built as values.
     let site = &content.site;
-    let og = images.iter().find(|i| i.id == "og");
+    let og = images
+        .iter()
+        .find(|i| i.chart == Some(crate::content::ChartKind::Og));
     let jsonld = json_ld(site, &view, &description, og, &faq);
     let meta = meta_json(site, &view, &title, &description, og);
 
