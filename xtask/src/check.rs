@@ -19,7 +19,7 @@ use whichpy_render::outputs::{ARTICLE, FAQ_JSONLD, IMAGES, META, SOCIAL};
 use xshell::Shell;
 
 use crate::project::{self, SUMMARY};
-use crate::render::{load_content, load_summary, CONTENT, DIST};
+use crate::render::{CONTENT, DIST};
 
 /// Audit dist/ against the article rules (lengths, keywords, headings, FAQ, alt text, JSON-LD, links, numbers)
 #[derive(Clone, Debug, clap::Args)]
@@ -64,9 +64,25 @@ pub const AUDIT_MD: &str = "audit.md";
 
 /// Audit the files in `dist`, and write the report to `dist/audit.md`.
 pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result<Report> {
-    let summary_path = summary;
-    let summary = load_summary(summary)?;
-    // A fake run's numbers are drawn from a model: nothing made from them may pass as published.
+    // The site's pages are checked against the numbers of the site the summary makes, built
+    // here in memory from the raw files beside it (`results/raw`: their sizes are on the
+    // reproduce page), as `publish` builds it.
+    let raw = summary
+        .parent()
+        .map(|d| d.join("raw"))
+        .unwrap_or_else(|| PathBuf::from(crate::project::RAW_DIR));
+    let inputs = crate::site::SiteInputs::read(summary, content, &raw)?;
+    refuse_simulated(&inputs.summary, summary)?;
+    let rendered = whichpy_render::render_all(&inputs.summary, &inputs.content)?;
+    let site = inputs.build_from(&rendered)?;
+    check_view(&rendered.view, &site.ledger, &inputs.content, dist)
+}
+
+/// A fake run's numbers are drawn from a model: nothing made from them may pass as published.
+pub fn refuse_simulated(
+    summary: &whichpy_wire::summary::Summary,
+    path: &Path,
+) -> anyhow::Result<()> {
     if let Some(run) = summary
         .environment
         .runs
@@ -77,14 +93,25 @@ pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result
             "{} comes from the simulated run {} (`--backend fake`, a test instrument): its numbers \
              are not measurements and cannot be published. Measure with `cargo xtask bench` \
              (docker or native), then `cargo xtask publish`.",
-            summary_path.display(),
+            path.display(),
             run.run_id
         );
     }
-    let content = load_content(content)?;
-    let view = whichpy_render::view_of(&summary, &content)?;
+    Ok(())
+}
+
+/// Audit the files in `dist` against the publication model `view` (built from the summary
+/// they were rendered from, checked not to be a fake run: [`check_dist`], or `publish` with the
+/// model it rendered from) and the numbers of the site's page contexts (`site_ledger`), and
+/// write the report to `dist/audit.md`.
+pub fn check_view(
+    view: &whichpy_render::View,
+    site_ledger: &whichpy_render::view::Ledger,
+    content: &whichpy_render::Content,
+    dist: &Path,
+) -> anyhow::Result<Report> {
     let ledger = view.ledger();
-    let footnote_workloads = audit::footnotes::footnote_workloads(&view);
+    let footnote_workloads = audit::footnotes::footnote_workloads(view);
     let read = |name: &str| {
         let path = dist.join(name);
         std::fs::read_to_string(&path)
@@ -114,6 +141,8 @@ pub fn check_dist(summary: &Path, content: &Path, dist: &Path) -> anyhow::Result
         exists: &exists,
         footnote_workloads: &footnote_workloads,
         pages: &pages,
+        site_ledger,
+        methods: &view.data.methods,
     });
     let now = jiff::Timestamp::now();
     let today = now.strftime("%Y-%m-%d").to_string();

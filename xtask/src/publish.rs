@@ -1,15 +1,20 @@
 //! `cargo xtask publish`: analyse the raw results, render the article and its assets, build
 //! the site, and check everything. Fails on any broken rule.
+//!
+//! One pipeline: summary + content → the publication model (`whichpy_render::view_of`, built
+//! once) → the rendered outputs → the site built from them → the audit against the same model.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use xshell::Shell;
 
 use crate::analyse::Analyse;
-use crate::check::{check_dist, format_report};
-use crate::project::{self, SUMMARY};
-use crate::render::{render_to, CONTENT, DIST};
+use crate::check::{check_view, format_report, refuse_simulated};
+use crate::project::{self, RAW_DIR, SUMMARY};
+use crate::render::{write_rendered, CONTENT, DIST};
+use crate::site::{write_publication_site, SiteInputs};
+use whichpy_render::audit::Report;
 
 /// Analyse, render and check: what content authors run before publishing
 #[derive(Clone, Debug, clap::Args)]
@@ -26,11 +31,28 @@ struct AnalyseDefaults {
     analyse: Analyse,
 }
 
-/// The site step (crates/site): pages, charts and the og:image into `dist/`. Called after
-/// render and before check, so that check finds the generated charts the article links to.
-/// The site's owner fills this in.
-pub fn build_site(_sh: &Shell, dist: &std::path::Path) -> anyhow::Result<()> {
-    crate::site::publish_site(dist)
+/// Render, build the site and check, from `summary`, `content` and the raw files in `raw`, into
+/// `dist`: the publication model is built once and every step uses it. Returns the audit's
+/// report (also written to `dist/audit.md`); a fake run's summary is refused before anything
+/// is written.
+pub fn publish_from(
+    summary: &Path,
+    content: &Path,
+    raw: &Path,
+    dist: &Path,
+) -> anyhow::Result<Report> {
+    let inputs = SiteInputs::read(summary, content, raw)?;
+    refuse_simulated(&inputs.summary, summary)?;
+    eprintln!("== render");
+    let rendered = whichpy_render::render_all(&inputs.summary, &inputs.content)?;
+    write_rendered(&rendered, &inputs.content, dist)?;
+    // The site step after render and before check, so that check finds the generated charts
+    // the article links to.
+    eprintln!("== site");
+    let site = inputs.build_from(&rendered)?;
+    write_publication_site(&site, &inputs.content, dist)?;
+    eprintln!("== check");
+    check_view(&rendered.view, &site.ledger, &inputs.content, dist)
 }
 
 impl Publish {
@@ -42,15 +64,13 @@ impl Publish {
                 .analyse
                 .run(sh)?;
         }
-        eprintln!("== render");
-        let summary = root.join(SUMMARY);
-        let content = root.join(CONTENT);
         let dist: PathBuf = root.join(DIST);
-        render_to(&summary, &content, &dist)?;
-        eprintln!("== site");
-        build_site(sh, &dist)?;
-        eprintln!("== check");
-        let report = check_dist(&summary, &content, &dist)?;
+        let report = publish_from(
+            &root.join(SUMMARY),
+            &root.join(CONTENT),
+            &root.join(RAW_DIR),
+            &dist,
+        )?;
         print!("{}", format_report(&report));
         let failed = report.failed_rules();
         anyhow::ensure!(

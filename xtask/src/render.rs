@@ -104,6 +104,13 @@ pub fn render_to(summary: &Path, content: &Path, out: &Path) -> anyhow::Result<R
     let summary = load_summary(summary)?;
     let content = load_content(content)?;
     let rendered = render_all(&summary, &content)?;
+    write_rendered(&rendered, &content, out)?;
+    Ok(rendered)
+}
+
+/// Write rendered outputs into `out` ([`claim_output`]), and copy the content's images beside
+/// them.
+pub fn write_rendered(rendered: &Rendered, content: &Content, out: &Path) -> anyhow::Result<()> {
     claim_output(out)?;
     for (name, text) in &rendered.files {
         let path = out.join(name);
@@ -124,7 +131,7 @@ pub fn render_to(summary: &Path, content: &Path, out: &Path) -> anyhow::Result<R
                 .with_context(|| format!("copying {} to {}", p.display(), to.display()))?;
         }
     }
-    Ok(rendered)
+    Ok(())
 }
 
 impl Render {

@@ -9,8 +9,8 @@ use anyhow::Context;
 use whichpy_render::Content;
 use xshell::Shell;
 
-use crate::project::{self, RAW_DIR, SUMMARY};
-use crate::render::{load_summary, CONTENT, DIST};
+use crate::project::{RAW_DIR, SUMMARY};
+use crate::render::{load_summary, CONTENT};
 
 /// Where the site goes by default.
 pub const SITE_DIR: &str = "dist/site";
@@ -98,15 +98,27 @@ impl SiteInputs {
         })
     }
 
-    pub fn build(&self) -> anyhow::Result<whichpy_site::Site> {
-        Ok(whichpy_site::build(&whichpy_site::Input {
+    fn input(&self) -> whichpy_site::Input<'_> {
+        whichpy_site::Input {
             summary: &self.summary,
             content: &self.content,
             summary_json: &self.summary_json,
             raw: &self.raw,
             diagrams: &self.diagrams,
             profiles: &self.profiles,
-        })?)
+        }
+    }
+
+    pub fn build(&self) -> anyhow::Result<whichpy_site::Site> {
+        Ok(whichpy_site::build(&self.input())?)
+    }
+
+    /// The site from outputs already rendered from these inputs (`publish`: one model).
+    pub fn build_from(
+        &self,
+        rendered: &whichpy_render::Rendered,
+    ) -> anyhow::Result<whichpy_site::Site> {
+        Ok(whichpy_site::build_from(&self.input(), rendered)?)
     }
 }
 
@@ -125,23 +137,20 @@ impl SiteCmd {
     }
 }
 
-/// The site step of `cargo xtask publish`: build `dist/site/`, and put the article's generated
-/// images beside `dist/article.md` (in its images folder) for the checks that follow.
-pub fn publish_site(dist: &Path) -> anyhow::Result<()> {
-    let root = project::root();
-    let inputs = SiteInputs::read(
-        &root.join(SUMMARY),
-        &root.join(CONTENT),
-        &root.join(RAW_DIR),
-    )?;
-    let site = inputs.build()?;
+/// Write a built site into `dist/site/`, its image plan over `dist/images.md` and its generated
+/// images beside `dist/article.md`.
+pub fn write_publication_site(
+    site: &whichpy_site::Site,
+    content: &Content,
+    dist: &Path,
+) -> anyhow::Result<()> {
     let out = dist.join("site");
-    whichpy_site::write(&site, &out)?;
+    whichpy_site::write(site, &out)?;
     // The image plan with the sizes of the files just drawn.
     let plan = dist.join(whichpy_render::outputs::IMAGES);
     std::fs::write(&plan, &site.image_plan)
         .with_context(|| format!("writing {}", plan.display()))?;
-    let prefix = format!("{}/", inputs.content.site.images_dir.trim_end_matches('/'));
+    let prefix = format!("{}/", content.site.images_dir.trim_end_matches('/'));
     for (path, bytes) in site.files.iter().filter(|(p, _)| p.starts_with(&prefix)) {
         let to = dist.join(path);
         if let Some(dir) = to.parent() {
@@ -153,7 +162,7 @@ pub fn publish_site(dist: &Path) -> anyhow::Result<()> {
         "site: {} pages, {} files in {}/",
         site.pages().count(),
         site.files.len(),
-        Path::new(DIST).join("site").display()
+        out.display()
     );
     Ok(())
 }

@@ -39,6 +39,8 @@ fn main() {
         exists: &exists,
         footnote_workloads: &footnote_workloads,
         pages: &[],
+        site_ledger: &Default::default(),
+        methods: &r.view.data.methods,
     });
     for f in &rep.findings {
         println!("{f}");

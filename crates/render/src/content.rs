@@ -14,6 +14,7 @@ pub const FAQ: &str = "faq.toml";
 pub const IMAGES: &str = "images.toml";
 pub const SOCIAL: &str = "social.toml";
 pub const DECISION: &str = "decision.toml";
+pub const LENGTH: &str = "length.toml";
 
 /// Everything in `content/` except the templates themselves.
 #[derive(Clone, Debug, Serialize)]
@@ -27,6 +28,8 @@ pub struct Content {
     pub images: ImagePlan,
     pub social: Social,
     pub decision: Decision,
+    /// The article's optional paragraphs, in the order the renderer adds them.
+    pub length: Length,
 }
 
 impl Content {
@@ -40,7 +43,39 @@ impl Content {
             images: read_toml(dir, IMAGES)?,
             social: read_toml(dir, SOCIAL)?,
             decision: read_toml(dir, DECISION)?,
+            length: Length::load(dir)?,
         })
+    }
+}
+
+/// `content/length.toml`: the article's optional paragraphs by region, each list in the order
+/// the renderer adds them ([`crate::fit`]).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Length {
+    pub intro: Vec<String>,
+    pub conclusion: Vec<String>,
+    pub body: Vec<String>,
+}
+
+impl Length {
+    fn load(dir: &Path) -> Result<Length, Error> {
+        let length: Length = read_toml(dir, LENGTH)?;
+        let mut seen = std::collections::BTreeSet::new();
+        for id in length
+            .intro
+            .iter()
+            .chain(&length.conclusion)
+            .chain(&length.body)
+        {
+            if !seen.insert(id) {
+                return Err(Error::Content(
+                    dir.join(LENGTH),
+                    format!("paragraph `{id}` is listed twice; list each optional paragraph once"),
+                ));
+            }
+        }
+        Ok(length)
     }
 }
 
@@ -223,6 +258,38 @@ pub struct ImageSpec {
     /// Template; two of the six images have one.
     #[serde(default)]
     pub caption: Option<String>,
+    /// What the site draws for a generated chart (required when `source` is a generated
+    /// chart; none for a diagram).
+    #[serde(default)]
+    pub chart: Option<ChartKind>,
+}
+
+/// The chart a generated image is: the site draws it by this kind, never by its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChartKind {
+    /// The 1200×630 Open Graph card (PNG).
+    Og,
+    /// The decision matrix of the article's view, as an image.
+    DecisionMatrix,
+    /// Startup time of an empty program per interpreter, bars with intervals.
+    Startup,
+    /// Per-iteration times of the example workload across iterations.
+    Warmup,
+    /// Peak memory on the example workload and at startup.
+    Memory,
+    /// Every interpreter's warm ratio to the baseline over the workloads.
+    Overview,
+    /// Threads against processes (`threads_cpu`).
+    Gil,
+    /// Cold and warm times of the example workload, bars with intervals.
+    Times,
+}
+
+impl ChartKind {
+    /// Every kind, as `content/images.toml` spells it.
+    pub const NAMES: &'static str =
+        "og, decision-matrix, startup, warmup, memory, overview, gil, times";
 }
 
 /// `content/social.toml`: every post is a template.

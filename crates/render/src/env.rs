@@ -39,8 +39,15 @@ fn auto_escape(name: &str) -> AutoEscape {
 ///   [`code_span`]), `sh` (one argument quoted for a POSIX shell), `url` (a relative path
 ///   percent-encoded for a Markdown link destination, safe).
 pub fn environment(dir: &Path) -> Environment<'static> {
-    let mut env = Environment::new();
+    let mut env = embedded_environment();
     env.set_loader(path_loader(dir));
+    env
+}
+
+/// [`environment`] with no loader: only the templates added to it exist (the site embeds
+/// every one of its templates, so it reads none from disk).
+pub fn embedded_environment() -> Environment<'static> {
+    let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(auto_escape);
     env.set_formatter(|out, state, value| match state.auto_escape() {

@@ -21,6 +21,7 @@ use std::path::PathBuf;
 pub mod audit;
 pub mod content;
 pub mod env;
+pub mod fit;
 pub mod markdown;
 pub mod outputs;
 
@@ -33,8 +34,20 @@ pub use markdown::markdown_to_html;
 pub use outputs::{render_all, Rendered};
 pub use whichpy_view::View;
 
-/// The article's view of a summary, with the editorial settings of `content/`.
+thread_local! {
+    static VIEW_BUILDS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many times this thread has built the publication model ([`view_of`], the one place that
+/// builds it). `cargo xtask publish` builds it once; its test counts with this.
+pub fn view_builds() -> usize {
+    VIEW_BUILDS.with(|n| n.get())
+}
+
+/// The article's view of a summary, with the editorial settings of `content/`: the publication
+/// model, built here and nowhere else.
 pub fn view_of(summary: &whichpy_wire::summary::Summary, content: &Content) -> Result<View, Error> {
+    VIEW_BUILDS.with(|n| n.set(n.get() + 1));
     let ed = view::Editorial {
         example_workload: &content.site.example_workload,
         date_published: &content.site.date_published,

@@ -61,6 +61,8 @@ pub struct ImageView {
     pub width: u32,
     pub height: u32,
     pub caption: Option<String>,
+    /// What the site draws for it, when it is a generated chart.
+    pub chart: Option<crate::content::ChartKind>,
 }
 
 /// The social posts, rendered.
@@ -83,6 +85,8 @@ pub struct Rendered {
     pub images: Vec<ImageView>,
     pub jsonld: serde_json::Value,
     pub meta: serde_json::Value,
+    /// The optional paragraphs the article shows, in the order they were added.
+    pub extras: Vec<String>,
 }
 
 impl Rendered {
@@ -110,6 +114,9 @@ struct Context<'a> {
     social: Option<&'a SocialPosts>,
     /// The image plan's accessibility notes, rendered.
     accessibility: &'a str,
+    /// The optional paragraphs the article shows (`content/length.toml`, chosen by
+    /// [`crate::fit`]); empty for every other template.
+    extras: &'a [String],
 }
 
 fn render_str(env: &Environment, what: &str, source: &str, ctx: &Value) -> Result<String, Error> {
@@ -176,8 +183,27 @@ pub fn drop_orphan_footnotes(md: &str) -> String {
     out
 }
 
-/// Render every output of a summary.
+/// Render every output of a summary, the article with the optional paragraphs that bring it
+/// within its length bounds ([`crate::fit`]).
 pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Error> {
+    render(summary, content, None)
+}
+
+/// [`render_all`] with the article's optional paragraphs given instead of fitted (for tests and
+/// for editors trying a paragraph).
+pub fn render_with_extras(
+    summary: &Summary,
+    content: &Content,
+    extras: &[String],
+) -> Result<Rendered, Error> {
+    render(summary, content, Some(extras))
+}
+
+fn render(
+    summary: &Summary,
+    content: &Content,
+    fixed_extras: Option<&[String]>,
+) -> Result<Rendered, Error> {
     let mut view = crate::view_of(summary, content)?;
     let env = environment(&content.dir);
     let constants: BTreeMap<&str, &Constant> = content
@@ -198,7 +224,8 @@ pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Erro
                    title: &str,
                    description: &str,
                    social: Option<&SocialPosts>,
-                   accessibility: &str|
+                   accessibility: &str,
+                   extras: &[String]|
      -> Value {
         Value::from(Serde(Context {
             site: &content.site,
@@ -213,11 +240,12 @@ pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Erro
             description,
             social,
             accessibility,
+            extras,
         }))
     };
 
     // The tests of the decision matrix, per class and family.
-    let ctx = context(&view, &[], &[], "", "", None, "");
+    let ctx = context(&view, &[], &[], "", "", None, "", &[]);
     let mut tests: Vec<Vec<Vec<String>>> = Vec::new();
     for (row, class) in view.matrix.iter().zip(&content.decision.class) {
         let mut per_row = Vec::new();
@@ -249,7 +277,7 @@ pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Erro
     }
 
     // FAQ answers and the image plan.
-    let ctx = context(&view, &[], &[], "", "", None, "");
+    let ctx = context(&view, &[], &[], "", "", None, "", &[]);
     let faq = content
         .faq
         .iter()
@@ -270,6 +298,16 @@ pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Erro
         .iter()
         .map(|im| {
             let what = format!("{} ({})", crate::content::IMAGES, im.id);
+            if im.source.contains("generated") && im.chart.is_none() {
+                return Err(Error::Content(
+                    crate::content::IMAGES.into(),
+                    format!(
+                        "image `{}` is a generated chart but names no chart: set `chart` to one of: {}",
+                        im.id,
+                        crate::content::ChartKind::NAMES
+                    ),
+                ));
+            }
             // A file name, not Markdown: rendered without escaping (`url` quotes it in links).
             let file = one_line(
                 &env.render_named_str(&format!("{what}.txt"), &im.file, &ctx)
@@ -292,17 +330,32 @@ pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Erro
                     .as_ref()
                     .map(|c| render_str(&env, &what, c, &ctx).map(|s| one_line(&s)))
                     .transpose()?,
+                chart: im.chart,
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
 
     // Title and description, then the article.
-    let ctx = context(&view, &faq, &images, "", "", None, "");
+    let ctx = context(&view, &faq, &images, "", "", None, "", &[]);
     let title = one_line(&render_file(&env, TITLE_TEMPLATE, &ctx)?);
     let description = one_line(&render_file(&env, DESCRIPTION_TEMPLATE, &ctx)?);
-    let ctx = context(&view, &faq, &images, &title, &description, None, "");
-    let article =
-        drop_orphan_footnotes(&tidy_markdown(&render_file(&env, ARTICLE_TEMPLATE, &ctx)?));
+    // The article, with the optional paragraphs that bring it within its length bounds.
+    let article_with = |extras: &[String]| {
+        let ctx = context(&view, &faq, &images, &title, &description, None, "", extras);
+        Ok(drop_orphan_footnotes(&tidy_markdown(&render_file(
+            &env,
+            ARTICLE_TEMPLATE,
+            &ctx,
+        )?)))
+    };
+    let (article, extras) = match fixed_extras {
+        Some(extras) => (article_with(extras)?, extras.to_vec()),
+        None => {
+            let fitted = crate::fit::fit(&content.length, article_with)?;
+            (fitted.article, fitted.extras)
+        }
+    };
+    let ctx = context(&view, &faq, &images, &title, &description, None, "", &[]);
 
     // Social posts.
     let social = SocialPosts {
@@ -332,7 +385,9 @@ pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Erro
 
     // Structured data, built as values.
     let site = &content.site;
-    let og = images.iter().find(|i| i.id == "og");
+    let og = images
+        .iter()
+        .find(|i| i.chart == Some(crate::content::ChartKind::Og));
     let jsonld = json_ld(site, &view, &description, og, &faq);
     let meta = meta_json(site, &view, &title, &description, og);
 
@@ -350,6 +405,7 @@ pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Erro
         &description,
         Some(&social),
         accessibility.trim(),
+        &[],
     );
     let social_md = tidy_markdown(&render_file(&env, SOCIAL_TEMPLATE, &ctx)?);
     let images_md = tidy_markdown(&render_file(&env, IMAGES_TEMPLATE, &ctx)?);
@@ -372,6 +428,7 @@ pub fn render_all(summary: &Summary, content: &Content) -> Result<Rendered, Erro
         images,
         jsonld,
         meta,
+        extras,
     })
 }
 

@@ -321,6 +321,17 @@ fn each_rule_fails_alone() {
             }),
         ),
         (
+            "methods-recorded",
+            ARTICLE,
+            Box::new(|t| {
+                replace(
+                    t,
+                    "## About the author\n",
+                    "## About the author\n\nRatios get a bootstrap interval.\n",
+                )
+            }),
+        ),
+        (
             "no-placeholder",
             ARTICLE,
             Box::new(|t| {

@@ -1,7 +1,7 @@
 //! Every image of the site, drawn from the data by `whichpy-charts`.
 //!
 //! - The article's images come from render's image plan: a planned image whose source is a
-//!   generated chart is drawn by its id (see [`planned_chart`]) into the plan's path; a diagram
+//!   generated chart is drawn by its typed `chart` kind (see [`planned_chart`]) into the plan's path; a diagram
 //!   is copied from `content/images/`. A `.png` file name gets the chart rasterised.
 //! - The site's own charts go to `charts/`: the ratio overviews, startup, and per workload the
 //!   warm-up curves (all interpreters, then one per interpreter with each process's segments),
@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use whichpy_charts as charts;
+use whichpy_render::content::ChartKind;
 use whichpy_render::outputs::ImageView;
 use whichpy_render::Rendered;
 use whichpy_wire::summary::{Metric, Summary};
@@ -163,15 +164,13 @@ fn matrix(rendered: &Rendered) -> charts::Matrix {
     }
 }
 
-/// The chart a planned image id stands for. Ids are matched by the words they contain, so
-/// `startup`, `startup-bars` and `fig-startup` all draw the startup chart.
+/// The chart a planned image is, by its typed kind (`chart` in `content/images.toml`).
 fn planned_chart(
     summary: &Summary,
     rendered: &Rendered,
     im: &ImageView,
     size: SizeName,
 ) -> Result<Option<charts::Chart>, Error> {
-    let id = im.id.to_lowercase();
     let example = rendered
         .view
         .example
@@ -183,35 +182,39 @@ fn planned_chart(
                 .next()
         })
         .unwrap_or_default();
-    let has = |words: &[&str]| words.iter().any(|w| id.contains(w));
-    let chart = if has(&["matrix", "decision"]) {
-        Some(charts::decision_matrix(&matrix(rendered))?)
-    } else if has(&["startup"]) {
-        charts::startup(summary, size)?
-    } else if has(&["warmup", "warm-up", "warm_up"]) {
-        charts::warmup_compare(summary, &example, size)?
-    } else if has(&["memory", "rss"]) {
-        // The example workload and, when measured, an empty program.
-        let startup = summary
-            .cells
-            .iter()
-            .find(|c| c.kind == whichpy_wire::WorkloadKind::Startup && c.key.size == size)
-            .map(|c| c.key.workload.clone());
-        let mut names = vec![example.as_str()];
-        names.extend(startup.as_deref());
-        charts::memory_panels(summary, &names, size)?
-    } else if has(&["overview", "ratio", "results", "speed"]) {
-        charts::overview(summary, size, Metric::Warm)?
-    } else if has(&["gil", "thread"]) {
-        charts::times(summary, whichpy_render::view::THREADS_WORKLOAD, size)?
-    } else if has(&["cold", "times", "bars"]) {
-        charts::times(summary, &example, size)?
-    } else {
+    let Some(kind) = im.chart else {
         return Err(Error::Image(format!(
-            "image `{}` is a generated chart, but no chart is known for its id; \
-             use an id containing one of: og, startup, warmup, memory, overview, cold, gil, matrix",
-            im.id
+            "image `{}` is a generated chart but names no chart: set `chart` in \
+             content/images.toml to one of: {}",
+            im.id,
+            ChartKind::NAMES
         )));
+    };
+    let chart = match kind {
+        ChartKind::DecisionMatrix => Some(charts::decision_matrix(&matrix(rendered))?),
+        ChartKind::Startup => charts::startup(summary, size)?,
+        ChartKind::Warmup => charts::warmup_compare(summary, &example, size)?,
+        ChartKind::Memory => {
+            // The example workload and, when measured, an empty program.
+            let startup = summary
+                .cells
+                .iter()
+                .find(|c| c.kind == whichpy_wire::WorkloadKind::Startup && c.key.size == size)
+                .map(|c| c.key.workload.clone());
+            let mut names = vec![example.as_str()];
+            names.extend(startup.as_deref());
+            charts::memory_panels(summary, &names, size)?
+        }
+        ChartKind::Overview => charts::overview(summary, size, Metric::Warm)?,
+        ChartKind::Gil => charts::times(summary, whichpy_render::view::THREADS_WORKLOAD, size)?,
+        ChartKind::Times => charts::times(summary, &example, size)?,
+        // `draw` makes the Open Graph card apart (a PNG with the headline) and never asks here.
+        ChartKind::Og => {
+            return Err(Error::Image(format!(
+                "image `{}`: the Open Graph card is drawn as the page's og:image, not as a planned chart",
+                im.id
+            )))
+        }
     };
     Ok(chart)
 }
@@ -261,7 +264,7 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
     for im in &rendered.images {
         let path = safe_path(im)?;
         let png = im.file.ends_with(".png");
-        if im.id == "og" {
+        if im.chart == Some(ChartKind::Og) {
             site.add(path.clone(), charts::og_image(summary, headline)?);
             og = Some((path.clone(), im.alt.clone()));
             planned.extend(plan_size(im, &site.files[&path]));

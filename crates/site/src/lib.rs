@@ -4,7 +4,8 @@
 //! 1. [`whichpy_render::render_all`] renders the article, its FAQ, JSON-LD, meta tags and image
 //!    plan from the summary and `content/` (this crate writes no Markdown and no JSON-LD of its
 //!    own: the article's `<head>` is render's `head.html`, its body is render's Markdown through
-//!    [`whichpy_render::markdown_to_html`]).
+//!    [`whichpy_render::markdown_to_html`]). [`build_from`] takes outputs already rendered, so
+//!    that `cargo xtask publish` builds the publication model once.
 //! 2. [`images`] draws every chart with `whichpy-charts`: the article's planned images by id
 //!    (into `images/`), and the site's own (into `charts/`), plus the og:image PNG.
 //! 3. [`pages`] builds one typed context per page from the summary; numbers are written by
@@ -46,6 +47,9 @@ const TEMPLATES: &[Embedded] = embed!(
     "results.html.j2",
     "workload.html.j2",
     "startup.html.j2",
+    "web.html.j2",
+    "apps.html.j2",
+    "history.html.j2",
     "memory-scaling.html.j2",
     "microbit.html.j2",
     "methodology.html.j2",
@@ -97,6 +101,9 @@ pub struct Site {
     /// render's `images.md` with each image's dimensions read from the file the site wrote
     /// for it (`publish` writes it over `dist/images.md`): a chart's size follows the data.
     pub image_plan: String,
+    /// Every number the pages' contexts hold (made from the summary): what `check` traces the
+    /// numbers of the site's pages to, with the article's ledger and the constants.
+    pub ledger: whichpy_render::view::Ledger,
 }
 
 impl Site {
@@ -122,21 +129,31 @@ pub(crate) fn context<C: Serialize>(ctx: &C) -> serde_json::Value {
     serde_json::to_value(ctx).expect("page contexts serialise")
 }
 
-/// Build the whole site in memory.
+/// Build the whole site in memory, rendering the article and its model first.
 pub fn build(input: &Input) -> Result<Site, Error> {
     let rendered = whichpy_render::render_all(input.summary, input.content)?;
-    let mut env = whichpy_render::env::environment(&templates_dir());
+    build_from(input, &rendered)
+}
+
+/// Build the whole site from outputs already rendered from `input`'s summary and content (what
+/// `cargo xtask publish` does, so that the publication model is built once).
+pub fn build_from(input: &Input, rendered: &whichpy_render::Rendered) -> Result<Site, Error> {
+    let mut env = whichpy_render::env::embedded_environment();
     for (name, source) in TEMPLATES {
         env.add_template(name, source)
             .map_err(|e| whichpy_render::Error::template(name, e))?;
     }
+    let ledger = std::cell::RefCell::new(std::collections::BTreeSet::new());
     let render = |name: &str, ctx: &serde_json::Value| -> Result<String, Error> {
+        ledger
+            .borrow_mut()
+            .extend(whichpy_render::view::Ledger::of(ctx).0);
         env.get_template(name)
             .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(ctx))))
             .map_err(|e| Error::Render(whichpy_render::Error::template(name, e)))
     };
     let mut site = Site::default();
-    let charts = images::draw(input, &rendered, &mut site)?;
+    let charts = images::draw(input, rendered, &mut site)?;
     site.image_plan = images::true_image_plan(
         rendered
             .files
@@ -145,7 +162,8 @@ pub fn build(input: &Input) -> Result<Site, Error> {
             .unwrap_or(""),
         &charts.planned,
     );
-    pages::render_pages(input, &rendered, &charts, &render, &mut site)?;
+    pages::render_pages(input, rendered, &charts, &render, &mut site)?;
+    site.ledger = whichpy_render::view::Ledger(ledger.into_inner());
     for (name, text) in ASSETS {
         site.add(format!("assets/{name}"), text.as_bytes());
     }
@@ -158,12 +176,6 @@ pub fn build(input: &Input) -> Result<Site, Error> {
         "Written by `cargo xtask site`; the folder is replaced on the next build.\n",
     );
     Ok(site)
-}
-
-/// Where the templates live in the repository (the loader's fallback; every template is
-/// embedded).
-fn templates_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../site/templates")
 }
 
 /// Write a site to `out`, replacing a site written there before. A folder that exists and is
@@ -187,4 +199,24 @@ pub fn write(site: &Site, out: &Path) -> Result<(), Error> {
         std::fs::write(&file, bytes).map_err(|e| Error::Io(file.clone(), e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every template of `site/templates/` is embedded: the site's environment has no loader,
+    /// so a template left out would fail the build, and none is read from disk.
+    #[test]
+    fn every_site_template_is_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../site/templates");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = TEMPLATES.iter().map(|(n, _)| n.to_string()).collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk);
+    }
 }

@@ -293,6 +293,8 @@ struct ResultsData {
     rows: Vec<CellRow>,
     compat: Vec<CompatRow>,
     geomeans: Vec<GeoRow>,
+    /// The summary's method for geometric means, as it records it.
+    geomean_method: Option<String>,
     crossovers: Vec<CrossRow>,
     warnings: Vec<WarnRow>,
     workloads: Vec<Nav>,
@@ -529,9 +531,10 @@ struct ProfileEntry {
 #[derive(Serialize)]
 struct MethodologyData {
     confidence: String,
-    seed: String,
-    resamples: String,
     target_ci: String,
+    /// The summary's methods for ratios and geometric means, as it records them.
+    ratio_method: Option<String>,
+    geomean_method: Option<String>,
     baseline: String,
     methods: Vec<MethodRow>,
     processes: String,
@@ -569,6 +572,8 @@ struct ImageRow {
     id: String,
     content_digest: String,
     inputs_hash: String,
+    /// How many packages the manifest lists, as the page says it.
+    package_count: String,
     packages: Vec<PackageRow>,
 }
 
@@ -892,6 +897,7 @@ impl<'a> Pages<'a> {
             let explorer = explorer(s, &rows, workloads, size, site);
             let data = ResultsData {
                 explorer,
+                geomean_method: s.analysis.methods.get("geomean").cloned(),
                 size: size.to_string(),
                 baseline: baseline.clone(),
                 interps: interps
@@ -1178,8 +1184,8 @@ impl<'a> Pages<'a> {
             let p = last_run.map(|r| &r.params);
             let data = MethodologyData {
                 confidence: format!("{}%", sig3(a.confidence * 100.0)),
-                seed: a.seed.to_string(),
-                resamples: int(a.bootstrap_resamples as u64),
+                ratio_method: a.methods.get("ratio").cloned(),
+                geomean_method: a.methods.get("geomean").cloned(),
                 target_ci: format!("±{}%", sig3(a.target_ci * 100.0)),
                 baseline: baseline.clone(),
                 methods: a
@@ -1200,7 +1206,7 @@ impl<'a> Pages<'a> {
                 "methodology.html",
                 "Methodology: how every figure was measured",
                 "How whichpy measures CPython, PyPy and MicroPython: process executions and \
-                 in-process iterations, warm-up classes, Student's t and bootstrap intervals."
+                 in-process iterations, warm-up classes, intervals as the analysis records them."
                     .into(),
             );
             self.emit(site, &page, "methodology.html.j2", &data)?;
@@ -1294,6 +1300,7 @@ impl<'a> Pages<'a> {
                         id: im.id.clone(),
                         content_digest: im.content_digest.clone(),
                         inputs_hash: im.inputs_hash.clone(),
+                        package_count: int(im.packages.len() as u64),
                         packages: im
                             .packages
                             .iter()

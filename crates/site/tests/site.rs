@@ -511,3 +511,47 @@ fn the_web_page_tables_latency_by_rate_per_interpreter_when_the_data_has_it() {
     assert!(html.contains(">4.00 ms<"), "{html}");
     assert!(html.contains("href=\"web.html\""), "nav link: {html}");
 }
+
+/// A planned chart is drawn by its typed kind, never by its id: the image with id `startup`
+/// set to `chart = "overview"` is the ratio overview the site draws for its results page, no
+/// longer the startup chart; a generated image with no kind is an error that says what to set.
+#[test]
+fn planned_charts_are_drawn_by_their_kind_not_their_id() {
+    use whichpy_render::content::ChartKind;
+    let summary = fixture::summary();
+    let plain = common::build(&summary);
+    let mut content = common::content();
+    let startup = content
+        .images
+        .image
+        .iter_mut()
+        .find(|i| i.id == "startup")
+        .expect("the plan has a startup image");
+    assert_eq!(startup.chart, Some(ChartKind::Startup));
+    let path = format!("images/{}", startup.file);
+    startup.chart = Some(ChartKind::Overview);
+    let site = common::build_with(&summary, &content);
+    assert_ne!(site.files[&path], plain.files[&path]);
+    assert!(
+        plain
+            .files
+            .iter()
+            .any(|(p, b)| p.starts_with("charts/") && *b == site.files[&path]),
+        "{path} is not the site's overview chart"
+    );
+
+    let im = content
+        .images
+        .image
+        .iter_mut()
+        .find(|i| i.id == "startup")
+        .unwrap();
+    im.chart = None;
+    let err = whichpy_render::render_all(&summary, &content)
+        .expect_err("a generated chart without a kind fails")
+        .to_string();
+    assert!(
+        err.contains("startup") && err.contains("set `chart`"),
+        "{err}"
+    );
+}

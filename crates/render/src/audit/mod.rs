@@ -86,9 +86,14 @@ pub struct Input<'a> {
     pub exists: &'a dyn Fn(&str) -> bool,
     /// The workload of each footnote label the view wrote (`bench-nbody` → `nbody`).
     pub footnote_workloads: &'a BTreeMap<String, String>,
-    /// Other files of `dist/` that only the address rule reads: (path, text) of the page head
-    /// and of the site's HTML pages.
+    /// Other files of `dist/`: (path, text) of the page head and of the site's HTML pages. The
+    /// address rule reads them whole; the numbers and method rules read their visible text.
     pub pages: &'a [(String, String)],
+    /// The numbers the site's page contexts made from the summary (`whichpy_site::Site::ledger`):
+    /// a page's number traces to it, to [`Input::ledger`] or to the constants.
+    pub site_ledger: &'a Ledger,
+    /// The summary's `analysis.methods` (what → method): the only methods a page may name.
+    pub methods: &'a BTreeMap<String, String>,
 }
 
 /// One broken rule.
@@ -429,9 +434,16 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "numbers-traceable",
         group: "numbers",
-        checks: "every number comes from results/summary.json or content/constants.toml",
+        checks: "every number of the article, its meta and social copy and every site page comes from results/summary.json or content/constants.toml",
         bounds: Bounds::None,
         run: numbers::numbers_traceable,
+    },
+    Rule {
+        id: "methods-recorded",
+        group: "numbers",
+        checks: "every statistical method the article or a site page names is one the summary's `analysis.methods` records",
+        bounds: Bounds::None,
+        run: numbers::methods_recorded,
     },
     Rule {
         id: "social-x",

@@ -73,6 +73,7 @@ pub fn audit_content(
     let ledger = r.ledger();
     let content_dir = root().join("content");
     let exists = move |p: &str| content_dir.join(p).exists();
+    let site_ledger = Default::default();
     let input = Input {
         files: Files {
             article: &article,
@@ -87,6 +88,8 @@ pub fn audit_content(
         exists: &exists,
         footnote_workloads,
         pages: &pages,
+        site_ledger: &site_ledger,
+        methods: &r.view.data.methods,
     };
     audit(&input)
 }
