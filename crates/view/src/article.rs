@@ -162,6 +162,34 @@ pub struct DataInfo {
     pub methods: BTreeMap<String, String>,
     /// A planned run's budget and the precision it reached (`None` for fixed counts).
     pub plan: Option<PlanView>,
+    /// What the machine-state probe saw, and the A/A noise floor (`None` for data without
+    /// probes).
+    pub state: Option<StateView>,
+}
+
+/// The machine's state over the run (`Summary::machine_state`) and the noise floor
+/// (`Summary::noise_floor`), as the article states them.
+#[derive(Clone, Debug, Serialize)]
+pub struct StateView {
+    /// Share of iteration time spent in the slow state, percent.
+    pub slow_pct: String,
+    /// A probe is fast at most this many times its run's fast level.
+    pub factor: String,
+    /// Cells estimated from fast-state iterations, and all cells with a state.
+    pub fast_cells: String,
+    pub cells: String,
+    /// The A/A pair, when the run had one: the baseline's label and the floor per metric,
+    /// percent.
+    pub aa: Option<AaView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AaView {
+    pub baseline: String,
+    pub pairs: String,
+    pub warm_pct: Option<String>,
+    pub cold_pct: Option<String>,
+    pub startup_pct: Option<String>,
 }
 
 /// How a planned run spent its budget, and what precision it bought.
@@ -512,6 +540,35 @@ impl<'a> Builder<'a> {
         b
     }
 
+    fn state_view(&self) -> Option<StateView> {
+        let m = self.s.machine_state.as_ref()?;
+        let aa = self.s.noise_floor.as_ref().map(|f| {
+            let pct = |metric: whichpy_wire::summary::Metric| {
+                f.floors.get(&metric).map(|x| sig3(x * 100.0))
+            };
+            AaView {
+                baseline: self
+                    .s
+                    .environment
+                    .interpreters
+                    .iter()
+                    .find(|i| i.id == f.baseline)
+                    .map_or(f.baseline.clone(), |i| i.label.clone()),
+                pairs: int(f.ratios.len() as u64),
+                warm_pct: pct(whichpy_wire::summary::Metric::Warm),
+                cold_pct: pct(whichpy_wire::summary::Metric::Cold),
+                startup_pct: pct(whichpy_wire::summary::Metric::Startup),
+            }
+        });
+        Some(StateView {
+            slow_pct: sig3(m.slow_share * 100.0),
+            factor: sig3(m.fast_factor),
+            fast_cells: int(u64::from(m.fast_cells)),
+            cells: int(u64::from(m.fast_cells + m.fallback_cells)),
+            aa,
+        })
+    }
+
     fn plan_view(&self, latest: Option<&whichpy_wire::summary::RunInfo>) -> Option<PlanView> {
         let budget = latest?.params.budget_s?;
         let p = self.s.precision.as_ref()?;
@@ -731,18 +788,29 @@ impl<'a> Builder<'a> {
             class: cell_class_word(w).to_string(),
             consistent: w.class.is_some(),
             iterations_before_steady: w.iterations_before_steady.as_ref().map(|e| sig3(e.mean)),
-            steady_after: w.iterations_before_steady.as_ref().map(|e| {
-                let (lo, hi) =
-                    e.ci.map_or((e.mean, e.mean), |ci| (ci.low.max(0.0), ci.high));
-                figure::fig(
-                    (sig3(e.mean), sig3(lo), sig3(hi)),
-                    "iterations",
-                    e.n,
-                    e.mean,
-                    figure::Interval::Ci(&self.confidence),
-                    &cite,
-                )
-            }),
+            // Warm-up in calls of `run` where the summary counts them (iterations of
+            // different `loops` are not comparable), else in iterations (older summaries).
+            steady_after: w
+                .calls_before_steady
+                .as_ref()
+                .map(|e| (e, "calls"))
+                .or_else(|| {
+                    w.iterations_before_steady
+                        .as_ref()
+                        .map(|e| (e, "iterations"))
+                })
+                .map(|(e, unit)| {
+                    let (lo, hi) =
+                        e.ci.map_or((e.mean, e.mean), |ci| (ci.low.max(0.0), ci.high));
+                    figure::fig(
+                        (sig3(e.mean), sig3(lo), sig3(hi)),
+                        unit,
+                        e.n,
+                        e.mean,
+                        figure::Interval::Ci(&self.confidence),
+                        &cite,
+                    )
+                }),
             time_before_steady: w
                 .time_before_steady_ns
                 .as_ref()
@@ -1162,6 +1230,7 @@ impl<'a> Builder<'a> {
             resamples: int(s.analysis.bootstrap_resamples as u64),
             methods: s.analysis.methods.clone(),
             plan: self.plan_view(latest),
+            state: self.state_view(),
         };
 
         let example = self.example_workload();
