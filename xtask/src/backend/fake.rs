@@ -337,6 +337,49 @@ impl Backend for Fake {
         on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         self.clock_s += self.model.batch_overhead_s;
+        self.run_processes(interp, spec, cancel, on_record)
+    }
+
+    /// One container for the whole group, as the docker backend does: one start-up.
+    fn run_group(
+        &mut self,
+        interp: &Interpreter,
+        group: &whichpy_wire::CellGroup,
+        cancel: &AtomicBool,
+        on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        self.clock_s += self.model.batch_overhead_s;
+        let mut next: Vec<u32> = group.cells.iter().map(|c| c.first_process).collect();
+        let mut closed = vec![false; group.cells.len()];
+        for &i in &group.order {
+            if cancel.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            let i = i as usize;
+            if closed[i] {
+                continue;
+            }
+            let mut spec = group.cells[i].clone();
+            spec.first_process = next[i];
+            spec.processes = 1;
+            next[i] += 1;
+            // An unsupported cell answers once, as bench-runner's group does.
+            closed[i] = spec.workload.unsupported.contains_key(&spec.interp.family);
+            self.run_processes(interp, &spec, cancel, on_record)?;
+        }
+        Ok(())
+    }
+}
+
+impl Fake {
+    /// The process executions of `spec`, drawn from the model (no start-up cost).
+    fn run_processes(
+        &mut self,
+        interp: &Interpreter,
+        spec: &CellSpec,
+        cancel: &AtomicBool,
+        on_record: &mut dyn FnMut(ExecRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let source = format!("fake backend ({})", self.path.display());
         let mut deliver = |rec: ExecRecord| {
             super::read_records(&source, to_jsonl(&RawLine::Exec(rec)).as_bytes(), on_record)
