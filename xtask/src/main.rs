@@ -83,6 +83,10 @@ fn main() {
                 output::workflow_command("error", None, "whichpy", &format!("{e:#}"))
             );
         }
+        // A failed gate has its own code, so that CI can tell a regression from a broken input.
+        if e.downcast_ref::<compare::GateFailed>().is_some() {
+            std::process::exit(compare::GATE_EXIT_CODE);
+        }
         std::process::exit(1);
     }
 }
