@@ -207,6 +207,7 @@ fn reads_pyperf_files_written_by_pyperf() {
     let ours = dir.path().join("ours.json");
     let bytes = PyperfExporter {
         interp: summary.analysis.baseline.clone(),
+        metric: whichpy_wire::summary::Metric::Warm,
     }
     .export(&summary, &raws)
     .unwrap();
