@@ -411,10 +411,10 @@ pub fn attach(
         );
         return Ok(None);
     }
-    eprintln!(
+    crate::output::info(format!(
         "{FLOOR}: {} cell(s) attached to the summary",
         file.cells.len()
-    );
+    ));
     Ok(Some(file))
 }
 
