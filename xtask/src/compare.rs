@@ -696,8 +696,8 @@ fn md_cell(s: &str) -> String {
 }
 
 /// The table (Markdown: GitHub's job summary renders it, and it reads as it is in a terminal),
-/// sorted from the most slowed row to the most sped up, each row's times in the unit that
-/// suits it; then what B lacks, the counts, the geometric means and the gate's result.
+/// sorted from the most slowed row to the most sped up, each time in the unit that suits it
+/// (as pyperf prints them); then what B lacks, the counts, the geometric means and the gate's result.
 pub fn markdown(report: &Report, gate: Option<&GateResult>) -> String {
     let mut rows: Vec<&Row> = report.rows.iter().collect();
     rows.sort_by(|x, y| {
@@ -709,7 +709,6 @@ pub fn markdown(report: &Report, gate: Option<&GateResult>) -> String {
         "| cell | metric | A | B | B / A [95% CI] | verdict |\n|---|---|---:|---:|---|---|\n",
     );
     for r in rows {
-        let unit = unit_for(r.a.min(r.b));
         let ci =
             r.ci.map(|i| format!(" [{:.3}, {:.3}]", i.low, i.high))
                 .unwrap_or_default();
@@ -722,8 +721,8 @@ pub fn markdown(report: &Report, gate: Option<&GateResult>) -> String {
             "| {} | {} | {} | {} | {:.3}{ci}: {} | {}{mark} |\n",
             md_cell(&r.name()),
             md_cell(&r.metric),
-            format_in(r.a, unit),
-            format_in(r.b, unit),
+            format_time(r.a),
+            format_time(r.b),
             r.ratio,
             change_words(r.ratio),
             verdict_words(r.verdict),
@@ -1012,6 +1011,15 @@ mod tests {
         let fast = t.find("| fast").unwrap();
         assert!(slow < same && same < fast, "{t}");
         assert!(t.contains("1.00 ms | 1.50 ms"), "{t}");
+        let wide = Report {
+            rows: vec![Row {
+                a: 17e6,
+                b: 0.887e6,
+                ..row("x", 0.052, 1.1)
+            }],
+            ..Report::default()
+        };
+        assert!(markdown(&wide, None).contains("| 17.0 ms | 887 us |"));
         assert!(
             t.contains("3 rows: 1 faster, 1 slower, 1 not significant"),
             "{t}"
