@@ -78,7 +78,7 @@ fn jobs_that_run_repository_code_hold_no_write_token_in_their_checkout() {
                     "{wf}: job {name} runs repository code with a write token"
                 );
             }
-            if runs_code && job.contains("actions/checkout") && wf != "ci.yml" {
+            if runs_code && job.contains("actions/checkout") {
                 assert!(
                     job.contains("persist-credentials: false"),
                     "{wf}: job {name} leaves the token in its checkout"
