@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 out=${1:?usage: scripts/pyperf-nbody.sh OUT_DIR [WORKLOAD] [N]}
 workload=${2:-nbody}
 n=${3:-$(python3 -c "import json;print([w for w in json.load(open('bench-runner/workloads/suite.json'))['workloads'] if w['name']=='$workload'][0]['sizes']['default']['n'])")}
-pyperf_dir=$(ls -d .cache/stats-venv/lib/python3*/site-packages/pyperf | head -1)
+pyperf_dir=$(find .cache/stats-venv/lib -maxdepth 3 -type d -path '*/site-packages/pyperf' 2>/dev/null | sort | head -n1)
 [ -d "$pyperf_dir" ] || { echo "no pyperf in .cache/stats-venv: run cargo xtask doctor --install" >&2; exit 1; }
 mkdir -p "$out"; chmod 777 "$out"; out=$(cd "$out" && pwd)
 cat > "$out/bench_$workload.py" <<PY
@@ -29,8 +29,7 @@ runner.bench_func("$workload", w.run, state)
 PY
 cpus=$(nproc); cpu=$((cpus - 1))
 for image_exe in "whichpy-trixie-python3.13 python3.13 cpython-3.13" "whichpy-trixie-pypy3 pypy3 pypy-7.3"; do
-    set -- $image_exe
-    repo=$1; exe=$2; id=$3
+    read -r repo exe id <<<"$image_exe"
     image=$(docker images --format '{{.Repository}}:{{.Tag}}' "$repo" | head -1)
     [ -n "$image" ] || { echo "no image $repo: run cargo xtask images" >&2; exit 1; }
     digest=$(docker image inspect --format '{{index .RootFS.Layers 0}}' "$image" | sed 's/sha256://' | cut -c1-16)

@@ -22,8 +22,7 @@ harness=$PWD/bench-runner/harness/harness.py
 workloads=$PWD/bench-runner/workloads
 startup_meta=$(python3 -c "import json;print(json.dumps([w for w in json.load(open('bench-runner/workloads/suite.json'))['workloads'] if w['name']=='startup'][0]))")
 for id_exe_family in "cpython-host /usr/bin/python3 cpython" "pypy-host /usr/bin/pypy3 pypy"; do
-    set -- $id_exe_family
-    id=$1; exe=$2; family=$3
+    read -r id exe family <<<"$id_exe_family"
     : > "$tmp/$id.whichpy"; : > "$tmp/$id.hyperfine"
     for r in $(seq 1 "$rounds"); do
         spec="{\"interp\":{\"id\":\"$id\",\"family\":\"$family\",\"executable\":\"$exe\",\"flags\":[]},\"workload\":$startup_meta,\"size\":\"default\",\"processes\":$per,\"first_process\":0,\"iterations\":0,\"timeout_s\":60,\"harness\":\"$harness\",\"workloads_dir\":\"$workloads\"}"

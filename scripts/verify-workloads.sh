@@ -14,7 +14,7 @@
 # Reads suite.json with $PYTHON, else the first of python3, python3.13, ..., pypy3 found.
 # Exit status 1 if anything did not match.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 SIZE=quick
 ITERATIONS=${ITERATIONS:-2}

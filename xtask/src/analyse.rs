@@ -17,7 +17,11 @@ use whichpy_wire::summary::Summary;
 use whichpy_wire::{RawFile, RawRead};
 use xshell::Shell;
 
+use crate::output;
 use crate::project::{self, MCU_RAW_DIR, RAW_DIR, SUMMARY};
+
+/// How many cells of each kind of warning the table names.
+const WORST: usize = 3;
 
 /// Analyse raw results into results/summary.json (warm-up, cold/warm times, intervals, ratios)
 #[derive(Clone, Debug, clap::Args)]
@@ -35,9 +39,14 @@ pub struct Analyse {
     /// Interpreter every ratio is taken against [default: the catalogue's baseline in the data]
     #[arg(long)]
     pub baseline: Option<String>,
-    /// Where to write the summary
-    #[arg(long, default_value = SUMMARY)]
-    pub out: PathBuf,
+    /// Where to write the summary, relative to the current directory [default: the
+    /// workspace's results/summary.json]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Where to write every warning, one per line [default: the workspace's
+    /// target/analyse-warnings.txt]; the terminal gets them grouped by kind
+    #[arg(long, value_name = "FILE")]
+    pub warnings: Option<PathBuf>,
     /// Fail on the first unreadable file, rejected record or torn line instead of leaving it
     /// out with a warning
     #[arg(long)]
@@ -126,23 +135,26 @@ pub fn summarise_files(
         .into_iter()
         .partition(|r| r.meta.backend == whichpy_wire::BackendKind::Mcu);
     if !mcu.is_empty() {
-        eprintln!(
+        output::info(format!(
             "note: {} emulated-board run(s) left out of the cells; `analyse` summarises the \
              latest run in {MCU_RAW_DIR} apart",
             mcu.len()
-        );
+        ));
     }
     for f in &left.files {
-        eprintln!("error: {f}");
+        output::error(None, f);
     }
     for l in &left.lines {
         crate::output::warning(Some((&l.path, l.line)), format!("{l}; left out"));
     }
     if !left.files.is_empty() || !left.lines.is_empty() {
-        eprintln!(
-            "{} file(s) skipped and {} line(s) left out; `--strict` makes each an error",
-            left.files.len(),
-            left.lines.len()
+        output::warning(
+            None,
+            format!(
+                "{} file(s) skipped and {} line(s) left out; `--strict` makes each an error",
+                left.files.len(),
+                left.lines.len()
+            ),
         );
     }
     anyhow::ensure!(
@@ -182,23 +194,23 @@ pub fn mcu_section(
     let suite = project::load_suite(root)?;
     let (raws, left) = read_raw_files(std::slice::from_ref(&latest), &suite, strict)?;
     for f in &left.files {
-        eprintln!("warning: {f}");
+        output::warning(None, f);
     }
     for l in &left.lines {
-        eprintln!("warning: {l}");
+        output::warning(Some((&l.path, l.line)), l.to_string());
     }
     let Some(raw) = raws.first() else {
         return Ok(None);
     };
     let section = whichpy_stats::mcu::summarise(raw, &suite);
     if let Some(s) = &section {
-        eprintln!(
+        output::info(format!(
             "emulated board: {} ({} workloads, {} fit) from {}",
             s.label,
             s.workloads.len(),
             s.workloads.iter().filter(|w| w.fits).count(),
             crate::runfile::shown(&latest)
-        );
+        ));
     }
     Ok(section)
 }
@@ -210,11 +222,11 @@ impl Analyse {
             let mut all = raw_files(&root.join(RAW_DIR))?;
             if !self.all && all.len() > 1 {
                 let latest = all.pop().expect("more than one");
-                eprintln!(
+                output::info(format!(
                     "analysing the latest run, {} ({} older run(s) in {RAW_DIR} left out; --all pools them)",
                     crate::runfile::shown(&latest),
                     all.len()
-                );
+                ));
                 all = vec![latest];
             }
             all
@@ -230,40 +242,140 @@ impl Analyse {
             summary.floor = crate::floor::attach(&root, &summary)?;
             summary.scaling = crate::scaling::attach(&root, &summary)?;
         }
-        let out = root.join(&self.out);
-        if let Some(dir) = out.parent() {
+        // A path given on the command line is the user's (relative to the current directory);
+        // the defaults are the workspace's.
+        let out = self.out.unwrap_or_else(|| root.join(SUMMARY));
+        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
         std::fs::write(&out, serde_json::to_string_pretty(&summary)? + "\n")
             .with_context(|| format!("writing {}", out.display()))?;
-        eprintln!(
-            "{} cells from {} runs ({} on {}) → {}",
-            summary.cells.len(),
-            summary.environment.runs.len(),
-            summary.environment.data_date,
-            summary.environment.machine.cpu_model,
-            self.out.display()
-        );
-        if let Some(p) = &summary.precision {
-            eprintln!(
-                "precision: the median cell is within ±{:.2}% of its mean (95%), the widest ±{:.2}% ({}); \
-                 {} of {} cells within ±2%, {} within ±5%; {} to {} process executions per cell",
-                p.median_rel_half_width * 100.0,
-                p.worst_rel_half_width * 100.0,
-                p.worst_cell,
-                p.within_2pct,
-                p.cells,
-                p.within_5pct,
-                p.processes_min,
-                p.processes_max
-            );
-        }
+        let warnings_file = self
+            .warnings
+            .unwrap_or_else(|| root.join("target/analyse-warnings.txt"));
+        write_warnings(&warnings_file, &summary)?;
         for w in &summary.warnings {
             match &w.cell {
-                Some(cell) => crate::output::warning(None, format!("{cell}: {}", w.message)),
-                None => crate::output::warning(None, &w.message),
+                Some(cell) => output::detail(format!("warning: {cell}: {}", w.message)),
+                None => output::detail(format!("warning: {}", w.message)),
             }
         }
+        output::info(
+            report(
+                &summary,
+                &crate::runfile::shown(&out),
+                &crate::runfile::shown(&warnings_file),
+            )
+            .trim_end(),
+        );
+        // Under Actions: one annotation per kind of warning, not one per cell.
+        for g in whichpy_stats::warnings::group(&summary.warnings, WORST) {
+            output::annotation(
+                "warning",
+                "whichpy analyse",
+                format!(
+                    "{} × {}: {}",
+                    g.count,
+                    g.kind,
+                    g.worst
+                        .iter()
+                        .map(|(c, _)| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            );
+        }
         Ok(())
+    }
+}
+
+/// Every warning, one per line (`cell: message`), to `path`.
+pub fn write_warnings(path: &Path, summary: &Summary) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating {} for the warnings", dir.display()))?;
+    }
+    let mut text = String::new();
+    for w in &summary.warnings {
+        match &w.cell {
+            Some(c) => text.push_str(&format!("{c}: {}\n", w.message)),
+            None => text.push_str(&format!("{}\n", w.message)),
+        }
+    }
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// The short table `analyse` prints: what was analysed, the precision reached, and the
+/// warnings grouped by kind with counts and the worst few cells.
+pub fn report(summary: &Summary, out: &str, warnings_file: &str) -> String {
+    let env = &summary.environment;
+    let mut s = format!(
+        "{} cells from {} run(s) ({} on {}) → {out}\n",
+        summary.cells.len(),
+        env.runs.len(),
+        env.data_date,
+        env.machine.cpu_model,
+    );
+    if let Some(p) = &summary.precision {
+        s.push_str(&format!(
+            "precision (95% interval, ± of the mean): median ±{:.1}%, widest ±{:.1}% ({}); \
+             {} of {} cells within ±2%, {} within ±5%; {} to {} process executions per cell\n",
+            p.median_rel_half_width * 100.0,
+            p.worst_rel_half_width * 100.0,
+            p.worst_cell,
+            p.within_2pct,
+            p.cells,
+            p.within_5pct,
+            p.processes_min,
+            p.processes_max
+        ));
+    }
+    let groups = whichpy_stats::warnings::group(&summary.warnings, WORST);
+    if groups.is_empty() {
+        s.push_str("no warnings\n");
+        return s;
+    }
+    s.push_str(&format!(
+        "{} warnings (every one in {warnings_file}; -v prints them here):\n",
+        summary.warnings.len()
+    ));
+    let width = groups
+        .iter()
+        .map(|g| g.kind.chars().count())
+        .max()
+        .unwrap_or(0);
+    for g in &groups {
+        let worst: Vec<&str> = g.worst.iter().map(|(c, _)| c.as_str()).collect();
+        s.push_str(&format!(
+            "  {:>5}  {:<width$}  {}{}\n",
+            g.count,
+            g.kind,
+            worst.join(", "),
+            if g.count > worst.len() { ", …" } else { "" }
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_groups_the_committed_summary_s_warnings() {
+        let root = project::root();
+        let summary = crate::render::load_summary(&root.join(SUMMARY)).unwrap();
+        let r = report(&summary, "results/summary.json", "target/w.txt");
+        assert!(r.contains("cells from"), "{r}");
+        assert!(r.contains("precision (95% interval"), "{r}");
+        let groups = whichpy_stats::warnings::group(&summary.warnings, WORST);
+        // One line per kind, not per warning.
+        assert!(r.lines().count() <= 3 + groups.len(), "{r}");
+        if !summary.warnings.is_empty() {
+            assert!(
+                r.contains(&format!("{} warnings", summary.warnings.len())),
+                "{r}"
+            );
+        }
     }
 }

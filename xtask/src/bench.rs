@@ -73,8 +73,9 @@ pub struct Bench {
     /// run as a command-line tool) [default: 20 quick, 50 otherwise]
     #[arg(long)]
     pub startup_processes: Option<u32>,
-    /// Wall-clock limit per process execution, seconds [default: 120 quick, 600 otherwise]
-    #[arg(long)]
+    /// Wall-clock limit per process execution (`90s`, `10m`, or seconds) [default: 120 s
+    /// quick, 600 s otherwise]
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_seconds)]
     pub timeout: Option<f64>,
     /// Adaptive runs: keep adding process executions to a cell until its 95% interval is
     /// within this fraction of the mean (`2%` or `0.02`), or its budget is spent
@@ -83,8 +84,8 @@ pub struct Bench {
     /// Adaptive runs: at most this many process executions per cell
     #[arg(long, default_value_t = 40, value_name = "N")]
     pub max_processes: u32,
-    /// Adaptive runs: machine time one cell may take, seconds
-    #[arg(long, default_value_t = 300.0, value_name = "SECS")]
+    /// Adaptive runs: machine time one cell may take (`5m`, `300s`, or seconds)
+    #[arg(long, default_value = "5m", value_name = "DURATION", value_parser = crate::duration::parse_seconds)]
     pub cell_budget: f64,
     /// Planned run: the machine time the whole run may take (`15m`, `900s`, `1h`). A pilot
     /// per cell measures its costs and noise; the planner then chooses each cell's process
@@ -135,6 +136,17 @@ impl Bench {
         let catalogue = Catalogue::load(&root)?;
         let suite = project::load_suite(&root)?;
         let chosen = self.mcu_choice(&catalogue)?;
+        // Names first, so that a typo fails before bench-runner is built (`new_run` checks
+        // them again in context).
+        if self.resume.is_none() {
+            if !self.interps.is_empty() {
+                catalogue.select(&self.interps)?;
+            }
+            if let Some(w) = self.workloads.iter().find(|w| suite.get(w).is_none()) {
+                let names: Vec<&str> = suite.workloads.iter().map(|w| w.name.as_str()).collect();
+                bail!("no workload named `{w}` (workloads: {})", names.join(", "));
+            }
+        }
         // An emulated board's runs live apart (`results/mcu`), so that `analyse`'s latest run
         // and the article's numbers are never the emulator's.
         let out_dir = if chosen == BackendChoice::Mcu && self.out == Path::new(RAW_DIR) {
@@ -444,27 +456,9 @@ pub const DEFAULT_BUDGET_S: f64 = 900.0;
 
 /// `15m`, `900s`, `900`, `1h30m` → seconds.
 pub fn parse_duration(s: &str) -> Result<f64, String> {
-    let err = || format!("`{s}` is not a duration like 15m, 900s or 1h");
-    let mut total = 0.0;
-    let mut num = String::new();
-    for ch in s.trim().chars() {
-        if ch.is_ascii_digit() || ch == '.' {
-            num.push(ch);
-            continue;
-        }
-        let unit = match ch {
-            's' => 1.0,
-            'm' => 60.0,
-            'h' => 3600.0,
-            _ => return Err(err()),
-        };
-        total += num.parse::<f64>().map_err(|_| err())? * unit;
-        num.clear();
-    }
-    if !num.is_empty() {
-        total += num.parse::<f64>().map_err(|_| err())?;
-    }
-    if total.is_nan() || total < 10.0 {
+    // The one duration syntax of every time flag (crate::duration).
+    let total = crate::duration::parse_seconds(s)?;
+    if total < 10.0 {
         return Err(format!("`{s}`: a budget must be at least 10 s"));
     }
     Ok(total)

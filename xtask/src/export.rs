@@ -4,16 +4,20 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use whichpy_stats::export::{
-    csv::CsvExporter, markdown::MarkdownExporter, pyperf::PyperfExporter, Exporter,
+    csv::CsvExporter,
+    markdown::MarkdownExporter,
+    pyperf::{PyperfExporter, METRICS},
+    Exporter,
 };
-use whichpy_wire::RawFile;
 use xshell::Shell;
 
-use crate::project::{self, RAW_DIR, SUMMARY};
+use crate::output;
+use crate::project::{self, SUMMARY};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// pyperf's JSON, one file per interpreter (`python3 -m pyperf stats`, `compare_to`)
+    /// pyperf's JSON, one file per interpreter and metric (`python3 -m pyperf stats`,
+    /// `compare_to`), one value per process execution
     Pyperf,
     /// One row per cell
     Csv,
@@ -23,51 +27,46 @@ pub enum Format {
 
 /// Write results/summary.json in pyperf JSON, CSV or Markdown
 #[derive(Clone, Debug, clap::Args)]
-#[command(after_help = "Examples:\n  \
-    cargo xtask export --format pyperf && python3 -m pyperf compare_to dist/export/pyperf-cpython-3.13.json dist/export/pyperf-pypy-7.3.json\n  \
-    cargo xtask export --format csv --format markdown")]
+#[command(
+    after_help = "pyperf files are pyperf-<interpreter>-<metric>.json (metric: warm, cold, \
+startup, process), so that `compare_to -G` averages one kind of time. A pyperf run is one process \
+execution with one value (its steady-state mean, cold time or wall time): pyperf's t-test needs the \
+same number of values on both sides, which two interpreters with the same number of successful \
+processes have. The metadata's platform is the container's Debian release.\n\n\
+Examples:\n  \
+    cargo xtask export --format pyperf && python3 -m pyperf compare_to dist/export/pyperf-cpython-3.13-warm.json dist/export/pyperf-pypy-7.3-warm.json --table -G\n  \
+    cargo xtask export --format csv --format markdown"
+)]
 pub struct Export {
     /// Formats to write; repeatable [default: all]
     #[arg(long = "format", value_enum)]
     pub formats: Vec<Format>,
-    /// The summary to export
-    #[arg(long, default_value = SUMMARY)]
-    pub summary: PathBuf,
-    /// Output folder
-    #[arg(long, default_value = "dist/export")]
-    pub out: PathBuf,
+    /// The summary to export, relative to the current directory [default: the workspace's
+    /// results/summary.json]
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Output folder, relative to the current directory [default: the workspace's dist/export]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 impl Export {
     pub fn run(self, _sh: &Shell) -> anyhow::Result<()> {
         let root = project::root();
-        let summary = crate::render::load_summary(&root.join(&self.summary))?;
+        // A path given on the command line is the user's (relative to the current directory);
+        // the defaults are the workspace's.
+        let summary_path = self.summary.unwrap_or_else(|| root.join(SUMMARY));
+        let summary = crate::render::load_summary(&summary_path)?;
         let formats = if self.formats.is_empty() {
             vec![Format::Pyperf, Format::Csv, Format::Markdown]
         } else {
             self.formats
         };
-        // pyperf needs every iteration: read the raw files the summary was made from.
-        let raws = if formats.contains(&Format::Pyperf) {
-            summary
-                .environment
-                .runs
-                .iter()
-                .map(|r| {
-                    let path = root.join(RAW_DIR).join(format!("{}.jsonl", r.run_id));
-                    RawFile::read(&path).with_context(|| {
-                        format!(
-                            "the summary was made from run {}, whose raw file is missing",
-                            r.run_id
-                        )
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?
-        } else {
-            Vec::new()
-        };
-        let out = root.join(&self.out);
-        std::fs::create_dir_all(&out)?;
+        // Every format reads the summary alone (a process's figures are in it).
+        let raws = Vec::new();
+        let out = self.out.unwrap_or_else(|| root.join("dist/export"));
+        std::fs::create_dir_all(&out)
+            .with_context(|| format!("creating the output folder {}", out.display()))?;
         let mut jobs: Vec<(String, Box<dyn Exporter>)> = Vec::new();
         for f in formats {
             match f {
@@ -75,12 +74,15 @@ impl Export {
                 Format::Markdown => jobs.push(("whichpy".into(), Box::new(MarkdownExporter))),
                 Format::Pyperf => {
                     for i in &summary.environment.interpreters {
-                        jobs.push((
-                            format!("pyperf-{}", i.id),
-                            Box::new(PyperfExporter {
-                                interp: i.id.clone(),
-                            }),
-                        ));
+                        for metric in METRICS {
+                            jobs.push((
+                                format!("pyperf-{}-{}", i.id, metric.as_str()),
+                                Box::new(PyperfExporter {
+                                    interp: i.id.clone(),
+                                    metric,
+                                }),
+                            ));
+                        }
                     }
                 }
             }
@@ -93,7 +95,8 @@ impl Export {
                         .with_context(|| format!("writing {}", path.display()))?;
                     println!("{}", path.strip_prefix(&root).unwrap_or(&path).display());
                 }
-                Err(e) => eprintln!("skipped {}: {e}", path.display()),
+                // An interpreter without process cells has no process file: not a problem.
+                Err(e) => output::detail(format!("skipped {}: {e}", path.display())),
             }
         }
         Ok(())

@@ -65,8 +65,9 @@ pub struct Floor {
     /// In-process iterations per probe
     #[arg(long, default_value_t = 3)]
     pub iterations: u32,
-    /// Wall-clock limit of a probe's process execution, seconds (a timeout does not fit)
-    #[arg(long, default_value_t = 120.0)]
+    /// Wall-clock limit of a probe's process execution (`2m`, `120s`, or seconds; a timeout
+    /// does not fit)
+    #[arg(long, default_value = "2m", value_name = "DURATION", value_parser = crate::duration::parse_seconds)]
     pub timeout: f64,
     /// Resolution of MicroPython's heap search, KiB
     #[arg(long, default_value_t = 1, value_name = "KIB")]
@@ -442,10 +443,10 @@ pub fn attach(
         );
         return Ok(None);
     }
-    eprintln!(
+    crate::output::info(format!(
         "{FLOOR}: {} cell(s) attached to the summary",
         file.cells.len()
-    );
+    ));
     Ok(Some(file))
 }
 

@@ -11,6 +11,7 @@ pub mod clean;
 pub mod compare;
 pub mod docker;
 pub mod doctor;
+pub mod duration;
 pub mod export;
 pub mod floor;
 pub mod floor_search;

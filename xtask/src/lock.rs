@@ -116,7 +116,7 @@ impl LockCmd {
             let lock = Lock::load(&root)?;
             let mut gone = Vec::new();
             for (suite, packages) in &wanted {
-                eprintln!("asking {MIRROR} for {suite}…");
+                crate::output::info(format!("asking {MIRROR} for {suite}…"));
                 let served = resolve(sh, suite, packages)?;
                 gone.extend(stale_pins(&lock, suite, packages, &served));
             }
@@ -150,7 +150,7 @@ impl LockCmd {
         let old = Lock::load(&root).unwrap_or_default();
         let mut new = Lock::default();
         for (suite, packages) in &wanted {
-            eprintln!("asking {MIRROR} for {suite}…");
+            crate::output::info(format!("asking {MIRROR} for {suite}…"));
             let served = resolve(sh, suite, packages)?;
             check_families(suite, &served)?;
             new.suites.insert(
@@ -389,9 +389,12 @@ pub fn check_families(suite: &str, served: &BTreeMap<String, Served>) -> anyhow:
                     s.version,
                     d.version
                 ),
-                None => eprintln!(
-                    "note: {suite}: {p} needs exactly {dep} (= {version}); add `{dep}` to its \
-                     `packages` in containers/interpreters.toml to pin it with {p}"
+                None => crate::output::warning(
+                    None,
+                    format!(
+                        "{suite}: {p} needs exactly {dep} (= {version}); add `{dep}` to its \
+                         `packages` in containers/interpreters.toml to pin it with {p}"
+                    ),
                 ),
             }
         }

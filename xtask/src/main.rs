@@ -9,11 +9,16 @@ use xtask::{
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
+    version,
     about = "whichpy: CPython, PyPy or MicroPython — which interpreter matters for your app? Measured, not guessed.",
     long_about = None,
     after_help = "The pipeline: images → bench → analyse → render. Each stage reads only the files of the one before:\n  \
         containers/ + bench-runner/  →  results/raw/<run>.jsonl  →  results/summary.json  →  dist/\n\
         Start with `cargo xtask doctor`, then `cargo xtask bench --quick`.\n\n\
+        Time flags (--timeout, --cell-budget, --budget) take 90s, 2m, 1h30m or plain seconds. Paths \
+        given on the command line are relative to the current directory.\n\n\
+        Exit codes: 0 success, 1 an error, 2 a usage error, 3 `compare --fail-on`'s gate failed.\n\n\
         Output: logs go to stderr, data to stdout. Without a terminal (CI, a pipe) a line per finished \
         cell replaces the progress bar; -q keeps only warnings and errors, -v adds detail. With \
         GITHUB_ACTIONS=true, warnings and errors are also GitHub annotations (::warning file=…::)."
@@ -82,6 +87,10 @@ fn main() {
                 "{}",
                 output::workflow_command("error", None, "whichpy", &format!("{e:#}"))
             );
+        }
+        // A failed gate has its own code, so that CI can tell a regression from a broken input.
+        if e.downcast_ref::<compare::GateFailed>().is_some() {
+            std::process::exit(compare::GATE_EXIT_CODE);
         }
         std::process::exit(1);
     }

@@ -75,6 +75,24 @@ pub fn warning(at: Option<(&Path, Option<usize>)>, msg: impl AsRef<str>) {
     }
 }
 
+/// An error that does not stop the command (a file skipped): always printed (`error: …`), and
+/// in GitHub Actions also as an error annotation.
+pub fn error(at: Option<(&Path, Option<usize>)>, msg: impl AsRef<str>) {
+    let msg = msg.as_ref();
+    eprintln!("error: {msg}");
+    if in_github_actions() {
+        eprintln!("{}", workflow_command("error", at, "whichpy", msg));
+    }
+}
+
+/// A GitHub Actions annotation only (nothing on a terminal): for summaries of many findings
+/// already printed as a table, so that Actions shows one annotation per kind, not per cell.
+pub fn annotation(level: &str, title: &str, msg: impl AsRef<str>) {
+    if in_github_actions() {
+        eprintln!("{}", workflow_command(level, None, title, msg.as_ref()));
+    }
+}
+
 /// A GitHub Actions workflow command (`::warning file=F,line=N,title=T::message`).
 /// Messages end at a newline and read `%`, `\r`, `\n` as escapes; property values also
 /// read `:` and `,` as separators, so those are escaped too.

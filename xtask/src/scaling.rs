@@ -60,8 +60,8 @@ pub struct Scaling {
     /// Units of work (one unit: 40 rounds of an integer LCG) of the fixed total, and per worker
     #[arg(long, default_value_t = 6000)]
     pub units: u64,
-    /// Wall-clock limit per process execution, seconds
-    #[arg(long, default_value_t = 300.0)]
+    /// Wall-clock limit per process execution (`5m`, `300s`, or seconds)
+    #[arg(long, default_value = "5m", value_name = "DURATION", value_parser = crate::duration::parse_seconds)]
     pub timeout: f64,
     /// Sleep one millisecond per unit instead of computing: a test instrument whose speed-up
     /// is known (N sleeping workers finish N times sooner)

@@ -48,11 +48,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         use whichpy_stats::export::{pyperf::PyperfExporter, Exporter};
         std::fs::create_dir_all(dir)?;
         for i in &s.environment.interpreters {
-            let e = PyperfExporter {
-                interp: i.id.clone(),
-            };
-            if let Ok(bytes) = e.export(&s, &raws) {
-                std::fs::write(dir.join(format!("{}.json", i.id)), bytes)?;
+            for metric in whichpy_stats::export::pyperf::METRICS {
+                let e = PyperfExporter {
+                    interp: i.id.clone(),
+                    metric,
+                };
+                if let Ok(bytes) = e.export(&s, &raws) {
+                    std::fs::write(
+                        dir.join(format!("{}-{}.json", i.id, metric.as_str())),
+                        bytes,
+                    )?;
+                }
             }
         }
     }

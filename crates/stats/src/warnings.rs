@@ -117,3 +117,132 @@ pub fn message(kind: &WarningKind) -> String {
         ),
     }
 }
+
+/// A kind of warning in a few words, for the grouped table (`analyse`, annotations).
+pub fn kind_name(kind: &WarningKind) -> &'static str {
+    match kind {
+        WarningKind::HighVariation { .. } => "process means vary more than 10%",
+        WarningKind::TooFewSamples { .. } => "interval wider than the target",
+        WarningKind::SingleProcess => "one process execution: no interval",
+        WarningKind::Outliers { .. } => "outlying process executions",
+        WarningKind::InconsistentWarmup { .. } => "processes disagree on warm-up",
+        WarningKind::NoSteadyState { .. } => "no steady state reached",
+        WarningKind::ShortIterations { .. } => "iterations shorter than 1 ms",
+        WarningKind::Failures { .. } => "some process executions failed",
+        WarningKind::AllFailed { .. } => "every process execution failed",
+        WarningKind::NoBaseline { .. } => "no baseline to take a ratio against",
+        WarningKind::OtherMachine { .. } => "run from another machine left out",
+        WarningKind::Neighbours { .. } => "other processes took CPU time",
+    }
+}
+
+/// How bad one warning of its kind is, to name the worst few: the interval's width, the
+/// variation, the share of processes affected, the shortness of the iterations.
+fn severity(kind: &WarningKind) -> f64 {
+    match kind {
+        WarningKind::HighVariation { cv, .. } => *cv,
+        WarningKind::TooFewSamples { half_width, .. } => *half_width,
+        WarningKind::Outliers { count, of } | WarningKind::NoSteadyState { count, of, .. } => {
+            *count as f64 / (*of).max(1) as f64
+        }
+        WarningKind::Failures { failed, of, .. } => *failed as f64 / (*of).max(1) as f64,
+        WarningKind::ShortIterations { min_ns, .. } => -min_ns,
+        WarningKind::Neighbours { share, .. } => *share,
+        WarningKind::AllFailed { of, .. } => *of as f64,
+        WarningKind::SingleProcess
+        | WarningKind::InconsistentWarmup { .. }
+        | WarningKind::NoBaseline { .. }
+        | WarningKind::OtherMachine { .. } => 0.0,
+    }
+}
+
+/// The warnings of one kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WarningGroup {
+    pub kind: &'static str,
+    pub count: usize,
+    /// The worst few, worst first: the cell (or "the summary") and the warning's message.
+    pub worst: Vec<(String, String)>,
+}
+
+/// Warnings grouped by kind, the most frequent kind first, each with its `worst` worst
+/// warnings named.
+pub fn group(warnings: &[Warning], worst: usize) -> Vec<WarningGroup> {
+    let mut by_kind: Vec<(&'static str, Vec<&Warning>)> = Vec::new();
+    for w in warnings {
+        let k = kind_name(&w.kind);
+        match by_kind.iter_mut().find(|(n, _)| *n == k) {
+            Some((_, v)) => v.push(w),
+            None => by_kind.push((k, vec![w])),
+        }
+    }
+    let mut out: Vec<WarningGroup> = by_kind
+        .into_iter()
+        .map(|(kind, mut ws)| {
+            ws.sort_by(|a, b| severity(&b.kind).total_cmp(&severity(&a.kind)));
+            WarningGroup {
+                kind,
+                count: ws.len(),
+                worst: ws
+                    .iter()
+                    .take(worst)
+                    .map(|w| {
+                        (
+                            w.cell
+                                .as_ref()
+                                .map_or_else(|| "the summary".to_string(), |c| c.to_string()),
+                            w.message.clone(),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.kind.cmp(b.kind)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use whichpy_wire::SizeName;
+
+    fn key(w: &str) -> CellKey {
+        CellKey {
+            interp: "pypy-7.3".into(),
+            workload: w.into(),
+            size: SizeName::Default,
+        }
+    }
+
+    #[test]
+    fn warnings_group_by_kind_with_the_worst_named_first() {
+        let wide = |w: &str, h: f64| {
+            warning(
+                Some(&key(w)),
+                WarningKind::TooFewSamples {
+                    half_width: h,
+                    target: 0.02,
+                    processes: 3,
+                    needed: 100,
+                },
+            )
+        };
+        let ws = vec![
+            wide("a", 0.05),
+            warning(Some(&key("b")), WarningKind::SingleProcess),
+            wide("c", 0.40),
+            wide("d", 0.10),
+        ];
+        let g = group(&ws, 2);
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].kind, "interval wider than the target");
+        assert_eq!(g[0].count, 3);
+        let named: Vec<&str> = g[0].worst.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(
+            named,
+            vec!["pypy-7.3 × c (default)", "pypy-7.3 × d (default)"]
+        );
+        assert_eq!(g[1].count, 1);
+    }
+}

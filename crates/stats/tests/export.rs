@@ -10,9 +10,10 @@ use std::process::Command;
 use common::*;
 use whichpy_stats::export::csv::CsvExporter;
 use whichpy_stats::export::markdown::MarkdownExporter;
-use whichpy_stats::export::pyperf::PyperfExporter;
+use whichpy_stats::export::pyperf::{PyperfExporter, METRICS};
 use whichpy_stats::export::Exporter;
 use whichpy_stats::{summarise, Options};
+use whichpy_wire::summary::Metric;
 use whichpy_wire::{Outcome, RawFile};
 
 const MS: f64 = 1e6;
@@ -117,25 +118,58 @@ fn markdown_is_a_table() {
 fn pyperf_json_shape() {
     let raws = data();
     let s = summary(&raws);
-    let bytes = PyperfExporter {
+    let export = |interp: &str, metric| -> serde_json::Value {
+        let bytes = PyperfExporter {
+            interp: interp.into(),
+            metric,
+        }
+        .export(&s, &raws)
+        .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["benchmarks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["metadata"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // One metric per file: warm and cold times of the iteration cells, the startup cell alone.
+    let warm = export("pypy-7.3", Metric::Warm);
+    assert_eq!(warm["version"], "1.0");
+    assert_eq!(warm["metadata"]["unit"], "second");
+    assert_eq!(warm["metadata"]["whichpy_metric"], "warm");
+    assert_eq!(names(&warm), vec!["nbody", "spectral"]);
+    assert_eq!(
+        names(&export("pypy-7.3", Metric::Cold)),
+        vec!["nbody", "spectral"]
+    );
+    let startup = export("pypy-7.3", Metric::Startup);
+    assert_eq!(names(&startup), vec!["startup"]);
+    // One run per process execution, each with one value: equal counts in every run.
+    let runs = warm["benchmarks"][0]["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    assert!(runs
+        .iter()
+        .all(|r| r["values"].as_array().unwrap().len() == 1 && r.get("warmups").is_none()));
+    // The value is that process's steady-state mean: pypy's nbody settles at 20 ms.
+    let v = runs[0]["values"][0].as_f64().unwrap();
+    assert!((v - 0.020).abs() < 0.002, "{v}");
+    assert_eq!(
+        startup["benchmarks"][0]["runs"].as_array().unwrap().len(),
+        6
+    );
+    // No process cells, unknown interpreter: nothing to export, said so.
+    assert!(PyperfExporter {
         interp: "pypy-7.3".into(),
+        metric: Metric::Process,
     }
     .export(&s, &raws)
-    .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(v["version"], "1.0");
-    assert_eq!(v["metadata"]["unit"], "second");
-    let benches = v["benchmarks"].as_array().unwrap();
-    let names: Vec<&str> = benches
-        .iter()
-        .map(|b| b["metadata"]["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, vec!["nbody", "spectral", "startup"]);
-    let run = &benches[0]["runs"][0];
-    assert_eq!(run["warmups"].as_array().unwrap().len(), 2);
-    assert_eq!(run["values"].as_array().unwrap().len(), 13);
+    .is_err());
     assert!(PyperfExporter {
-        interp: "nobody".into()
+        interp: "nobody".into(),
+        metric: Metric::Warm,
     }
     .export(&s, &raws)
     .is_err());
@@ -158,6 +192,12 @@ fn pyperf_python() -> Option<PathBuf> {
 #[test]
 fn real_pyperf_reads_the_export() {
     let Some(python) = pyperf_python() else {
+        // In CI (`.ci/run` installs it with `doctor --install`) a missing pyperf is a failure,
+        // not a skip: the test would otherwise pass without testing anything.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no Python with pyperf: run `cargo xtask doctor --install`"
+        );
         // Straight to fd 2: the test harness captures eprintln! of passing tests.
         let _ = writeln!(
             std::io::stderr(),
@@ -171,17 +211,21 @@ fn real_pyperf_reads_the_export() {
     let s = summary(&raws);
     let dir = std::env::temp_dir().join(format!("whichpy-pyperf-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let write = |interp: &str| {
-        let path = dir.join(format!("{interp}.json"));
+    let write = |interp: &str, metric: Metric| {
+        let path = dir.join(format!("{interp}-{}.json", metric.as_str()));
         let bytes = PyperfExporter {
             interp: interp.into(),
+            metric,
         }
         .export(&s, &raws)
         .unwrap();
         std::fs::write(&path, bytes).unwrap();
         path
     };
-    let (a, b) = (write("cpython-3.13"), write("pypy-7.3"));
+    let (a, b) = (
+        write("cpython-3.13", Metric::Warm),
+        write("pypy-7.3", Metric::Warm),
+    );
     let run = |args: &[&std::ffi::OsStr]| {
         let out = Command::new(&python)
             .arg("-m")
@@ -202,8 +246,50 @@ fn real_pyperf_reads_the_export() {
         stats.contains("nbody") && stats.contains("Mean +- std dev"),
         "{stats}"
     );
-    let cmp = run(&["compare_to".as_ref(), a.as_os_str(), b.as_os_str()]);
-    assert!(cmp.contains("nbody") && cmp.contains("faster"), "{cmp}");
+    // pyperf's t-test runs on every benchmark (same number of values on both sides): no ERROR,
+    // and the expected significance: pypy's nbody (20 ms against 100 ms) is significantly
+    // faster, its spectral (60 ms against 50 ms) significantly slower.
+    let cmp = run(&[
+        "compare_to".as_ref(),
+        "-v".as_ref(),
+        a.as_os_str(),
+        b.as_os_str(),
+    ]);
+    assert!(!cmp.contains("ERROR"), "{cmp}");
+    let block = |name: &str| -> String {
+        let start = cmp
+            .find(&format!("{name}\n"))
+            .unwrap_or_else(|| panic!("{name}: {cmp}"));
+        cmp[start..].lines().take(5).collect::<Vec<_>>().join("\n")
+    };
+    let nbody = block("nbody");
+    assert!(
+        nbody.contains("faster") && nbody.contains("Significant"),
+        "{nbody}"
+    );
+    let spectral = block("spectral");
+    assert!(
+        spectral.contains("slower") && spectral.contains("Significant"),
+        "{spectral}"
+    );
+    // Every metric of both interpreters: still no ERROR, and pyperf's geometric mean is one
+    // kind of time.
+    for metric in METRICS {
+        if metric == Metric::Process {
+            continue;
+        }
+        let (a, b) = (write("cpython-3.13", metric), write("pypy-7.3", metric));
+        let t = run(&[
+            "compare_to".as_ref(),
+            "--table".as_ref(),
+            "-G".as_ref(),
+            a.as_os_str(),
+            b.as_os_str(),
+        ]);
+        assert!(!t.contains("ERROR"), "{metric:?}: {t}");
+    }
+    let meta = run(&["metadata".as_ref(), b.as_os_str()]);
+    assert!(meta.contains("platform:"), "{meta}");
     eprintln!("pyperf stats:\n{stats}\npyperf compare_to:\n{cmp}");
     std::fs::remove_dir_all(&dir).ok();
 }

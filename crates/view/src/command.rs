@@ -5,17 +5,16 @@ use whichpy_wire::{BackendKind, RunParams, SizeName, WorkloadKind};
 
 use crate::format::sig3;
 
-/// One argument for a POSIX shell: as it is when it holds only characters no shell treats
-/// specially (`A-Z a-z 0-9 _ @ % + = : , . / -`), else in single quotes, each `'` written `'\''`.
+/// One argument for a POSIX shell, quoted by shlex (the quoting Python's `shlex.quote` users
+/// know): as it is when no shell treats any of its characters specially, else quoted so that
+/// `a;rm -rf ~` or `$(id)` is pasted as one literal argument. A NUL byte cannot be part of a
+/// process argument at all, so it is dropped rather than quoted.
 pub fn shell_quote(arg: &str) -> String {
-    let plain = !arg.is_empty()
-        && arg
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
-    if plain {
-        arg.to_string()
-    } else {
-        format!("'{}'", arg.replace('\'', "'\\''"))
+    match shlex::try_quote(arg) {
+        Ok(q) => q.into_owned(),
+        Err(_) => shlex::try_quote(&arg.replace('\0', ""))
+            .map(|q| q.into_owned())
+            .unwrap_or_default(),
     }
 }
 
@@ -134,11 +133,32 @@ mod tests {
     fn quotes_what_a_shell_would_read() {
         assert_eq!(shell_quote("nbody"), "nbody");
         assert_eq!(shell_quote("cpython-3.13"), "cpython-3.13");
-        assert_eq!(shell_quote("a;rm -rf ~"), "'a;rm -rf ~'");
-        assert_eq!(shell_quote("it's"), "'it'\\''s'");
         assert_eq!(shell_quote(""), "''");
-        assert_eq!(shell_quote("$(id)"), "'$(id)'");
-        assert_eq!(shell_quote("a\nb"), "'a\nb'");
+        // A real shell reads each quoted argument back as one word, unchanged.
+        for arg in [
+            "a;rm -rf ~",
+            "it's",
+            "$(id)",
+            "a\nb",
+            "`x` \"y\" \\z",
+            "*",
+            "a b",
+            "",
+        ] {
+            let q = shell_quote(arg);
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("set -- {q}; printf '%s:%s' \"$#\" \"$1\""))
+                .output()
+                .expect("a POSIX sh");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                format!("1:{arg}"),
+                "{q}"
+            );
+        }
+        // No NUL can be in an argument: it is dropped.
+        assert_eq!(shell_quote("a\0b"), "ab");
     }
 
     #[test]

@@ -87,13 +87,22 @@ pub struct VariantRow {
     pub of_startup_memory: Option<figure::Fig>,
 }
 
-/// A version string's numeric parts (`3.13.5` → `[3, 13, 5]`), for ordering releases
-/// (`3.9` before `3.13`, which a string order gets wrong).
-pub fn version_key(v: &str) -> Vec<u64> {
-    v.split(|c: char| !c.is_ascii_digit())
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| p.parse().ok())
-        .collect()
+/// A version's place in Debian's version order (dpkg's: epoch first, `~` before anything, so
+/// `3.14.0~rc1` before `3.14.0`, and numbers compared as numbers, so `3.9` before `3.13`),
+/// by the debversion crate. A string Debian cannot read sorts before every version it can,
+/// among such strings by text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum VersionKey {
+    Unreadable(String),
+    Debian(debversion::Version),
+}
+
+/// The [`VersionKey`] of a version string.
+pub fn version_key(v: &str) -> VersionKey {
+    v.trim().parse::<debversion::Version>().map_or_else(
+        |_| VersionKey::Unreadable(v.to_string()),
+        VersionKey::Debian,
+    )
 }
 
 /// Debian's name for a suite, and its order (oldest first).
@@ -229,6 +238,35 @@ pub fn build(
 mod tests {
     use super::*;
     use whichpy_wire::summary::Summary;
+
+    #[test]
+    fn versions_sort_in_debian_s_order() {
+        let mut v = vec![
+            "3.13.5",
+            "3.9.16",
+            "1:2.0",
+            "3.14.0",
+            "3.14.0~rc1",
+            "7.3.19",
+            "7.3.11",
+            "3.13.5-2",
+        ];
+        v.sort_by_key(|x| version_key(x));
+        assert_eq!(
+            v,
+            vec![
+                "3.9.16",
+                "3.13.5",
+                "3.13.5-2",
+                "3.14.0~rc1",
+                "3.14.0",
+                "7.3.11",
+                "7.3.19",
+                "1:2.0"
+            ]
+        );
+        assert!(version_key("not a version!") < version_key("0.1"));
+    }
 
     /// Compiled in: the view does no I/O, not even in its tests.
     const FIXTURE: &str = include_str!("../../render/tests/fixtures/pypy-faster.json");

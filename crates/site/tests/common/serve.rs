@@ -44,26 +44,12 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// `%41` → `A`, also for an escape at the very end of the string.
+/// `%41` → `A` (also an escape at the very end of the string; a `%` not followed by two hex
+/// digits stays as it is), by the percent-encoding crate.
 pub fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 3 <= b.len() {
-            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The file a URL path maps to, if it stays inside `root`.
@@ -121,4 +107,23 @@ fn handle(stream: TcpStream, root: &Path, log: &Mutex<Vec<(String, u16)>>) -> st
         out.write_all(&body)?;
     }
     out.flush()
+}
+
+#[test]
+fn request_paths_are_percent_decoded_and_stay_inside_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a b.html"), "x").unwrap();
+    std::fs::write(dir.path().join("é.txt"), "x").unwrap();
+    assert_eq!(
+        resolve(dir.path(), "/a%20b.html?x=1"),
+        Some(dir.path().join("a b.html"))
+    );
+    assert_eq!(
+        resolve(dir.path(), "/%C3%A9.txt"),
+        Some(dir.path().join("é.txt"))
+    );
+    // An encoded `..` is decoded before the check, so it cannot leave the root.
+    assert_eq!(resolve(dir.path(), "/%2e%2e/%2e%2e/etc/passwd"), None);
+    assert_eq!(percent_decode("100%"), "100%");
+    assert_eq!(percent_decode("%41%4"), "A%4");
 }

@@ -1,8 +1,9 @@
 //! Exports of a summary (and its raw data) to other tools' formats, behind one trait
 //! (hyperfine's layout: one module per format, the caller alone decides where bytes go).
 //!
-//! - [`pyperf::PyperfExporter`]: pyperf's JSON suite format, one file per interpreter, so
-//!   `python3 -m pyperf stats` and `compare_to` read whichpy's data;
+//! - [`pyperf::PyperfExporter`]: pyperf's JSON suite format, one file per interpreter and
+//!   metric, one value per process execution, so `python3 -m pyperf stats` and `compare_to`
+//!   read and test whichpy's data;
 //! - [`csv::CsvExporter`]: one row per cell ([`row::Row`]);
 //! - [`markdown::MarkdownExporter`]: the same rows as a Markdown table.
 //!

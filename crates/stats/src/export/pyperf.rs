@@ -3,29 +3,41 @@
 //!
 //! The format, from pyperf's `_bench.py` and `_metadata.py`: a suite
 //! `{"version": "1.0", "metadata": {..}, "benchmarks": [..]}`; a benchmark
-//! `{"metadata": {"name": ..}, "runs": [..]}`; a run `{"metadata": {..}, "warmups": [[loops,
-//! value], ..], "values": [..]}` with values in seconds, every value > 0, metadata strings
-//! non-empty and without newlines.
+//! `{"metadata": {"name": ..}, "runs": [..]}`; a run `{"metadata": {..}, "values": [..]}` with
+//! values in seconds, every value > 0, metadata strings non-empty and without newlines.
 //!
-//! Mapping: one file per interpreter (`compare_to` matches benchmarks by name across files);
-//! one benchmark per cell, named after the workload (`-quick` appended for the quick size); one
-//! pyperf run per process execution; whichpy's iterations before the steady state are pyperf's
-//! warmups, the steady-state iterations its values (startup cells: the process wall time). A
-//! zero iteration (below a coarse clock's resolution) cannot be a pyperf value and is left out.
-
-use std::collections::BTreeMap;
+//! Mapping, so that pyperf can test what it reads:
+//! - **one file per interpreter and metric** (warm, cold, startup, process): `compare_to`
+//!   matches benchmarks by name across files, and its `--table -G` geometric mean is then a
+//!   mean of one kind of time, never warm times mixed with startups;
+//! - one benchmark per cell, named after the workload (`-quick`/`-tiny` appended for the other
+//!   sizes);
+//! - **one pyperf run per process execution with one value**: that process's figure (warm: the
+//!   mean of its steady-state iterations; cold: its first iteration plus the interpreter's mean
+//!   startup; startup and process: its wall time). whichpy's sample is a process execution,
+//!   and one value per run gives every benchmark as many values as it has processes, so
+//!   `compare_to`'s t-test (which refuses two samples of different sizes) works whenever both
+//!   sides ran the same number of processes; it prints pyperf's own "ERROR when testing if
+//!   values are significant" only where one side lost process executions to failures;
+//! - the metadata's `platform` is the container's (its Debian suite and image, on the host's
+//!   kernel), not the host's.
 
 use serde_json::{json, Map, Value};
-use whichpy_wire::{CellKey, ExecRecord, RawFile, SizeName, WorkloadKind};
+use whichpy_wire::summary::{CellSummary, Metric};
+use whichpy_wire::{RawFile, SizeName, WorkloadKind};
 
 use super::{ExportError, Exporter};
 use crate::Summary;
 
-/// Exports one interpreter's cells.
+/// Exports one interpreter's cells, one metric.
 #[derive(Clone, Debug)]
 pub struct PyperfExporter {
     pub interp: String,
+    pub metric: Metric,
 }
+
+/// Every metric an export can hold, in the order files are written.
+pub const METRICS: [Metric; 4] = [Metric::Warm, Metric::Cold, Metric::Startup, Metric::Process];
 
 /// pyperf's benchmark name for a cell.
 pub fn benchmark_name(workload: &str, size: SizeName) -> String {
@@ -44,68 +56,70 @@ fn clean(s: &str) -> Option<Value> {
 
 const NS_PER_S: f64 = 1e9;
 
-impl Exporter for PyperfExporter {
-    fn export(&self, summary: &Summary, raws: &[RawFile]) -> Result<Vec<u8>, ExportError> {
-        let mut records: BTreeMap<(&str, &CellKey, u32), &ExecRecord> = BTreeMap::new();
-        let keys: Vec<(String, CellKey, u32, &ExecRecord)> = raws
-            .iter()
-            .flat_map(|r| {
-                r.records
-                    .iter()
-                    .filter(|x| x.outcome.is_ok())
-                    .map(move |x| (r.meta.run_id.clone(), x.key(), x.process, x))
-            })
-            .collect();
-        for (run, key, p, rec) in &keys {
-            records.insert((run.as_str(), key, *p), rec);
-        }
+/// The Debian release of a suite name, for the platform string.
+fn debian_release(suite: &str) -> String {
+    match suite {
+        "bookworm" => "Debian 12 (bookworm)".into(),
+        "trixie" => "Debian 13 (trixie)".into(),
+        "sid" | "unstable" => "Debian unstable (sid)".into(),
+        other => format!("Debian {other}"),
+    }
+}
 
+/// The values of one cell for `metric`, one per successful process execution (ns), with the
+/// process's index and run.
+fn values(
+    cell: &CellSummary,
+    metric: Metric,
+) -> Vec<(f64, &whichpy_wire::summary::ProcessSummary)> {
+    let wanted = matches!(
+        (metric, cell.kind),
+        (Metric::Warm | Metric::Cold, WorkloadKind::Iterations)
+            | (Metric::Startup, WorkloadKind::Startup)
+            | (Metric::Process, WorkloadKind::Process)
+    );
+    if !wanted {
+        return Vec::new();
+    }
+    let startup = cell.startup_ns.as_ref().map_or(0.0, |e| e.mean);
+    cell.process_details
+        .iter()
+        .map(|p| {
+            let ns = match metric {
+                Metric::Warm => p.steady_mean_ns,
+                Metric::Cold => p.first_iteration_ns as f64 + startup,
+                Metric::Startup | Metric::Process => p.wall_ns as f64,
+            };
+            (ns, p)
+        })
+        .filter(|(ns, _)| ns.is_finite() && *ns > 0.0)
+        .collect()
+}
+
+impl Exporter for PyperfExporter {
+    /// The summary alone is enough (each process's figures are in it); `raws` are not read.
+    fn export(&self, summary: &Summary, _raws: &[RawFile]) -> Result<Vec<u8>, ExportError> {
         let mut benchmarks = Vec::new();
         for cell in summary.cells.iter().filter(|c| c.key.interp == self.interp) {
-            let mut runs = Vec::new();
-            for p in &cell.process_details {
-                let Some(rec) = records.get(&(p.run_id.as_str(), &cell.key, p.process)) else {
-                    continue;
-                };
-                let secs = |ns: &u64| *ns as f64 / NS_PER_S;
-                let (warmups, values): (Vec<Value>, Vec<f64>) = match cell.kind {
-                    WorkloadKind::Startup | WorkloadKind::Process => {
-                        (vec![], vec![secs(&rec.wall_ns)])
+            let runs: Vec<Value> = values(cell, self.metric)
+                .into_iter()
+                .map(|(ns, p)| {
+                    let mut meta = Map::new();
+                    if p.max_rss_kib > 0 {
+                        meta.insert("mem_max_rss".into(), json!(p.max_rss_kib * 1024));
                     }
-                    // Latencies per rate are no pyperf values (the summary's `web` has them).
-                    WorkloadKind::Service => (vec![], vec![]),
-                    WorkloadKind::Iterations => {
-                        let start = (p.steady_start as usize).min(rec.iterations_ns.len());
-                        (
-                            rec.iterations_ns[..start]
-                                .iter()
-                                .map(|ns| json!([1, secs(ns)]))
-                                .collect(),
-                            rec.iterations_ns[start..].iter().map(secs).collect(),
-                        )
+                    meta.insert("whichpy_process".into(), json!(p.process));
+                    meta.insert("whichpy_run".into(), json!(p.run_id));
+                    if self.metric == Metric::Warm {
+                        meta.insert("whichpy_warmup_class".into(), json!(p.class.as_str()));
+                        meta.insert(
+                            "whichpy_steady_iterations".into(),
+                            json!(p.iterations.saturating_sub(p.steady_start)),
+                        );
                     }
-                };
-                let values: Vec<f64> = values.into_iter().filter(|v| *v > 0.0).collect();
-                if values.is_empty() && warmups.is_empty() {
-                    continue;
-                }
-                let mut run = Map::new();
-                let mut meta = Map::new();
-                if rec.max_rss_kib > 0 {
-                    meta.insert("mem_max_rss".into(), json!(rec.max_rss_kib * 1024));
-                }
-                meta.insert("whichpy_process".into(), json!(p.process));
-                meta.insert("whichpy_run".into(), json!(p.run_id));
-                meta.insert("whichpy_warmup_class".into(), json!(p.class.as_str()));
-                run.insert("metadata".into(), Value::Object(meta));
-                if !warmups.is_empty() {
-                    run.insert("warmups".into(), Value::Array(warmups));
-                }
-                if !values.is_empty() {
-                    run.insert("values".into(), json!(values));
-                }
-                runs.push(Value::Object(run));
-            }
+                    json!({ "metadata": meta, "values": [ns / NS_PER_S] })
+                })
+                .collect();
             if runs.is_empty() {
                 continue;
             }
@@ -116,12 +130,14 @@ impl Exporter for PyperfExporter {
         }
         if benchmarks.is_empty() {
             return Err(ExportError::Empty(format!(
-                "no successful process execution of `{}`",
+                "no {} time of `{}` in the summary",
+                self.metric.as_str(),
                 self.interp
             )));
         }
 
         let env = &summary.environment;
+        let interp = env.interpreters.iter().find(|i| i.id == self.interp);
         let mut meta = Map::new();
         meta.insert("unit".into(), json!("second"));
         meta.insert("loops".into(), json!(1));
@@ -135,17 +151,29 @@ impl Exporter for PyperfExporter {
             }
         };
         put("cpu_model_name", &env.machine.cpu_model);
-        put(
-            "platform",
-            &format!("{} {}", env.machine.os, env.machine.kernel),
-        );
+        // The interpreter ran in a container: its platform is the image's Debian release on
+        // the host's kernel (host interpreters: the host's system).
+        let platform = match interp.and_then(|i| i.suite.as_deref()) {
+            Some(suite) => format!(
+                "Linux-{} {} container",
+                env.machine.kernel,
+                debian_release(suite)
+            ),
+            None => format!("Linux-{} {}", env.machine.kernel, env.machine.os),
+        };
+        put("platform", &platform);
+        put("whichpy_host_os", &env.machine.os);
         put("whichpy_interp", &self.interp);
+        put("whichpy_metric", self.metric.as_str());
         put("whichpy_data_date", &env.data_date);
-        if let Some(i) = env.interpreters.iter().find(|i| i.id == self.interp) {
+        if let Some(i) = interp {
             put("python_implementation", &i.implementation.name);
             put("python_version", &i.implementation.python);
             put("python_executable", &i.executable);
             put("whichpy_implementation_version", &i.implementation.version);
+            if let Some(image) = &i.image {
+                put("whichpy_image_content_digest", &image.content_digest);
+            }
         }
         let doc = json!({
             "version": "1.0",
