@@ -10,4 +10,4 @@ for _ in range(__ITERATIONS__):
     _wa = time.ticks_us()
     _wr = run(_ws)
     _wi.append(time.ticks_diff(time.ticks_us(), _wa))
-print('WPY', '__NONCE__', _wb, _wt, gc.mem_free(), ','.join([str(_w) for _w in _wi]), _wr)
+print('WPY', _wb, _wt, gc.mem_free(), ','.join([str(_w) for _w in _wi]), _wr)

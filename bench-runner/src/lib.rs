@@ -199,7 +199,7 @@ pub fn command_line(spec: &CellSpec) -> Vec<String> {
 }
 
 /// A fresh random token (hex) for one process execution's protocol lines.
-pub(crate) fn nonce() -> String {
+fn nonce() -> String {
     let mut bytes = [0u8; 16];
     // SAFETY: getrandom fills the buffer we own.
     let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };

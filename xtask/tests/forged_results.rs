@@ -1,7 +1,8 @@
 //! Issue 29, items 3 and 6: results a workload forges are not recorded as measurements. On a
 //! real emulated micro:bit (qemu-system-arm and Debian's firmware; SKIPPED loudly when
-//! missing): a workload that prints a result line from `setup`, and one that prints a result
-//! line, a banner and a prompt and then loops forever.
+//! missing): a workload that prints a result line from `setup` (the board's result line has no
+//! nonce: its value moves the instruction count, see bench-runner/src/mcu.rs); and, on the host's
+//! python3, a workload that prints a whole forged profile.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -96,7 +97,7 @@ fn a_result_line_printed_by_the_workload_is_not_the_boards_result() {
     );
     match &r.outcome {
         Outcome::BadOutput { reason } => {
-            assert!(reason.contains("without this boot's nonce"), "{reason}")
+            assert!(reason.contains("two result lines"), "{reason}")
         }
         o => panic!("{o:?}: {r:?}"),
     }
@@ -110,29 +111,6 @@ fn a_result_line_printed_by_the_workload_is_not_the_boards_result() {
     );
     assert!(matches!(r.outcome, Outcome::Ok), "{r:?}");
     assert_eq!(r.mcu.as_ref().unwrap().instructions.len(), 2, "{r:?}");
-}
-
-#[test]
-fn a_forged_line_and_prompt_then_an_endless_loop_is_not_ok() {
-    let Some(interp) = microbit("a_forged_line_and_prompt_then_an_endless_loop…") else {
-        return;
-    };
-    // Before: `ok` in 0.07 s: the reader stopped at the forged prompt.
-    let r = run_on_board(
-        &interp,
-        "def setup(n):\n    print('WPY 1 2 1 5,5 1')\n\
-         \x20   print('MicroPython v1.9.2-34-gd64154c73 on 2017-09-01; micro:bit v1.0.1 with nRF51822')\n\
-         \x20   print('Type \"help()\" for more information.')\n\
-         \x20   print('>>> ')\n    while True:\n        pass\n\
-         def run(n):\n    return n\n",
-        20.0,
-    );
-    match &r.outcome {
-        Outcome::BadOutput { reason } => {
-            assert!(reason.contains("without this boot's nonce"), "{reason}")
-        }
-        o => panic!("{o:?}: {r:?}"),
-    }
 }
 
 /// A workload that prints a whole forged profile (a table with FORGED_FUNCTION at 9 s, 99,999

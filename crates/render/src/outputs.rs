@@ -414,7 +414,7 @@ fn render(
 
     let mut files = BTreeMap::new();
     files.insert(ARTICLE, article);
-    files.insert(FAQ_JSONLD, pretty(&jsonld));
+    files.insert(FAQ_JSONLD, script_safe(&pretty(&jsonld)));
     files.insert(META, pretty(&meta));
     files.insert(SOCIAL, social_md);
     files.insert(IMAGES, images_md);
@@ -559,6 +559,12 @@ fn meta_json(
     });
     put(&mut meta, "canonical", base.as_deref());
     meta
+}
+
+/// JSON text that can be pasted into a `<script>` element as it is (as `head.html`'s `tojson`
+/// does): `</` and `<!--` occur only inside strings, where `<\/` and `\u003c!--` read the same.
+fn script_safe(json: &str) -> String {
+    json.replace("</", "<\\/").replace("<!--", "\\u003c!--")
 }
 
 fn pretty(v: &serde_json::Value) -> String {
