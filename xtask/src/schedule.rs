@@ -611,6 +611,7 @@ fn refresh_metrics(cells: &mut [Cell]) {
         if recs.is_empty() {
             continue;
         }
-        cell.metrics = whichpy_stats::state::process_figures(&levels, "", &recs, 1);
+        let warmup = cell.pilot().map(|p| p.warmup_calls);
+        cell.metrics = whichpy_stats::state::process_figures(&levels, "", &recs, 1, warmup);
     }
 }

@@ -131,11 +131,15 @@ pub fn classify_fast(
 /// The planner spends its budget on these, so that it aims at the figure that is published;
 /// it passes `min_fast` 1, so that a cell with probes counts only its fast-state processes
 /// and is given more until it has enough (`analyse` passes [`whichpy_wire::summary::MIN_FAST_PROCESSES`]).
+/// With `warmup_calls` (the planner's, from the pilot), the steady state is every iteration
+/// after that many calls of `run`, with no changepoint search: the planner re-reads every
+/// record each round, and PELT on a 2,000-iteration pilot costs more than the round can spare.
 pub fn process_figures(
     levels: &Levels,
     run: &str,
     recs: &[&ExecRecord],
     min_fast: u32,
+    warmup_calls: Option<usize>,
 ) -> Vec<f64> {
     let ok: Vec<&ExecRecord> = recs.iter().copied().filter(|r| r.outcome.is_ok()).collect();
     let min = min_fast.max(1) as usize;
@@ -160,11 +164,31 @@ pub fn process_figures(
             (xs, res, levels.fast_iterations(run, r))
         })
         .collect();
+    let loops: Vec<usize> = ok
+        .iter()
+        .filter(|r| !r.iterations_ns.is_empty())
+        .map(|r| r.loops.max(1) as usize)
+        .collect();
+    // The first iteration past the warm-up, keeping at least MIN_FAST_STEADY iterations.
+    let skip = |xs: &[f64], loops: usize| -> usize {
+        warmup_calls.map_or(0, |k| {
+            k.div_ceil(loops)
+                .min(xs.len().saturating_sub(MIN_FAST_STEADY))
+        })
+    };
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     let fast: Vec<f64> = series
         .iter()
-        .filter_map(|(xs, res, f)| {
-            let (_, steady) = classify_fast(xs, f.as_ref()?, *res)?;
-            Some(steady.iter().sum::<f64>() / steady.len() as f64)
+        .zip(&loops)
+        .filter_map(|((xs, res, f), &loops)| {
+            let f = f.as_ref()?;
+            if warmup_calls.is_none() {
+                let (_, steady) = classify_fast(xs, f, *res)?;
+                return Some(mean(&steady));
+            }
+            let from = skip(xs, loops);
+            let steady: Vec<f64> = (from..xs.len()).filter(|&i| f[i]).map(|i| xs[i]).collect();
+            (steady.len() >= MIN_FAST_STEADY).then(|| mean(&steady))
         })
         .collect();
     if fast.len() >= min || (probed && min_fast <= 1) {
@@ -172,7 +196,11 @@ pub fn process_figures(
     }
     series
         .iter()
-        .map(|(xs, res, _)| crate::warmup::classify(xs, *res).steady_mean)
+        .zip(&loops)
+        .map(|((xs, res, _), &loops)| match warmup_calls {
+            Some(_) => mean(&xs[skip(xs, loops)..]),
+            None => crate::warmup::classify(xs, *res).steady_mean,
+        })
         .collect()
 }
 
@@ -292,7 +320,7 @@ mod every_eighth {
         let quiet: Vec<ExecRecord> = (0..6).map(|p| record(p, vec![200_000; 81])).collect();
         let refs: Vec<&ExecRecord> = quiet.iter().collect();
         let levels = Levels::learn(refs.iter().map(|r| ("run", *r)));
-        let figures = process_figures(&levels, "run", &refs, MIN_FAST_PROCESSES);
+        let figures = process_figures(&levels, "run", &refs, MIN_FAST_PROCESSES, None);
         assert_eq!(figures.len(), 6);
         for f in &figures {
             // 7 iterations of 1 ms and one of 2 ms: 1.125 ms.
@@ -315,7 +343,7 @@ mod every_eighth {
             .collect();
         let refs: Vec<&ExecRecord> = slow.iter().collect();
         let levels = Levels::learn(refs.iter().map(|r| ("run", *r)));
-        let figures = process_figures(&levels, "run", &refs, MIN_FAST_PROCESSES);
+        let figures = process_figures(&levels, "run", &refs, MIN_FAST_PROCESSES, None);
         assert_eq!(figures.len(), 6);
         assert!((mean(&figures) / 1.0e6 - 1.0).abs() < 1e-9, "{figures:?}");
     }
