@@ -217,7 +217,7 @@ fn fast_state_intervals_cover_the_quiet_machine_whatever_its_slow_share() {
         "coverage: cells {c:.3} ({:?}), ratios {r:.3} ({:?}); mean estimate / truth per share: {centre:?}",
         tally.cells, tally.ratios
     );
-    // The goal is 0.93; this simulation gives 0.913 (cells) and 0.924 (ratios) over 24
+    // The goal is 0.93; this simulation gives 0.906 (cells) and 0.903 (ratios) over 24
     // replications per share (2026-12-07). The misses are symmetric, within about 1.5% of the
     // truth, with a residual bias of +0.05% to +0.08%: the shortfall is open work, and the
     // bound below is what holds today, far above the old estimator's (the negative control).
