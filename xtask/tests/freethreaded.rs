@@ -1,6 +1,8 @@
 //! The free-threaded CPython image (`cpython-3.13t`) really runs Python threads in parallel:
-//! `sys._is_gil_enabled()` is False, and two threads sharing a fixed CPU-bound work finish at
-//! least 1.5× faster than one thread doing all of it.
+//! `sys._is_gil_enabled()` is False, and the process's CPU time exceeds its wall time while
+//! two threads run: their CPU time overlaps, which a GIL forbids. The mechanism is asserted, not
+//! a speed-up: on a shared two-core machine a speed-up is a benchmark's figure
+//! (`cargo xtask scaling`), and a timed test of it failed whenever another process ran.
 //!
 //! Needs a Docker engine, two CPUs and the image's build stage in the rootfs cache
 //! (`cargo xtask images --interp cpython-3.13t` fills it; a cold compile takes tens of minutes,
@@ -58,7 +60,7 @@ for _ in range(5):
 print("gil", sys._is_gil_enabled())
 print("one", min(one)[0])
 print("two", min(two)[0])
-print("cpu", min(two)[1])
+print("cpu", max(x[1] for x in two))
 "#;
 
 #[test]
@@ -108,7 +110,8 @@ fn free_threaded_cpython_runs_threads_in_parallel() {
     };
     // Up to three containers, each the best of five rounds: the two cores are shared with
     // the rest of the machine (other test binaries' containers, the VM's neighbours), and one
-    // disturbed container must not decide. The best attempt must reach 1.5×.
+    // disturbed container must not decide. With a GIL one thread runs at a time and CPU time
+    // cannot exceed wall time; the best attempt must show 1.2 × the wall time in CPU time.
     let mut best = 0.0f64;
     let mut seen = Vec::new();
     for _attempt in 0..3 {
@@ -131,19 +134,18 @@ fn free_threaded_cpython_runs_threads_in_parallel() {
         assert_eq!(field("gil"), "False", "the GIL is enabled: {lines:?}");
         let one: f64 = field("one").parse().unwrap();
         let two: f64 = field("two").parse().unwrap();
-        eprintln!(
-            "one thread {one:.3} s, two threads {two:.3} s: {:.2}×",
-            one / two
-        );
-        seen.push(format!("{one:.3} s against {two:.3} s"));
-        best = best.max(one / two);
-        if best >= 1.5 {
+        let cpu: f64 = field("cpu").parse().unwrap();
+        eprintln!("one thread {one:.3} s, two threads {two:.3} s; CPU time {cpu:.2} × wall time");
+        seen.push(format!("{cpu:.2}"));
+        best = best.max(cpu);
+        if best >= 1.2 {
             break;
         }
     }
     assert!(
-        best >= 1.5,
-        "two threads were at best {best:.2}× faster than one (one thread against two: {})",
-        seen.join("; ")
+        best >= 1.2,
+        "two threads' CPU time was at most {best:.2} × their wall time (attempts: {}): they \
+         did not run at the same time",
+        seen.join(", ")
     );
 }
