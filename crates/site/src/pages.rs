@@ -168,8 +168,7 @@ fn comparison_ratio(
     workload: &str,
     metric: Metric,
 ) -> Option<RatioView> {
-    look.comparison(interp, workload, metric)
-        .map(|c| figure::ratio(c.ratio, c.ci.low, c.ci.high, c.verdict, &look.level(), ""))
+    look.ratio_view(interp, workload, metric, &look.level(), "")
 }
 
 fn workload_href(root: &str, name: &str) -> String {

@@ -449,7 +449,7 @@ fn a_configured_site_url_gives_canonical_addresses_and_a_sitemap() {
 
 #[test]
 fn the_web_page_tables_latency_by_rate_per_interpreter_when_the_data_has_it() {
-    use whichpy_wire::summary::{Estimate, Interval, RateLatency, WebCell};
+    use whichpy_wire::summary::{Estimate, Interval, LatencyRatio, RateLatency, WebCell};
     let mut summary = fixture::summary();
     let html = page(&common::build(&summary), "web.html");
     assert!(
@@ -477,7 +477,25 @@ fn the_web_page_tables_latency_by_rate_per_interpreter_when_the_data_has_it() {
         achieved_rps: f64::from(r),
         errors: 0,
         unsent: 0,
-        p95_ratio: None,
+        // At 500 requests/s an interval too wide to mean anything (two executions, as
+        // web.html once showed it); at 1,000 one that says "slower".
+        p95_ratio: match r {
+            500 => Some(LatencyRatio {
+                ratio: 0.46,
+                ci: Interval {
+                    low: 0.000291,
+                    high: 719.0,
+                },
+            }),
+            1000 => Some(LatencyRatio {
+                ratio: 1.5,
+                ci: Interval {
+                    low: 1.2,
+                    high: 1.9,
+                },
+            }),
+            _ => None,
+        },
     };
     let ids: Vec<String> = summary
         .environment
@@ -510,6 +528,16 @@ fn the_web_page_tables_latency_by_rate_per_interpreter_when_the_data_has_it() {
     );
     assert!(html.contains(">4.00 ms<"), "{html}");
     assert!(html.contains("href=\"web.html\""), "nav link: {html}");
+    // The wide interval is "inconclusive" with its executions, never its bounds.
+    assert!(
+        html.contains(
+            "inconclusive<span class=\"ci\">interval too wide, 2 process executions</span>"
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("719"), "{html}");
+    assert!(!html.contains("0.000291"), "{html}");
+    assert!(html.contains("1.50× slower"), "{html}");
 }
 
 /// A planned chart is drawn by its typed kind, never by its id: the image with id `startup`

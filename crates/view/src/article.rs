@@ -664,14 +664,13 @@ impl<'a> Builder<'a> {
     }
 
     fn comparison_view(&self, interp: &str, workload: &str, metric: Metric) -> Option<RatioView> {
-        let c = self.comparison(interp, workload, metric)?;
-        Some(self.ratio(
-            c.ratio,
-            c.ci.low,
-            c.ci.high,
-            c.verdict,
+        self.look.ratio_view(
+            interp,
+            workload,
+            metric,
+            &self.confidence,
             &self.cite(workload),
-        ))
+        )
     }
 
     /// The significant warm comparison furthest from 1 in the direction of `verdict`.

@@ -4,6 +4,7 @@
 use whichpy_wire::summary::{CellSummary, Comparison, GeoMean, Metric, Summary};
 use whichpy_wire::{InterpInfo, SizeName, WorkloadKind};
 
+use crate::figure::RatioView;
 use crate::words::family_name;
 
 /// The size the figures come from: `default` when the data has any, else `quick`.
@@ -57,6 +58,25 @@ impl<'a> Lookup<'a> {
                 && c.workload == workload
                 && c.size == self.size
                 && c.metric == metric
+        })
+    }
+
+    /// The comparison of `interp` with the baseline on `workload`, as a reader sees it: one
+    /// ratio convention ([`crate::figure::ratio`]), and when its interval is too wide to mean
+    /// anything, "inconclusive" with the interpreter's process executions on that cell.
+    pub fn ratio_view(
+        &self,
+        interp: &str,
+        workload: &str,
+        metric: Metric,
+        level: &str,
+        cite: &str,
+    ) -> Option<RatioView> {
+        let c = self.comparison(interp, workload, metric)?;
+        let r = crate::figure::ratio(c.ratio, c.ci.low, c.ci.high, c.verdict, level, cite);
+        Some(match self.cell(interp, workload) {
+            Some(cell) => r.runs(cell.processes_ok),
+            None => r,
         })
     }
 
