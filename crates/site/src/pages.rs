@@ -53,7 +53,7 @@ struct Page {
     og_image_alt: String,
     lang: String,
     site_name: String,
-    nav: Vec<Nav>,
+    nav: Vec<NavGroup>,
     footer: Footer,
     /// The article's head from render (title, description, canonical, Open Graph, Twitter,
     /// JSON-LD); other pages get theirs from the layout.
@@ -86,19 +86,65 @@ fn csp(inline_css: Option<&str>) -> String {
     )
 }
 
-const PAGES: [(&str, &str); 11] = [
-    ("index.html", "Article"),
-    ("results.html", "Results"),
-    ("startup.html", "Startup"),
-    ("profiles.html", "Profiles"),
-    ("memory-scaling.html", "Memory and scaling"),
-    ("web.html", "Web service"),
-    ("apps.html", "Applications"),
-    ("microbit.html", "micro:bit (emulated)"),
-    ("history.html", "History"),
-    ("methodology.html", "Methodology"),
-    ("reproduce.html", "Reproduce"),
+/// The site's navigation: the article alone, then three groups (a reader on a phone sees one
+/// row of four entries, each group opening to its pages), every page in exactly one.
+const NAV: [(&str, &[(&str, &str)]); 4] = [
+    ("Article", &[("index.html", "Article")]),
+    (
+        "Results",
+        &[
+            ("results.html", "Results"),
+            ("startup.html", "Startup"),
+            ("memory-scaling.html", "Memory and scaling"),
+            ("profiles.html", "Profiles"),
+            ("history.html", "History"),
+        ],
+    ),
+    (
+        "Uses",
+        &[
+            ("web.html", "Web service"),
+            ("apps.html", "Applications"),
+            ("microbit.html", "micro:bit (emulated)"),
+        ],
+    ),
+    (
+        "Method",
+        &[
+            ("methodology.html", "Methodology"),
+            ("reproduce.html", "Reproduce"),
+        ],
+    ),
 ];
+
+/// One entry of the navigation: a single page is a link; a group lists its pages.
+#[derive(Clone, Debug, Serialize)]
+struct NavGroup {
+    label: String,
+    /// The group holds the current page.
+    current: bool,
+    items: Vec<Nav>,
+}
+
+fn nav(root: &str, path: &str) -> Vec<NavGroup> {
+    NAV.iter()
+        .map(|(label, pages)| {
+            let items: Vec<Nav> = pages
+                .iter()
+                .map(|(href, label)| Nav {
+                    href: format!("{root}{href}"),
+                    label: label.to_string(),
+                    current: *href == path,
+                })
+                .collect();
+            NavGroup {
+                label: label.to_string(),
+                current: items.iter().any(|i| i.current),
+                items,
+            }
+        })
+        .collect()
+}
 
 struct Layout<'a> {
     input: &'a Input<'a>,
@@ -126,14 +172,7 @@ impl Layout<'_> {
             og_image_alt: self.og.1.clone(),
             lang: self.input.content.site.language.clone(),
             site_name: self.input.content.site.site_name.clone(),
-            nav: PAGES
-                .iter()
-                .map(|(href, label)| Nav {
-                    href: format!("{root}{href}"),
-                    label: label.to_string(),
-                    current: *href == path,
-                })
-                .collect(),
+            nav: nav(&root, path),
             footer: self.footer.clone(),
             head_html: None,
             twitter: false,
