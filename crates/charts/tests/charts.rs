@@ -371,3 +371,18 @@ fn the_scaling_chart_shows_every_curve_with_the_ideal() {
         );
     }
 }
+
+/// The published data has twelve interpreters: each gets a colour of its own (no two series of
+/// one chart share a blue), and a marker that differs from its neighbours'.
+#[test]
+fn twelve_interpreters_twelve_colours() {
+    let colours: std::collections::BTreeSet<String> =
+        (0..12).map(whichpy_charts::color_hex).collect();
+    assert_eq!(colours.len(), 12, "{colours:?}");
+    for i in 0..11 {
+        assert_ne!(
+            whichpy_charts::Marker::of(i),
+            whichpy_charts::Marker::of(i + 1)
+        );
+    }
+}
