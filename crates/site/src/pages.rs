@@ -117,6 +117,57 @@ const NAV: [(&str, &[(&str, &str)]); 4] = [
     ),
 ];
 
+/// One of the article's internal links, from the link plan in `content/site.toml`.
+#[derive(Clone, Debug, Serialize)]
+struct ArticleLink {
+    href: String,
+    text: String,
+    about: String,
+}
+
+/// The article's links from the content's plan: each names a page of the navigation, and
+/// every page of the navigation but the article itself is named, once.
+fn article_links(plan: &[whichpy_render::content::PageLink]) -> Result<Vec<ArticleLink>, Error> {
+    let pages: Vec<&str> = NAV
+        .iter()
+        .flat_map(|(_, pages)| pages.iter().map(|(href, _)| *href))
+        .filter(|href| *href != "index.html")
+        .collect();
+    let mut seen = Vec::new();
+    for l in plan {
+        if !pages.contains(&l.page.as_str()) {
+            return Err(Error::Content(format!(
+                "content/site.toml: [[links]] page = {:?} is not a page of the site; use one of {}",
+                l.page,
+                pages.join(", ")
+            )));
+        }
+        if seen.contains(&l.page.as_str()) {
+            return Err(Error::Content(format!(
+                "content/site.toml: [[links]] names {:?} twice; keep one",
+                l.page
+            )));
+        }
+        seen.push(l.page.as_str());
+    }
+    let missing: Vec<&str> = pages.into_iter().filter(|p| !seen.contains(p)).collect();
+    if !missing.is_empty() {
+        return Err(Error::Content(format!(
+            "content/site.toml: the article links none of {}; add a [[links]] entry (page, text, \
+             about) for each, so a reader of the article can reach every page",
+            missing.join(", ")
+        )));
+    }
+    Ok(plan
+        .iter()
+        .map(|l| ArticleLink {
+            href: l.page.clone(),
+            text: l.text.clone(),
+            about: l.about.clone(),
+        })
+        .collect())
+}
+
 /// One entry of the navigation: a single page is a link; a group lists its pages.
 #[derive(Clone, Debug, Serialize)]
 struct NavGroup {
@@ -653,6 +704,7 @@ struct ReproduceData {
 #[derive(Serialize)]
 struct ArticleData {
     html: String,
+    links: Vec<ArticleLink>,
 }
 
 #[derive(Serialize)]
@@ -832,7 +884,10 @@ impl<'a> Pages<'a> {
                 );
             }
             let html = link_article(&html, workloads);
-            let data = ArticleData { html };
+            let data = ArticleData {
+                html,
+                links: article_links(&self.input.content.site.links)?,
+            };
             self.emit(site, &page, "article.html.j2", &data)?;
         }
         Ok(())

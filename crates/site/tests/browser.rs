@@ -782,6 +782,33 @@ fn every_page_in_chromium() {
     );
 }
 
+/// The layout checks over the site of the published data (`results/summary.json`): its long
+/// labels, wide intervals and twelve interpreters are what the fixture lacks.
+#[test]
+fn the_published_data_fits_at_390_and_1280_px_in_chromium() {
+    let Some(chromium) = find_chromium() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: chromium is not installed, so the published site's layout was not checked"
+        );
+        return;
+    };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results/summary.json");
+    let summary: whichpy_wire::summary::Summary = serde_json::from_slice(
+        &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let site = common::build(&summary);
+    let dir = common::write_temp(&site);
+    let root = dir.path().join("site");
+    let mut browser = Browser::launch(&chromium);
+    let (origin, _) = crawl(&mut browser, &root);
+    let pages = html_pages(&root);
+    let mut svgs = check_layout(&mut browser, &origin, &pages, 390, true);
+    svgs.extend(check_layout(&mut browser, &origin, &pages, 1280, false));
+    check_chart_clip(&mut browser, &svgs);
+}
+
 #[test]
 fn injected_markup_stays_text_in_chromium() {
     let Some(chromium) = find_chromium() else {

@@ -313,6 +313,43 @@ fn the_article_page_links_into_the_site_and_shows_the_matrix_once() {
     );
 }
 
+/// The article's "Look closer" list follows the link plan in `content/site.toml`: it reaches
+/// the web, apps, micro:bit and memory pages; a plan that leaves a page out, or names one the
+/// site does not write, fails the build and says what to add.
+#[test]
+fn the_article_links_every_page_by_the_content_link_plan() {
+    let summary = fixture::summary();
+    let html = page(&common::build(&summary), "index.html");
+    let more = html.split("class=\"article-more\"").nth(1).unwrap();
+    for href in [
+        "web.html",
+        "apps.html",
+        "microbit.html",
+        "memory-scaling.html",
+        "results.html",
+    ] {
+        assert!(
+            more.contains(&format!("<a href=\"{href}\">")),
+            "{href}: {more}"
+        );
+    }
+    let mut content = common::content();
+    content.site.links.retain(|l| l.page != "web.html");
+    let err = common::try_build_with(&summary, &content)
+        .expect_err("a plan without web.html is refused")
+        .to_string();
+    assert!(
+        err.contains("web.html") && err.contains("[[links]]"),
+        "{err}"
+    );
+    let mut content = common::content();
+    content.site.links[0].page = "nowhere.html".into();
+    let err = common::try_build_with(&summary, &content)
+        .expect_err("a plan naming no page is refused")
+        .to_string();
+    assert!(err.contains("nowhere.html"), "{err}");
+}
+
 #[test]
 fn warnings_show_code_not_backticks() {
     let summary = fixture::summary();
