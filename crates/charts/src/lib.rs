@@ -246,8 +246,9 @@ pub fn color_hex(index: usize) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
-/// Interpreters in display order: the baseline first, then by family (CPython, PyPy,
-/// MicroPython) and id, so that a family keeps its colour across charts.
+/// Interpreters in display order: the baseline first, then the other headline interpreters
+/// ([`whichpy_view::lookup::headline`]), then the rest; each part by family (CPython, PyPy,
+/// MicroPython) and id. Every chart uses this order, so an interpreter keeps its colour.
 /// Interpreters that appear only in cells (not in the environment) get a bare entry.
 pub fn interpreters(summary: &Summary) -> Vec<Interp> {
     let mut ids: Vec<String> = summary
@@ -266,6 +267,12 @@ pub fn interpreters(summary: &Summary) -> Vec<Interp> {
             ids.push(c.interp.clone());
         }
     }
+    // The article's interpreters lead every chart (the memory chart of twelve interpreters
+    // starts with the three the article is about).
+    let headline: std::collections::BTreeSet<&str> = whichpy_view::lookup::headline(summary)
+        .values()
+        .map(|i| i.id.as_str())
+        .collect();
     let rank = |id: &String| {
         let family = summary
             .environment
@@ -276,7 +283,12 @@ pub fn interpreters(summary: &Summary) -> Vec<Interp> {
         let family = family.map_or(Family::ALL.len(), |f| {
             Family::ALL.iter().position(|g| *g == f).unwrap_or(0)
         });
-        (*id != summary.analysis.baseline, family, id.clone())
+        (
+            *id != summary.analysis.baseline,
+            !headline.contains(id.as_str()),
+            family,
+            id.clone(),
+        )
     };
     ids.sort_by_key(rank);
     ids.dedup();

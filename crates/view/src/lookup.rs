@@ -16,6 +16,40 @@ pub fn figures_size(s: &Summary) -> SizeName {
     }
 }
 
+/// The headline interpreter of each family, the one the article speaks of: the baseline, else
+/// the newest plain release (no flags, not a variant, the latest Debian suite, the highest
+/// version; the id breaks ties). Charts lead with these.
+pub fn headline(s: &Summary) -> std::collections::BTreeMap<whichpy_wire::Family, &InterpInfo> {
+    let baseline = &s.analysis.baseline;
+    let mut chosen = std::collections::BTreeMap::new();
+    for family in whichpy_wire::Family::ALL {
+        let mut candidates: Vec<&InterpInfo> = s
+            .environment
+            .interpreters
+            .iter()
+            .filter(|i| i.family == family)
+            .collect();
+        candidates.sort_by_key(|i| {
+            let release = i
+                .suite
+                .as_deref()
+                .map_or(0, |s| crate::history::debian_release(s).1);
+            (
+                &i.id != baseline,
+                !i.flags.is_empty(),
+                i.variant_of.is_some(),
+                std::cmp::Reverse(release),
+                std::cmp::Reverse(crate::history::version_key(&i.implementation.version)),
+                i.id.clone(),
+            )
+        });
+        if let Some(i) = candidates.first() {
+            chosen.insert(family, *i);
+        }
+    }
+    chosen
+}
+
 /// A summary seen at one size.
 #[derive(Clone, Copy, Debug)]
 pub struct Lookup<'a> {
