@@ -218,4 +218,31 @@
   }
 
   document.querySelectorAll("form.explorer").forEach(explorer);
+
+  // The navigation's groups: one open at a time; a click elsewhere or Escape closes it.
+  var groups = Array.prototype.slice.call(document.querySelectorAll(".nav-group details"));
+  function closeGroups(except) {
+    groups.forEach(function (d) {
+      if (d !== except) {
+        d.open = false;
+      }
+    });
+  }
+  groups.forEach(function (d) {
+    d.addEventListener("toggle", function () {
+      if (d.open) {
+        closeGroups(d);
+      }
+    });
+  });
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest || !e.target.closest(".nav-group")) {
+      closeGroups(null);
+    }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") {
+      closeGroups(null);
+    }
+  });
 })();

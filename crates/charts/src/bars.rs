@@ -44,13 +44,68 @@ pub(crate) fn panel_height(rows: usize) -> u32 {
     PANEL_CHROME + ROW * rows.max(1) as u32
 }
 
+/// A label longer than this many characters is set on two lines.
+const LABEL_CHARS: usize = 28;
+
+/// A row's label in one line, or two when it is long ("CPython 3.13, free-threaded" /
+/// "(built from Debian's source)"): split at the space nearest the middle, a space before a
+/// parenthesis preferred, so that no label is cut at the chart's left edge.
+fn label_lines(label: &str) -> Vec<String> {
+    let n = label.chars().count();
+    if n <= LABEL_CHARS {
+        return vec![label.to_string()];
+    }
+    let middle = n / 2;
+    let spaces = label
+        .char_indices()
+        .enumerate()
+        .filter(|(_, (_, c))| *c == ' ')
+        .map(|(at, (byte, _))| (at, byte));
+    let cost = |at: usize, byte: usize| {
+        let paren = label[byte + 1..].starts_with('(');
+        at.abs_diff(middle) * 2 + if paren { 0 } else { 6 }
+    };
+    match spaces.min_by_key(|&(at, byte)| cost(at, byte)) {
+        Some((_, byte)) => vec![label[..byte].to_string(), label[byte + 1..].to_string()],
+        None => vec![label.to_string()],
+    }
+}
+
+/// `text` in lines of at most `chars` characters, broken at spaces, at most `max` lines: the
+/// last line kept ends in "…" when words were left out.
+fn fit_lines(text: &str, chars: usize, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(l) if l.chars().count() + 1 + word.chars().count() <= chars => {
+                l.push(' ');
+                l.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    if lines.len() > max {
+        lines.truncate(max);
+        let last = lines.last_mut().expect("max > 0");
+        while last.chars().count() + 1 > chars {
+            match last.rfind(' ') {
+                Some(at) => last.truncate(at),
+                None => break,
+            }
+        }
+        last.push('…');
+    }
+    lines
+}
+
 fn label_width(bars: &[Bar]) -> u32 {
     let chars = bars
         .iter()
-        .map(|b| b.label.chars().count())
+        .flat_map(|b| label_lines(&b.label))
+        .map(|l| l.chars().count())
         .max()
         .unwrap_or(4);
-    (chars as u32 * 8 + 20).clamp(80, 260)
+    (chars as u32 * 8 + 20).clamp(80, 300)
 }
 
 /// Draw one panel of horizontal bars into `area`.
@@ -85,21 +140,36 @@ pub(crate) fn draw_panel(area: &DrawingArea<SVGBackend, Shift>, panel: &Panel) -
         .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
         .draw()?;
 
+    // Characters of 13 px text that fit right of the labels (7.5 px each, wider than DejaVu
+    // Sans's average, so an estimate errs on the short side).
+    let note_chars =
+        ((area.dim_in_pixel().0 as f64 - f64::from(label_width(&panel.bars)) - 12.0 - 24.0 - 12.0)
+            / 7.5)
+            .max(12.0) as usize;
     let label_style = text(14, &INK).pos(Pos::new(HPos::Right, VPos::Center));
     let note_style = text(13, &INK).pos(Pos::new(HPos::Left, VPos::Center));
     let muted_style = text(13, &MUTED).pos(Pos::new(HPos::Left, VPos::Center));
     for (i, bar) in panel.bars.iter().enumerate() {
         let y0 = (n - 1 - i) as f64;
         let yc = y0 + 0.5;
-        chart.draw_series(std::iter::once(
-            EmptyElement::at((0.0, yc))
-                + Text::new(bar.label.clone(), (-10, 0), label_style.clone()),
-        ))?;
-        let Some(v) = bar.value else {
+        let lines = label_lines(&bar.label);
+        let first = -8 * (lines.len() as i32 - 1);
+        for (k, line) in lines.into_iter().enumerate() {
             chart.draw_series(std::iter::once(
                 EmptyElement::at((0.0, yc))
-                    + Text::new(bar.note.clone(), (6, 0), muted_style.clone()),
+                    + Text::new(line, (-10, first + 16 * k as i32), label_style.clone()),
             ))?;
+        }
+        let Some(v) = bar.value else {
+            // In the row's room, on two lines at most: the full reason is in the site's tables.
+            let lines = fit_lines(&bar.note, note_chars, 2);
+            let first = -8 * (lines.len() as i32 - 1);
+            for (k, line) in lines.into_iter().enumerate() {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((0.0, yc))
+                        + Text::new(line, (6, first + 16 * k as i32), muted_style.clone()),
+                ))?;
+            }
             continue;
         };
         chart.draw_series(std::iter::once(Rectangle::new(
@@ -502,4 +572,44 @@ pub fn startup(summary: &Summary, size: SizeName) -> Result<Option<Chart>> {
         |root| draw_panel(root, &panel),
     )
     .map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_label_takes_two_lines_and_a_short_one_stays() {
+        assert_eq!(
+            label_lines("CPython 3.13, free-threaded (built from Debian's source)"),
+            [
+                "CPython 3.13, free-threaded",
+                "(built from Debian's source)"
+            ]
+        );
+        assert_eq!(
+            label_lines("CPython 3.11 (Debian 12)"),
+            ["CPython 3.11 (Debian 12)"]
+        );
+        // No parenthesis: the space nearest the middle.
+        assert_eq!(
+            label_lines("MicroPython native emitter with a long name"),
+            ["MicroPython native", "emitter with a long name"]
+        );
+        let note = "not run: MicroPython has no multiprocessing module and its os module has no \
+                    fork, pipe or waitpid.";
+        let lines = fit_lines(note, 40, 2);
+        assert_eq!(
+            lines,
+            [
+                "not run: MicroPython has no",
+                "multiprocessing module and its os…"
+            ]
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 40));
+        assert_eq!(fit_lines(note, 200, 2), [note]);
+        for l in label_lines("CPython 3.13, free-threaded (built from Debian's source)") {
+            assert!(l.chars().count() <= LABEL_CHARS, "{l}");
+        }
+    }
 }

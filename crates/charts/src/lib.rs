@@ -74,8 +74,11 @@ pub type Result<T> = std::result::Result<T, Error>;
 // Shared look
 // ---------------------------------------------------------------------------------------------
 
-/// Okabe–Ito, without yellow (too light on white for lines and text).
-const PALETTE: [RGBColor; 7] = [
+/// Okabe–Ito without yellow (too light on white for lines and text), then five of Paul Tol's
+/// muted and dark colours: twelve, so that up to twelve interpreters (the published data has
+/// twelve) each get a colour of their own in every chart, and with the five markers a pair of
+/// their own up to sixty.
+const PALETTE: [RGBColor; 12] = [
     RGBColor(0x00, 0x72, 0xB2), // blue
     RGBColor(0xD5, 0x5E, 0x00), // vermillion
     RGBColor(0x00, 0x9E, 0x73), // bluish green
@@ -83,6 +86,11 @@ const PALETTE: [RGBColor; 7] = [
     RGBColor(0xE6, 0x9F, 0x00), // orange
     RGBColor(0x56, 0xB4, 0xE9), // sky blue
     RGBColor(0x00, 0x00, 0x00), // black
+    RGBColor(0x88, 0x22, 0x55), // wine
+    RGBColor(0x33, 0x22, 0x88), // indigo
+    RGBColor(0x99, 0x99, 0x33), // olive
+    RGBColor(0x44, 0xAA, 0x99), // teal
+    RGBColor(0x77, 0x77, 0x77), // grey
 ];
 
 /// Text colour: #222 on white is 15.9:1.
@@ -238,8 +246,9 @@ pub fn color_hex(index: usize) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
-/// Interpreters in display order: the baseline first, then by family (CPython, PyPy,
-/// MicroPython) and id, so that a family keeps its colour across charts.
+/// Interpreters in display order: the baseline first, then the other headline interpreters
+/// ([`whichpy_view::lookup::headline`]), then the rest; each part by family (CPython, PyPy,
+/// MicroPython) and id. Every chart uses this order, so an interpreter keeps its colour.
 /// Interpreters that appear only in cells (not in the environment) get a bare entry.
 pub fn interpreters(summary: &Summary) -> Vec<Interp> {
     let mut ids: Vec<String> = summary
@@ -258,6 +267,12 @@ pub fn interpreters(summary: &Summary) -> Vec<Interp> {
             ids.push(c.interp.clone());
         }
     }
+    // The article's interpreters lead every chart (the memory chart of twelve interpreters
+    // starts with the three the article is about).
+    let headline: std::collections::BTreeSet<&str> = whichpy_view::lookup::headline(summary)
+        .values()
+        .map(|i| i.id.as_str())
+        .collect();
     let rank = |id: &String| {
         let family = summary
             .environment
@@ -268,7 +283,12 @@ pub fn interpreters(summary: &Summary) -> Vec<Interp> {
         let family = family.map_or(Family::ALL.len(), |f| {
             Family::ALL.iter().position(|g| *g == f).unwrap_or(0)
         });
-        (*id != summary.analysis.baseline, family, id.clone())
+        (
+            *id != summary.analysis.baseline,
+            !headline.contains(id.as_str()),
+            family,
+            id.clone(),
+        )
     };
     ids.sort_by_key(rank);
     ids.dedup();
@@ -337,16 +357,44 @@ pub(crate) enum Swatch {
 /// Height of a legend strip under a chart.
 pub(crate) const LEGEND_H: u32 = 34;
 
-/// A one-line legend, drawn in its own strip under the chart so it never hides data.
+/// Where each entry of a legend goes at `width`: `(x, row)`, a new row when the next entry would
+/// reach past the right edge (12 interpreters do not fit one row of an 800 px chart).
+fn legend_places(width: u32, x0: i32, items: &[(Swatch, String)]) -> Vec<(i32, u32)> {
+    let mut out = Vec::with_capacity(items.len());
+    let (mut x, mut row) = (x0, 0);
+    for (_, label) in items {
+        // About 0.55 em per character of a sans-serif face at 12.1 px, and the swatch.
+        let w = 44 + (label.chars().count() as f64 * 6.9) as i32;
+        if x > x0 && x + w - 16 > width as i32 {
+            x = x0;
+            row += 1;
+        }
+        out.push((x, row));
+        x += w;
+    }
+    out
+}
+
+/// Height of the legend of `items` under a chart `width` wide, starting at `x0`: one
+/// [`LEGEND_H`] strip per row.
+pub(crate) fn legend_height(width: u32, x0: i32, items: &[(Swatch, String)]) -> u32 {
+    let rows = legend_places(width, x0, items)
+        .last()
+        .map_or(1, |(_, row)| row + 1);
+    rows * LEGEND_H
+}
+
+/// A legend, drawn in its own strip under the chart so it never hides data: one row, or as
+/// many as [`legend_height`] gives the strip.
 pub(crate) fn legend(
     area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
     x0: i32,
     items: &[(Swatch, String)],
 ) -> Result<()> {
     use plotters::style::text_anchor::{HPos, Pos, VPos};
-    let y = (LEGEND_H / 2) as i32;
-    let mut x = x0;
-    for (swatch, label) in items {
+    let places = legend_places(area.dim_in_pixel().0, x0, items);
+    for ((swatch, label), (x, row)) in items.iter().zip(places) {
+        let y = (LEGEND_H / 2 + row * LEGEND_H) as i32;
         match *swatch {
             Swatch::Line(c, w) => area.draw(&PathElement::new(
                 vec![(x - 4, y), (x + 16, y)],
@@ -370,8 +418,6 @@ pub(crate) fn legend(
             (x + 22, y),
             text(MIN_FONT, &INK).pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
-        // About 0.55 em per character of a sans-serif face at 12.1 px.
-        x += 44 + (label.chars().count() as f64 * 6.9) as i32;
     }
     Ok(())
 }

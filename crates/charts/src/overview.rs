@@ -17,8 +17,6 @@ use crate::{legend, Chart, Interp, Result, Swatch, INK, MUTED};
 const WIDTH: u32 = 800;
 const ROW: u32 = 26;
 const GROUP_GAP: f64 = 0.6;
-/// Height of the legend strip under the chart.
-const LEGEND: u32 = crate::LEGEND_H;
 
 struct Row {
     interp: Interp,
@@ -123,7 +121,16 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
 
     let rows_total: usize = groups.iter().map(|g| g.rows.len()).sum();
     let height_units = rows_total as f64 + GROUP_GAP * groups.len() as f64;
-    let height = 150 + LEGEND + (ROW as f64 * height_units) as u32;
+    let legend_items: Vec<(String, RGBColor, crate::Marker)> = others
+        .iter()
+        .map(|i| (i.label.clone(), i.color(), i.marker()))
+        .collect();
+    let items: Vec<(Swatch, String)> = legend_items
+        .iter()
+        .map(|(l, c, m)| (Swatch::Dot(*c, *m), l.clone()))
+        .collect();
+    let legend_h = crate::legend_height(WIDTH, 160, &items);
+    let height = 150 + legend_h + (ROW as f64 * height_units) as u32;
     let what = match metric {
         Metric::Warm => "steady-state (warm) time per iteration",
         Metric::Cold => "cold time (first iteration plus startup)",
@@ -161,10 +168,6 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
         "Dot plot on a logarithmic axis of each interpreter's {what} divided by {base_label}'s, \
          with 95% interval whiskers; left of 1× is faster than {base_label}. {desc_items}."
     );
-    let legend_items: Vec<(String, RGBColor, crate::Marker)> = others
-        .iter()
-        .map(|i| (i.label.clone(), i.color(), i.marker()))
-        .collect();
     let caption = title.clone();
     svg_chart(
         format!("overview-{}-{size}.svg", metric.as_str()),
@@ -172,7 +175,7 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
         desc,
         (WIDTH, height),
         move |root| {
-            let (main, foot) = root.split_vertically(height - LEGEND);
+            let (main, foot) = root.split_vertically(height - legend_h);
             let mut chart = ChartBuilder::on(&main)
                 .caption(&caption, text(16, &INK))
                 .margin(12)
@@ -223,10 +226,26 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
                                 5,
                                 c,
                             )?;
-                            chart.draw_series(std::iter::once(
-                                EmptyElement::at((ci.high.max(ratio), yc))
-                                    + Text::new(r.note.clone(), (8, 0), note_style.clone()),
-                            ))?;
+                            // Right of the whisker, or left of it when the note would
+                            // reach past the chart's right edge.
+                            let right = ci.high.max(ratio);
+                            let at = chart.backend_coord(&(right, yc)).0;
+                            let room = main.dim_in_pixel().0 as i32 - 24 - at;
+                            if room >= 12 + (r.note.chars().count() as f64 * 7.5) as i32 {
+                                chart.draw_series(std::iter::once(
+                                    EmptyElement::at((right, yc))
+                                        + Text::new(r.note.clone(), (8, 0), note_style.clone()),
+                                ))?;
+                            } else {
+                                chart.draw_series(std::iter::once(
+                                    EmptyElement::at((ci.low.min(ratio), yc))
+                                        + Text::new(
+                                            r.note.clone(),
+                                            (-8, 0),
+                                            text(12, &INK).pos(Pos::new(HPos::Right, VPos::Center)),
+                                        ),
+                                ))?;
+                            }
                         }
                         None => {
                             chart.draw_series(std::iter::once(
@@ -252,10 +271,6 @@ pub fn overview(summary: &Summary, size: SizeName, metric: Metric) -> Result<Opt
                     RGBColor(0xDD, 0xDD, 0xDD).stroke_width(1),
                 )))?;
             }
-            let items: Vec<(Swatch, String)> = legend_items
-                .iter()
-                .map(|(l, c, m)| (Swatch::Dot(*c, *m), l.clone()))
-                .collect();
             legend(&foot, 160, &items)?;
             Ok(())
         },

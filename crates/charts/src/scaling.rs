@@ -11,7 +11,7 @@ use whichpy_view::scaling::{ScalingRow, ScalingView, THREADS_OWN_CODE};
 use whichpy_wire::summary::Summary;
 
 use crate::{draw_markers, interpreters, legend, svg_chart, text, tick};
-use crate::{Chart, Marker, Result, Swatch, INK, LEGEND_H, MUTED};
+use crate::{Chart, Marker, Result, Swatch, INK, MUTED};
 
 const WIDTH: u32 = 960;
 /// Panel titles and the parallelism each shows.
@@ -165,7 +165,14 @@ pub fn scaling(summary: &Summary, view: &ScalingView) -> Result<Option<Chart>> {
             view.cores
         ),
         desc,
-        (WIDTH, PANEL_H + strips.len() as u32 * LEGEND_H),
+        (
+            WIDTH,
+            PANEL_H
+                + strips
+                    .iter()
+                    .map(|items| crate::legend_height(WIDTH, 60, items))
+                    .sum::<u32>(),
+        ),
         |root| {
             let (main, mut foot) = root.split_vertically(PANEL_H);
             let areas = main.split_evenly((1, panels.len()));
@@ -173,7 +180,7 @@ pub fn scaling(summary: &Summary, view: &ScalingView) -> Result<Option<Chart>> {
                 draw_panel(area, title, ss, max_workers, y_max)?;
             }
             for items in &strips {
-                let (strip, rest) = foot.split_vertically(LEGEND_H);
+                let (strip, rest) = foot.split_vertically(crate::legend_height(WIDTH, 60, items));
                 legend(&strip, 60, items)?;
                 foot = rest;
             }

@@ -255,8 +255,11 @@ where
     Ok(())
 }
 
-/// Every interpreter's mean warm-up curve for one workload in one chart, each with its
-/// fastest-to-slowest band; the time axis is logarithmic when the values span more than 20×.
+/// Every interpreter's mean warm-up curve for one workload, as small multiples: one panel per
+/// family, each with its own iteration and time axes (so that CPython's few iterations are not
+/// a smear at the left edge of PyPy's many), each curve with its fastest-to-slowest band; a
+/// panel's time axis is logarithmic when its values span more than 20×. Every series has its
+/// own colour and marker.
 pub fn warmup_compare(summary: &Summary, workload: &str, size: SizeName) -> Result<Option<Chart>> {
     let series: Vec<(Interp, &CellSummary)> = interpreters(summary)
         .into_iter()
@@ -269,6 +272,80 @@ pub fn warmup_compare(summary: &Summary, workload: &str, size: SizeName) -> Resu
     if series.is_empty() {
         return Ok(None);
     }
+    // Families in display order (the baseline's first), each with its interpreters.
+    let mut groups: Vec<(String, Vec<(Interp, &CellSummary)>)> = Vec::new();
+    for (i, c) in &series {
+        let family = i.info.as_ref().map_or_else(
+            || "Other".to_string(),
+            |info| whichpy_view::words::family_name(info.family).to_string(),
+        );
+        match groups.iter_mut().find(|(f, _)| *f == family) {
+            Some((_, g)) => g.push((i.clone(), *c)),
+            None => groups.push((family, vec![(i.clone(), *c)])),
+        }
+    }
+    let list = series
+        .iter()
+        .map(|(i, c)| {
+            let p = c.profile.as_ref().expect("filtered");
+            format!(
+                "{} from {} at iteration 1 to {} at iteration {}",
+                i.label,
+                format_ns(p.mean_ns[0]),
+                format_ns(p.mean_ns[p.mean_ns.len() - 1]),
+                p.mean_ns.len()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let families = groups
+        .iter()
+        .map(|(f, _)| f.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let title = format!("{workload}: warm-up curves of every interpreter ({size} size)");
+    let desc = format!(
+        "Line charts of the mean time per in-process iteration of {workload}, one panel per \
+         family ({families}), each interpreter with a band from the fastest to the slowest \
+         process execution; a panel whose times span more than 20× has a logarithmic time \
+         axis: {list}."
+    );
+    let height = PANEL_H * groups.len() as u32;
+    let items: Vec<(Swatch, String)> = series
+        .iter()
+        .map(|(i, _)| (Swatch::Series(i.color(), 3, i.marker()), i.label.clone()))
+        .chain([(
+            Swatch::Band(RGBColor(0x88, 0x88, 0x88)),
+            "fastest to slowest process".into(),
+        )])
+        .collect();
+    let legend_h = crate::legend_height(WIDTH, 90, &items);
+    svg_chart(
+        format!("warmup-{}-{size}.svg", slug(workload)),
+        title,
+        desc,
+        (WIDTH, height + legend_h),
+        |root| {
+            let (main, foot) = root.split_vertically(height);
+            let panels = main.split_evenly((groups.len(), 1));
+            for ((family, group), area) in groups.iter().zip(panels.iter()) {
+                draw_family(area, &format!("{workload}: {family}"), group)?;
+            }
+            legend(&foot, 90, &items)
+        },
+    )
+    .map(Some)
+}
+
+/// Height of one family's panel in [`warmup_compare`].
+const PANEL_H: u32 = 300;
+
+/// One family's panel: its own iteration count, time unit and (linear or log) time axis.
+fn draw_family(
+    area: &DrawingArea<SVGBackend, Shift>,
+    caption: &str,
+    series: &[(Interp, &CellSummary)],
+) -> Result<()> {
     let profiles = || {
         series
             .iter()
@@ -293,70 +370,28 @@ pub fn warmup_compare(summary: &Summary, workload: &str, size: SizeName) -> Resu
         .filter(|v| *v > 0.0)
         .fold(f64::INFINITY, f64::min);
     let unit = TimeUnit::for_max(hi);
-    let log = lo.is_finite() && hi / lo > LOG_RATIO;
-    let list = series
-        .iter()
-        .map(|(i, c)| {
-            let p = c.profile.as_ref().expect("filtered");
-            format!(
-                "{} from {} at iteration 1 to {} at iteration {}",
-                i.label,
-                format_ns(p.mean_ns[0]),
-                format_ns(p.mean_ns[p.mean_ns.len() - 1]),
-                p.mean_ns.len()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    let title = format!("{workload}: warm-up curves of every interpreter ({size} size)");
-    let desc =
-        format!(
-        "Line chart of the mean time per in-process iteration of {workload} for each interpreter, \
-         with bands from the fastest to the slowest process execution{}: {list}.",
-        if log { ", on a logarithmic time axis" } else { "" }
-    );
-    svg_chart(
-        format!("warmup-{}-{size}.svg", slug(workload)),
-        title,
-        desc,
-        (WIDTH, HEIGHT + LEGEND_H),
-        |root| {
-            let (main, foot) = root.split_vertically(HEIGHT);
-            let caption = format!("{workload}: time per iteration, every interpreter");
-            if log {
-                let y = (unit.of(lo) / 1.15)..(unit.of(hi) * 1.15);
-                draw_compare(
-                    &main,
-                    &caption,
-                    &series,
-                    n,
-                    unit,
-                    y.log_scale().base(2.0),
-                    true,
-                )?;
-            } else {
-                draw_compare(
-                    &main,
-                    &caption,
-                    &series,
-                    n,
-                    unit,
-                    0.0..unit.of(hi) * 1.08,
-                    false,
-                )?;
-            }
-            let items: Vec<(Swatch, String)> = series
-                .iter()
-                .map(|(i, _)| (Swatch::Series(i.color(), 3, i.marker()), i.label.clone()))
-                .chain([(
-                    Swatch::Band(RGBColor(0x88, 0x88, 0x88)),
-                    "fastest to slowest process".into(),
-                )])
-                .collect();
-            legend(&foot, 90, &items)
-        },
-    )
-    .map(Some)
+    if lo.is_finite() && hi / lo > LOG_RATIO {
+        let y = (unit.of(lo) / 1.15)..(unit.of(hi) * 1.15);
+        draw_compare(
+            area,
+            caption,
+            series,
+            n,
+            unit,
+            y.log_scale().base(2.0),
+            true,
+        )
+    } else {
+        draw_compare(
+            area,
+            caption,
+            series,
+            n,
+            unit,
+            0.0..unit.of(hi) * 1.08,
+            false,
+        )
+    }
 }
 
 fn draw_compare<Y>(

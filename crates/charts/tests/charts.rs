@@ -381,3 +381,40 @@ fn the_scaling_chart_shows_every_curve_with_the_ideal() {
         );
     }
 }
+
+/// The published data has twelve interpreters: each gets a colour of its own (no two series of
+/// one chart share a blue), and a marker that differs from its neighbours'.
+#[test]
+fn twelve_interpreters_twelve_colours() {
+    let colours: std::collections::BTreeSet<String> =
+        (0..12).map(whichpy_charts::color_hex).collect();
+    assert_eq!(colours.len(), 12, "{colours:?}");
+    for i in 0..11 {
+        assert_ne!(
+            whichpy_charts::Marker::of(i),
+            whichpy_charts::Marker::of(i + 1)
+        );
+    }
+}
+
+/// Of the published data's twelve interpreters, the charts lead with the article's headline
+/// ones (one per family, the baseline first): the memory chart starts with the three the
+/// article is about.
+#[test]
+fn charts_lead_with_the_headline_interpreters() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results/summary.json");
+    let summary: whichpy_wire::summary::Summary =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let order = whichpy_charts::interpreters(&summary);
+    assert!(order.len() > 3, "{order:?}");
+    let headline: std::collections::BTreeSet<String> = whichpy_view::lookup::headline(&summary)
+        .values()
+        .map(|i| i.id.clone())
+        .collect();
+    assert_eq!(order[0].id, summary.analysis.baseline);
+    let first: std::collections::BTreeSet<String> = order[..headline.len()]
+        .iter()
+        .map(|i| i.id.clone())
+        .collect();
+    assert_eq!(first, headline, "{order:?}");
+}

@@ -114,6 +114,23 @@ pub struct SiteConfig {
     /// `datePublished`: `"first-run"` (the start of the earliest pooled run) or a fixed
     /// `YYYY-MM-DD` once the article is out. `dateModified` is always the data date.
     pub date_published: String,
+    /// The article's internal links: one per site page that details one of its sections, in
+    /// the order the article's "Look closer" list shows them. The site refuses a plan that
+    /// names a page it does not write or leaves one of its pages out.
+    #[serde(default)]
+    pub links: Vec<PageLink>,
+}
+
+/// One internal link of the article: `[text](page)` and what the reader finds there.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageLink {
+    /// The page, relative to the site's root (`web.html`).
+    pub page: String,
+    /// The link's words (`Web service latency`).
+    pub text: String,
+    /// The rest of the sentence after the link, ending with its full stop.
+    pub about: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

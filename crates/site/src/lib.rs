@@ -74,6 +74,10 @@ pub enum Error {
     Chart(#[from] whichpy_charts::Error),
     #[error("image plan: {0}")]
     Image(String),
+    /// The content configuration asks for something the site cannot do (the message says
+    /// which file and what to change).
+    #[error("{0}")]
+    Content(String),
     #[error("{path}: {source}", path = .0.display(), source = .1)]
     Io(PathBuf, std::io::Error),
     #[error("{} exists and was not written by `cargo xtask site` (no {MARKER} in it); remove it or choose another --out", .0.display())]

@@ -53,7 +53,7 @@ struct Page {
     og_image_alt: String,
     lang: String,
     site_name: String,
-    nav: Vec<Nav>,
+    nav: Vec<NavGroup>,
     footer: Footer,
     /// The article's head from render (title, description, canonical, Open Graph, Twitter,
     /// JSON-LD); other pages get theirs from the layout.
@@ -86,19 +86,116 @@ fn csp(inline_css: Option<&str>) -> String {
     )
 }
 
-const PAGES: [(&str, &str); 11] = [
-    ("index.html", "Article"),
-    ("results.html", "Results"),
-    ("startup.html", "Startup"),
-    ("profiles.html", "Profiles"),
-    ("memory-scaling.html", "Memory and scaling"),
-    ("web.html", "Web service"),
-    ("apps.html", "Applications"),
-    ("microbit.html", "micro:bit (emulated)"),
-    ("history.html", "History"),
-    ("methodology.html", "Methodology"),
-    ("reproduce.html", "Reproduce"),
+/// The site's navigation: the article alone, then three groups (a reader on a phone sees one
+/// row of four entries, each group opening to its pages), every page in exactly one.
+const NAV: [(&str, &[(&str, &str)]); 4] = [
+    ("Article", &[("index.html", "Article")]),
+    (
+        "Results",
+        &[
+            ("results.html", "Results"),
+            ("startup.html", "Startup"),
+            ("memory-scaling.html", "Memory and scaling"),
+            ("profiles.html", "Profiles"),
+            ("history.html", "History"),
+        ],
+    ),
+    (
+        "Uses",
+        &[
+            ("web.html", "Web service"),
+            ("apps.html", "Applications"),
+            ("microbit.html", "micro:bit (emulated)"),
+        ],
+    ),
+    (
+        "Method",
+        &[
+            ("methodology.html", "Methodology"),
+            ("reproduce.html", "Reproduce"),
+        ],
+    ),
 ];
+
+/// One of the article's internal links, from the link plan in `content/site.toml`.
+#[derive(Clone, Debug, Serialize)]
+struct ArticleLink {
+    href: String,
+    text: String,
+    about: String,
+}
+
+/// The article's links from the content's plan: each names a page of the navigation, and
+/// every page of the navigation but the article itself is named, once.
+fn article_links(plan: &[whichpy_render::content::PageLink]) -> Result<Vec<ArticleLink>, Error> {
+    let pages: Vec<&str> = NAV
+        .iter()
+        .flat_map(|(_, pages)| pages.iter().map(|(href, _)| *href))
+        .filter(|href| *href != "index.html")
+        .collect();
+    let mut seen = Vec::new();
+    for l in plan {
+        if !pages.contains(&l.page.as_str()) {
+            return Err(Error::Content(format!(
+                "content/site.toml: [[links]] page = {:?} is not a page of the site; use one of {}",
+                l.page,
+                pages.join(", ")
+            )));
+        }
+        if seen.contains(&l.page.as_str()) {
+            return Err(Error::Content(format!(
+                "content/site.toml: [[links]] names {:?} twice; keep one",
+                l.page
+            )));
+        }
+        seen.push(l.page.as_str());
+    }
+    let missing: Vec<&str> = pages.into_iter().filter(|p| !seen.contains(p)).collect();
+    if !missing.is_empty() {
+        return Err(Error::Content(format!(
+            "content/site.toml: the article links none of {}; add a [[links]] entry (page, text, \
+             about) for each, so a reader of the article can reach every page",
+            missing.join(", ")
+        )));
+    }
+    Ok(plan
+        .iter()
+        .map(|l| ArticleLink {
+            href: l.page.clone(),
+            text: l.text.clone(),
+            about: l.about.clone(),
+        })
+        .collect())
+}
+
+/// One entry of the navigation: a single page is a link; a group lists its pages.
+#[derive(Clone, Debug, Serialize)]
+struct NavGroup {
+    label: String,
+    /// The group holds the current page.
+    current: bool,
+    items: Vec<Nav>,
+}
+
+fn nav(root: &str, path: &str) -> Vec<NavGroup> {
+    NAV.iter()
+        .map(|(label, pages)| {
+            let items: Vec<Nav> = pages
+                .iter()
+                .map(|(href, label)| Nav {
+                    href: format!("{root}{href}"),
+                    label: label.to_string(),
+                    current: *href == path,
+                })
+                .collect();
+            NavGroup {
+                label: label.to_string(),
+                current: items.iter().any(|i| i.current),
+                items,
+            }
+        })
+        .collect()
+}
 
 struct Layout<'a> {
     input: &'a Input<'a>,
@@ -126,14 +223,7 @@ impl Layout<'_> {
             og_image_alt: self.og.1.clone(),
             lang: self.input.content.site.language.clone(),
             site_name: self.input.content.site.site_name.clone(),
-            nav: PAGES
-                .iter()
-                .map(|(href, label)| Nav {
-                    href: format!("{root}{href}"),
-                    label: label.to_string(),
-                    current: *href == path,
-                })
-                .collect(),
+            nav: nav(&root, path),
             footer: self.footer.clone(),
             head_html: None,
             twitter: false,
@@ -168,8 +258,7 @@ fn comparison_ratio(
     workload: &str,
     metric: Metric,
 ) -> Option<RatioView> {
-    look.comparison(interp, workload, metric)
-        .map(|c| figure::ratio(c.ratio, c.ci.low, c.ci.high, c.verdict, &look.level(), ""))
+    look.ratio_view(interp, workload, metric, &look.level(), "")
 }
 
 fn workload_href(root: &str, name: &str) -> String {
@@ -615,6 +704,7 @@ struct ReproduceData {
 #[derive(Serialize)]
 struct ArticleData {
     html: String,
+    links: Vec<ArticleLink>,
 }
 
 #[derive(Serialize)]
@@ -794,7 +884,10 @@ impl<'a> Pages<'a> {
                 );
             }
             let html = link_article(&html, workloads);
-            let data = ArticleData { html };
+            let data = ArticleData {
+                html,
+                links: article_links(&self.input.content.site.links)?,
+            };
             self.emit(site, &page, "article.html.j2", &data)?;
         }
         Ok(())

@@ -82,6 +82,116 @@ const CHART_TEXT: &str = r#"(async () => {
   return out;
 })()"#;
 
+/// At the current width: elements that reach past the screen's edges without a scrolling frame
+/// (`overflow-x: auto|scroll`) around them, and elements that cut their own text (overflow
+/// hidden or an ellipsis, with more text than room). A visually hidden label (1 px) and the
+/// skip link (off-screen until focused) are meant to be so.
+const LAYOUT: &str = r#"(() => {
+  const vw = document.documentElement.clientWidth;
+  const inScroller = e => {
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll') return true;
+    }
+    return false;
+  };
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+    (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+  const outside = [], clipped = [];
+  for (const e of document.body.querySelectorAll('*')) {
+    if (e.closest('.skip')) continue;
+    const r = e.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1) continue;
+    const cs = getComputedStyle(e);
+    if (cs.visibility === 'hidden') continue;
+    if ((r.right > vw + 1 || r.left < -1) && !inScroller(e)) {
+      outside.push(name(e) + ' [' + Math.round(r.left) + ', ' + Math.round(r.right) + ']: ' + e.textContent.trim().slice(0, 60));
+    }
+    const cuts = cs.overflowX === 'hidden' || cs.overflowX === 'clip' || cs.textOverflow === 'ellipsis';
+    if (cuts && e.scrollWidth > e.clientWidth + 1 && e.textContent.trim()) {
+      clipped.push(name(e) + ': ' + e.textContent.trim().slice(0, 80));
+    }
+  }
+  return { vw, width: document.documentElement.scrollWidth, outside: outside.slice(0, 12), clipped: clipped.slice(0, 12) };
+})()"#;
+
+/// Opened as a document of its own (as an `<img>` draws it: its own `<style>` applies, which
+/// the page's Content-Security-Policy would block if it were put into the page), every
+/// `<text>` of an SVG that reaches past the SVG's edges. A label cut at the edge ("CPython
+/// 3.13, free-threaded (built from Deb…") is what this catches.
+const CHART_CLIP: &str = r#"(() => {
+  const svg = document.documentElement;
+  const frame = svg.getBoundingClientRect();
+  const out = [];
+  for (const t of svg.querySelectorAll('text')) {
+    if (!t.textContent.trim()) continue;
+    const r = t.getBoundingClientRect();
+    if (r.width === 0) continue;
+    if (r.left < frame.left - 1 || r.right > frame.right + 1 || r.top < frame.top - 1 || r.bottom > frame.bottom + 1) {
+      out.push('"' + t.textContent.trim() + '" at x ' + Math.round(r.left - frame.left) + '–' +
+        Math.round(r.right - frame.left) + ', y ' + Math.round(r.top - frame.top) + '–' + Math.round(r.bottom - frame.top) +
+        ' of ' + Math.round(frame.width) + '×' + Math.round(frame.height));
+    }
+  }
+  return out;
+})()"#;
+
+/// Every page at `width`: nothing sideways outside a scrolling frame, no text cut by its box.
+/// Returns the SVG images the pages show.
+fn check_layout(
+    browser: &mut Browser,
+    origin: &str,
+    pages: &[String],
+    width: u32,
+    mobile: bool,
+) -> BTreeSet<String> {
+    browser.set_width(width, 900, mobile);
+    let mut svgs = BTreeSet::new();
+    for page in pages {
+        let mut load = browser.open(&format!("{origin}/{page}"));
+        browser.eval(LOAD_IMAGES);
+        browser.settle(&mut load);
+        let l = browser.eval(LAYOUT);
+        assert!(
+            l["width"].as_u64().unwrap() <= u64::from(width),
+            "{page} at {width} px is {} px wide: {l}",
+            l["width"]
+        );
+        assert_eq!(
+            l["outside"],
+            serde_json::json!([]),
+            "{page} at {width} px: elements past the screen outside a scrolling frame"
+        );
+        assert_eq!(
+            l["clipped"],
+            serde_json::json!([]),
+            "{page} at {width} px: text cut by its box"
+        );
+        let imgs = browser.eval(
+            r"Array.from(document.images).map(i => i.currentSrc || i.src).filter(s => /\.svg$/.test(s))",
+        );
+        svgs.extend(
+            imgs.as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string),
+        );
+    }
+    svgs
+}
+
+/// No text of any chart reaches past its chart's edges (the SVG drawn alone, as an image is).
+fn check_chart_clip(browser: &mut Browser, svgs: &BTreeSet<String>) {
+    assert!(svgs.len() > 5, "only {} charts: {svgs:?}", svgs.len());
+    for url in svgs {
+        let mut load = browser.open(url);
+        browser.settle(&mut load);
+        let c = browser.eval(CHART_CLIP);
+        assert_eq!(c, serde_json::json!([]), "{url}: chart text past its edge");
+    }
+}
+
 fn screenshots_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -624,6 +734,11 @@ fn every_page_in_chromium() {
             }
         }
     }
+    // Every page at a phone's and a desktop's width: nothing lost sideways, nothing cut.
+    let pages = html_pages(&root);
+    let mut svgs = check_layout(&mut browser, &origin, &pages, 390, true);
+    svgs.extend(check_layout(&mut browser, &origin, &pages, 1280, false));
+    check_chart_clip(&mut browser, &svgs);
     // The site's own charts keep their text at 11 px on a desktop too (two side by side only
     // where each gets 46rem).
     browser.set_width(1280, 900, false);
@@ -665,6 +780,33 @@ fn every_page_in_chromium() {
          leave the site URL unset, or configure it):\n{}",
         own.join("\n")
     );
+}
+
+/// The layout checks over the site of the published data (`results/summary.json`): its long
+/// labels, wide intervals and twelve interpreters are what the fixture lacks.
+#[test]
+fn the_published_data_fits_at_390_and_1280_px_in_chromium() {
+    let Some(chromium) = find_chromium() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: chromium is not installed, so the published site's layout was not checked"
+        );
+        return;
+    };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../results/summary.json");
+    let summary: whichpy_wire::summary::Summary = serde_json::from_slice(
+        &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let site = common::build(&summary);
+    let dir = common::write_temp(&site);
+    let root = dir.path().join("site");
+    let mut browser = Browser::launch(&chromium);
+    let (origin, _) = crawl(&mut browser, &root);
+    let pages = html_pages(&root);
+    let mut svgs = check_layout(&mut browser, &origin, &pages, 390, true);
+    svgs.extend(check_layout(&mut browser, &origin, &pages, 1280, false));
+    check_chart_clip(&mut browser, &svgs);
 }
 
 #[test]

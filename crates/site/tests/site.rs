@@ -313,6 +313,43 @@ fn the_article_page_links_into_the_site_and_shows_the_matrix_once() {
     );
 }
 
+/// The article's "Look closer" list follows the link plan in `content/site.toml`: it reaches
+/// the web, apps, micro:bit and memory pages; a plan that leaves a page out, or names one the
+/// site does not write, fails the build and says what to add.
+#[test]
+fn the_article_links_every_page_by_the_content_link_plan() {
+    let summary = fixture::summary();
+    let html = page(&common::build(&summary), "index.html");
+    let more = html.split("class=\"article-more\"").nth(1).unwrap();
+    for href in [
+        "web.html",
+        "apps.html",
+        "microbit.html",
+        "memory-scaling.html",
+        "results.html",
+    ] {
+        assert!(
+            more.contains(&format!("<a href=\"{href}\">")),
+            "{href}: {more}"
+        );
+    }
+    let mut content = common::content();
+    content.site.links.retain(|l| l.page != "web.html");
+    let err = common::try_build_with(&summary, &content)
+        .expect_err("a plan without web.html is refused")
+        .to_string();
+    assert!(
+        err.contains("web.html") && err.contains("[[links]]"),
+        "{err}"
+    );
+    let mut content = common::content();
+    content.site.links[0].page = "nowhere.html".into();
+    let err = common::try_build_with(&summary, &content)
+        .expect_err("a plan naming no page is refused")
+        .to_string();
+    assert!(err.contains("nowhere.html"), "{err}");
+}
+
 #[test]
 fn warnings_show_code_not_backticks() {
     let summary = fixture::summary();
@@ -449,7 +486,7 @@ fn a_configured_site_url_gives_canonical_addresses_and_a_sitemap() {
 
 #[test]
 fn the_web_page_tables_latency_by_rate_per_interpreter_when_the_data_has_it() {
-    use whichpy_wire::summary::{Estimate, Interval, RateLatency, WebCell};
+    use whichpy_wire::summary::{Estimate, Interval, LatencyRatio, RateLatency, WebCell};
     let mut summary = fixture::summary();
     let html = page(&common::build(&summary), "web.html");
     assert!(
@@ -477,7 +514,25 @@ fn the_web_page_tables_latency_by_rate_per_interpreter_when_the_data_has_it() {
         achieved_rps: f64::from(r),
         errors: 0,
         unsent: 0,
-        p95_ratio: None,
+        // At 500 requests/s an interval too wide to mean anything (two executions, as
+        // web.html once showed it); at 1,000 one that says "slower".
+        p95_ratio: match r {
+            500 => Some(LatencyRatio {
+                ratio: 0.46,
+                ci: Interval {
+                    low: 0.000291,
+                    high: 719.0,
+                },
+            }),
+            1000 => Some(LatencyRatio {
+                ratio: 1.5,
+                ci: Interval {
+                    low: 1.2,
+                    high: 1.9,
+                },
+            }),
+            _ => None,
+        },
     };
     let ids: Vec<String> = summary
         .environment
@@ -510,6 +565,16 @@ fn the_web_page_tables_latency_by_rate_per_interpreter_when_the_data_has_it() {
     );
     assert!(html.contains(">4.00 ms<"), "{html}");
     assert!(html.contains("href=\"web.html\""), "nav link: {html}");
+    // The wide interval is "inconclusive" with its executions, never its bounds.
+    assert!(
+        html.contains(
+            "inconclusive<span class=\"ci\">interval too wide, 2 process executions</span>"
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("719"), "{html}");
+    assert!(!html.contains("0.000291"), "{html}");
+    assert!(html.contains("1.50× slower"), "{html}");
 }
 
 /// A planned chart is drawn by its typed kind, never by its id: the image with id `startup`

@@ -131,15 +131,8 @@ impl<'a> Apps<'a, '_> {
     }
 
     fn ratio(&self, interp: &str, workload: &str, metric: Metric) -> Option<RatioView> {
-        let c = self.comparison(interp, workload, metric)?;
-        Some(figure::ratio(
-            c.ratio,
-            c.ci.low,
-            c.ci.high,
-            c.verdict,
-            &self.level,
-            &self.cite(workload),
-        ))
+        self.look
+            .ratio_view(interp, workload, metric, &self.level, &self.cite(workload))
     }
 
     fn workload(&self, pick: impl Fn(&WorkloadMeta) -> bool) -> Option<&'a WorkloadMeta> {

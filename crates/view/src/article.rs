@@ -497,35 +497,7 @@ impl<'a> Builder<'a> {
     fn new(s: &'a Summary, ed: &'a Editorial<'a>) -> Builder<'a> {
         let look = Lookup::new(s);
         let size = look.size;
-        let baseline = &s.analysis.baseline;
-        let mut chosen = BTreeMap::new();
-        for family in Family::ALL {
-            let mut candidates: Vec<&InterpInfo> = s
-                .environment
-                .interpreters
-                .iter()
-                .filter(|i| i.family == family)
-                .collect();
-            // The baseline, else the newest plain release: no flags, not a variant, the latest
-            // Debian suite, the highest version; the id breaks ties.
-            candidates.sort_by_key(|i| {
-                let release = i
-                    .suite
-                    .as_deref()
-                    .map_or(0, |s| crate::history::debian_release(s).1);
-                (
-                    &i.id != baseline,
-                    !i.flags.is_empty(),
-                    i.variant_of.is_some(),
-                    std::cmp::Reverse(release),
-                    std::cmp::Reverse(crate::history::version_key(&i.implementation.version)),
-                    i.id.clone(),
-                )
-            });
-            if let Some(i) = candidates.first() {
-                chosen.insert(family, *i);
-            }
-        }
+        let chosen = crate::lookup::headline(s);
         let mut b = Builder {
             s,
             ed,
@@ -721,14 +693,13 @@ impl<'a> Builder<'a> {
     }
 
     fn comparison_view(&self, interp: &str, workload: &str, metric: Metric) -> Option<RatioView> {
-        let c = self.comparison(interp, workload, metric)?;
-        Some(self.ratio(
-            c.ratio,
-            c.ci.low,
-            c.ci.high,
-            c.verdict,
+        self.look.ratio_view(
+            interp,
+            workload,
+            metric,
+            &self.confidence,
             &self.cite(workload),
-        ))
+        )
     }
 
     /// The significant warm comparison furthest from 1 in the direction of `verdict`.

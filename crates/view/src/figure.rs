@@ -182,6 +182,40 @@ pub struct RatioView {
     pub sort: String,
     /// Footnote label of the reproduction command, or empty.
     pub cite: String,
+    /// The interval is too wide to say anything ([`inconclusive`]): every text above then says
+    /// "inconclusive" (with the process executions, [`RatioView::runs`]) instead of its bounds.
+    pub inconclusive: bool,
+}
+
+/// How wide a ratio's interval may be and still mean something: at most this factor between
+/// its bounds (two orders of magnitude). Wider, such as 0.000291–719 from two process
+/// executions, it excludes nothing a reader could act on.
+pub const INCONCLUSIVE_SPAN: f64 = 100.0;
+
+/// Whether a ratio interval is too wide to mean anything: its high bound is more than
+/// [`INCONCLUSIVE_SPAN`] times its low one, or the low bound is not positive (a time ratio
+/// cannot be). The one rule; every ratio a reader sees goes through [`ratio`], which applies it.
+pub fn inconclusive(low: f64, high: f64) -> bool {
+    !(low > 0.0 && high.is_finite() && high / low <= INCONCLUSIVE_SPAN)
+}
+
+impl RatioView {
+    /// Name the process executions behind an inconclusive ratio (`inconclusive (2 process
+    /// executions)`), so the reader sees why: too few runs for this spread. A conclusive ratio
+    /// is returned as it is.
+    pub fn runs(mut self, processes: u32) -> Self {
+        if self.inconclusive {
+            let runs = format!(
+                "{} process execution{}",
+                int(u64::from(processes)),
+                if processes == 1 { "" } else { "s" }
+            );
+            self.interval = format!("interval too wide, {runs}");
+            self.text = format!("inconclusive (interval too wide from {runs})");
+            self.brief = format!("inconclusive ({runs})");
+        }
+        self
+    }
 }
 
 /// A time ratio `interp / baseline` with its interval and verdict, in the one convention.
@@ -223,6 +257,24 @@ pub fn ratio(
             format!("{short} ({level}% CI {bounds})"),
         ),
     };
+    if inconclusive(low, high) {
+        return RatioView {
+            verdict: verdict.as_str().to_string(),
+            word: "inconclusive".to_string(),
+            class: "same".to_string(),
+            factor: format!("{}×", sig3(ratio)),
+            short: "inconclusive".to_string(),
+            interval: "interval too wide".to_string(),
+            ratio: sig3(ratio),
+            ratio_low: sig3(low),
+            ratio_high: sig3(high),
+            text: "inconclusive (interval too wide)".to_string(),
+            brief: "inconclusive".to_string(),
+            sort: format!("{ratio:.6}"),
+            cite: cite.to_string(),
+            inconclusive: true,
+        };
+    }
     RatioView {
         verdict: verdict.as_str().to_string(),
         word: verdict_word(verdict).to_string(),
@@ -237,6 +289,7 @@ pub fn ratio(
         brief,
         sort: format!("{ratio:.6}"),
         cite: cite.to_string(),
+        inconclusive: false,
     }
 }
 
@@ -269,6 +322,35 @@ mod tests {
             n.text,
             "no significant difference (ratio 0.970, 95% CI 0.850–1.10)"
         );
+    }
+
+    #[test]
+    fn an_interval_too_wide_is_inconclusive_with_its_runs() {
+        // web.html once showed this: a p95 ratio from two executions.
+        let r = ratio(
+            0.46,
+            0.000291,
+            719.0,
+            Verdict::NoSignificantDifference,
+            "95",
+            "",
+        );
+        assert!(r.inconclusive);
+        assert_eq!(r.short, "inconclusive");
+        assert!(!r.text.contains("719"), "{}", r.text);
+        let r = r.runs(2);
+        assert_eq!(r.interval, "interval too wide, 2 process executions");
+        assert_eq!(
+            r.text,
+            "inconclusive (interval too wide from 2 process executions)"
+        );
+        // At the bound it still means something; a non-positive low bound never does.
+        let edge = ratio(1.0, 0.1, 10.0, Verdict::NoSignificantDifference, "95", "");
+        assert!(!edge.inconclusive);
+        assert_eq!(edge.runs(2).interval, "ratio 0.100–10.0");
+        assert!(inconclusive(0.0, 2.0));
+        assert!(inconclusive(0.01, 1.5));
+        assert!(!inconclusive(0.5, 2.0));
     }
 
     #[test]

@@ -133,15 +133,7 @@ pub fn build(
         .find(|w| w == HISTORY_WORKLOAD);
     let ratio_of = |id: &str| -> Option<RatioView> {
         let w = workload.as_deref()?;
-        let c = look.comparison(id, w, Metric::Warm)?;
-        Some(figure::ratio(
-            c.ratio,
-            c.ci.low,
-            c.ci.high,
-            c.verdict,
-            level,
-            &cite(w),
-        ))
+        look.ratio_view(id, w, Metric::Warm, level, &cite(w))
     };
     let geo_of = |id: &str| -> (Option<RatioView>, usize) {
         match look.geomean(id, Metric::Warm) {

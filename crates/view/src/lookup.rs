@@ -4,6 +4,7 @@
 use whichpy_wire::summary::{CellSummary, Comparison, GeoMean, Metric, Summary};
 use whichpy_wire::{InterpInfo, SizeName, WorkloadKind};
 
+use crate::figure::RatioView;
 use crate::words::family_name;
 
 /// The size the figures come from: `default` when the data has any, else `quick`.
@@ -13,6 +14,40 @@ pub fn figures_size(s: &Summary) -> SizeName {
     } else {
         SizeName::Quick
     }
+}
+
+/// The headline interpreter of each family, the one the article speaks of: the baseline, else
+/// the newest plain release (no flags, not a variant, the latest Debian suite, the highest
+/// version; the id breaks ties). Charts lead with these.
+pub fn headline(s: &Summary) -> std::collections::BTreeMap<whichpy_wire::Family, &InterpInfo> {
+    let baseline = &s.analysis.baseline;
+    let mut chosen = std::collections::BTreeMap::new();
+    for family in whichpy_wire::Family::ALL {
+        let mut candidates: Vec<&InterpInfo> = s
+            .environment
+            .interpreters
+            .iter()
+            .filter(|i| i.family == family)
+            .collect();
+        candidates.sort_by_key(|i| {
+            let release = i
+                .suite
+                .as_deref()
+                .map_or(0, |s| crate::history::debian_release(s).1);
+            (
+                &i.id != baseline,
+                !i.flags.is_empty(),
+                i.variant_of.is_some(),
+                std::cmp::Reverse(release),
+                std::cmp::Reverse(crate::history::version_key(&i.implementation.version)),
+                i.id.clone(),
+            )
+        });
+        if let Some(i) = candidates.first() {
+            chosen.insert(family, *i);
+        }
+    }
+    chosen
 }
 
 /// A summary seen at one size.
@@ -57,6 +92,25 @@ impl<'a> Lookup<'a> {
                 && c.workload == workload
                 && c.size == self.size
                 && c.metric == metric
+        })
+    }
+
+    /// The comparison of `interp` with the baseline on `workload`, as a reader sees it: one
+    /// ratio convention ([`crate::figure::ratio`]), and when its interval is too wide to mean
+    /// anything, "inconclusive" with the interpreter's process executions on that cell.
+    pub fn ratio_view(
+        &self,
+        interp: &str,
+        workload: &str,
+        metric: Metric,
+        level: &str,
+        cite: &str,
+    ) -> Option<RatioView> {
+        let c = self.comparison(interp, workload, metric)?;
+        let r = crate::figure::ratio(c.ratio, c.ci.low, c.ci.high, c.verdict, level, cite);
+        Some(match self.cell(interp, workload) {
+            Some(cell) => r.runs(cell.processes_ok),
+            None => r,
         })
     }
 

@@ -106,6 +106,7 @@ fn row(r: &RateLatency) -> WebRow {
                 "95",
                 "",
             )
+            .runs(r.executions)
         }),
     }
 }

@@ -97,6 +97,14 @@ pub fn build(summary: &Summary) -> whichpy_site::Site {
 
 /// [`build`] with a given content (a configured site URL, say).
 pub fn build_with(summary: &Summary, content: &Content) -> whichpy_site::Site {
+    try_build_with(summary, content).expect("the site builds")
+}
+
+/// [`build_with`], its error returned.
+pub fn try_build_with(
+    summary: &Summary,
+    content: &Content,
+) -> Result<whichpy_site::Site, whichpy_site::Error> {
     let summary_json = serde_json::to_vec_pretty(summary).unwrap();
     let raw = vec![(
         "20261123T100000Z-native.jsonl".to_string(),
@@ -110,7 +118,6 @@ pub fn build_with(summary: &Summary, content: &Content) -> whichpy_site::Site {
         diagrams: &diagrams(content),
         profiles: &profiles(),
     })
-    .expect("the site builds")
 }
 
 /// The fixture's site written to a fresh temporary folder.
