@@ -275,7 +275,14 @@ pub fn run(
                 break;
             }
             let rounds_left = ROUNDS.saturating_sub(round - 1).max(1);
-            let reserve = overhead(&overheads) * open.len() as f64 * rounds_left as f64;
+            // A round starts one container per interpreter with open cells (not one per cell):
+            // that is the start-up cost to keep aside for each round left.
+            let containers = open
+                .iter()
+                .map(|&i| cells[i].key.interp.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            let reserve = overhead(&overheads) * containers as f64 * rounds_left as f64;
             let models: Vec<CellModel> = cells
                 .iter()
                 .map(|c| CellModel {
