@@ -218,11 +218,11 @@ pub fn method() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use whichpy_wire::{Outcome, SizeName, SCHEMA};
 
-    fn rec(interp: &str, iters: Vec<u64>, probes: Vec<u64>) -> ExecRecord {
+    pub(crate) fn rec(interp: &str, iters: Vec<u64>, probes: Vec<u64>) -> ExecRecord {
         ExecRecord {
             schema: SCHEMA,
             interp: interp.into(),
@@ -280,33 +280,16 @@ mod every_eighth {
     //! (probes that read slow around those iterations) loses them.
     use super::*;
     use whichpy_wire::summary::MIN_FAST_PROCESSES;
-    use whichpy_wire::{Outcome, SizeName, SCHEMA};
 
+    /// One process of 80 iterations of 1 ms, every 8th doing twice the work (2 ms).
     fn record(process: u32, probes: Vec<u64>) -> ExecRecord {
         let iters: Vec<u64> = (0..80)
             .map(|i| if i % 8 == 7 { 2_000_000 } else { 1_000_000 })
             .collect();
         ExecRecord {
-            schema: SCHEMA,
-            interp: "cpython".into(),
-            workload: "gc_every_8th".into(),
-            size: SizeName::Default,
             process,
-            outcome: Outcome::Ok,
-            iterations_ns: iters,
             wall_ns: 200_000_000,
-            user_ns: 0,
-            sys_ns: 0,
-            max_rss_kib: 0,
-            checksum: None,
-            clock: None,
-            implementation: None,
-            stderr_tail: String::new(),
-            loops: 1,
-            noise: None,
-            load: Vec::new(),
-            mcu: None,
-            probes_ns: probes,
+            ..super::tests::rec("cpython", iters, probes)
         }
     }
 
