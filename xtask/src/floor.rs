@@ -436,11 +436,11 @@ pub fn attach(
     }
     let file = FloorFile::read(&path)?;
     if file.machine.fingerprint != summary.environment.machine.fingerprint {
-        eprintln!(
-            "warning: {FLOOR} comes from machine {} and the runs from {}; the floor is left out \
+        crate::output::info(format!(
+            "note: {FLOOR} comes from machine {} and the runs from {}; the floor is left out \
              of the summary (rerun `cargo xtask floor` here)",
             file.machine.fingerprint, summary.environment.machine.fingerprint
-        );
+        ));
         return Ok(None);
     }
     crate::output::info(format!(

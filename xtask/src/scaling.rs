@@ -468,11 +468,11 @@ pub fn attach(
     }
     let file = ScalingFile::read(&path)?;
     if file.machine.fingerprint != summary.environment.machine.fingerprint {
-        eprintln!(
-            "warning: {SCALING} comes from machine {} and the runs from {}; it is left out of \
+        crate::output::info(format!(
+            "note: {SCALING} comes from machine {} and the runs from {}; it is left out of \
              the summary (rerun `cargo xtask scaling` here)",
             file.machine.fingerprint, summary.environment.machine.fingerprint
-        );
+        ));
         return Ok(None);
     }
     Ok(Some(file))
