@@ -30,9 +30,12 @@ pub enum Format {
 #[command(
     after_help = "pyperf files are pyperf-<interpreter>-<metric>.json (metric: warm, cold, \
 startup, process), so that `compare_to -G` averages one kind of time. A pyperf run is one process \
-execution with one value (its steady-state mean, cold time or wall time): pyperf's t-test needs the \
-same number of values on both sides, which two interpreters with the same number of successful \
-processes have. The metadata's platform is the container's Debian release.\n\n\
+execution with one value (its steady-state mean, cold time or wall time). pyperf's t-test needs the \
+same number of values on both sides, and a planned run gives cells different numbers of processes, \
+so every interpreter's file holds the same number of runs for a benchmark: the fewest any \
+interpreter has for that cell, chosen evenly over the cell's processes in the order they ran \
+(`--all-runs` keeps every one; the benchmark's `whichpy_processes` metadata says how many there \
+were). The metadata's platform is the container's Debian release.\n\n\
 Examples:\n  \
     cargo xtask export --format pyperf && python3 -m pyperf compare_to dist/export/pyperf-cpython-3.13-warm.json dist/export/pyperf-pypy-7.3-warm.json --table -G\n  \
     cargo xtask export --format csv --format markdown"
@@ -48,6 +51,10 @@ pub struct Export {
     /// Output folder, relative to the current directory [default: the workspace's dist/export]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// pyperf: every process execution of a cell, not the count common to every interpreter
+    /// (pyperf's t-test then refuses the benchmarks whose counts differ)
+    #[arg(long)]
+    pub all_runs: bool,
 }
 
 impl Export {
@@ -80,6 +87,7 @@ impl Export {
                                 Box::new(PyperfExporter {
                                     interp: i.id.clone(),
                                     metric,
+                                    all_runs: self.all_runs,
                                 }),
                             ));
                         }

@@ -208,6 +208,7 @@ fn reads_pyperf_files_written_by_pyperf() {
     let bytes = PyperfExporter {
         interp: summary.analysis.baseline.clone(),
         metric: whichpy_wire::summary::Metric::Warm,
+        all_runs: false,
     }
     .export(&summary, &raws)
     .unwrap();

@@ -52,6 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let e = PyperfExporter {
                     interp: i.id.clone(),
                     metric,
+                    all_runs: false,
                 };
                 if let Ok(bytes) = e.export(&s, &raws) {
                     std::fs::write(

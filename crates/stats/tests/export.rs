@@ -57,6 +57,16 @@ fn data() -> Vec<RawFile> {
             1_000_000_000,
         ));
     }
+    // A planned run gives cells different numbers of processes: pypy's spectral ran six.
+    for p in 4..6u32 {
+        recs.push(exec(
+            "pypy-7.3",
+            "spectral",
+            p,
+            series(p as u64 + 4, 60.0 * MS, 0, 60.0 * MS, 15, 0.01),
+            1_000_000_000,
+        ));
+    }
     recs.push(failed("pypy-7.3", "decimal", 0, Outcome::OutOfMemory));
     vec![raw("run-x", recs)]
 }
@@ -122,6 +132,7 @@ fn pyperf_json_shape() {
         let bytes = PyperfExporter {
             interp: interp.into(),
             metric,
+            all_runs: false,
         }
         .export(&s, &raws)
         .unwrap();
@@ -160,16 +171,39 @@ fn pyperf_json_shape() {
         startup["benchmarks"][0]["runs"].as_array().unwrap().len(),
         6
     );
+    // Unequal counts: pypy's spectral ran six processes, cpython's four; both files hold four
+    // runs, spread over pypy's six in the order they ran, and the metadata says six.
+    let spectral = &warm["benchmarks"][1];
+    assert_eq!(spectral["metadata"]["name"], "spectral");
+    assert_eq!(spectral["metadata"]["whichpy_processes"], 6);
+    let processes: Vec<u64> = spectral["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["metadata"]["whichpy_process"].as_u64().unwrap())
+        .collect();
+    assert_eq!(processes, vec![0, 2, 3, 5]);
+    let all = PyperfExporter {
+        interp: "pypy-7.3".into(),
+        metric: Metric::Warm,
+        all_runs: true,
+    }
+    .export(&s, &raws)
+    .unwrap();
+    let all: serde_json::Value = serde_json::from_slice(&all).unwrap();
+    assert_eq!(all["benchmarks"][1]["runs"].as_array().unwrap().len(), 6);
     // No process cells, unknown interpreter: nothing to export, said so.
     assert!(PyperfExporter {
         interp: "pypy-7.3".into(),
         metric: Metric::Process,
+        all_runs: false,
     }
     .export(&s, &raws)
     .is_err());
     assert!(PyperfExporter {
         interp: "nobody".into(),
         metric: Metric::Warm,
+        all_runs: false,
     }
     .export(&s, &raws)
     .is_err());
@@ -216,6 +250,7 @@ fn real_pyperf_reads_the_export() {
         let bytes = PyperfExporter {
             interp: interp.into(),
             metric,
+            all_runs: false,
         }
         .export(&s, &raws)
         .unwrap();

@@ -14,11 +14,14 @@
 //!   sizes);
 //! - **one pyperf run per process execution with one value**: that process's figure (warm: the
 //!   mean of its steady-state iterations; cold: its first iteration plus the interpreter's mean
-//!   startup; startup and process: its wall time). whichpy's sample is a process execution,
-//!   and one value per run gives every benchmark as many values as it has processes, so
-//!   `compare_to`'s t-test (which refuses two samples of different sizes) works whenever both
-//!   sides ran the same number of processes; it prints pyperf's own "ERROR when testing if
-//!   values are significant" only where one side lost process executions to failures;
+//!   startup; startup and process: its wall time). whichpy's sample is a process execution;
+//! - **every interpreter's file holds the same number of runs for a benchmark**: the fewest
+//!   process executions any interpreter of the summary has for that cell and metric, chosen
+//!   evenly over the cell's processes in the order they ran. `compare_to`'s t-test refuses two
+//!   samples of different sizes ("ERROR when testing if values are significant"), and a planned
+//!   run gives cells different numbers of processes (it spends more where the interval is
+//!   widest). The benchmark's metadata says how many the cell had (`whichpy_processes`), and
+//!   [`PyperfExporter::all_runs`] keeps every one instead;
 //! - the metadata's `platform` is the container's (its Debian suite and image, on the host's
 //!   kernel), not the host's.
 
@@ -34,6 +37,31 @@ use crate::Summary;
 pub struct PyperfExporter {
     pub interp: String,
     pub metric: Metric,
+    /// Every process execution, not the count common to every interpreter (pyperf's t-test
+    /// then refuses the benchmarks whose counts differ).
+    pub all_runs: bool,
+}
+
+/// The number of runs every interpreter's file holds for the cell `(workload, size)`: the
+/// fewest values any interpreter of the summary has for it.
+fn common_count(summary: &Summary, cell: &CellSummary, metric: Metric) -> usize {
+    summary
+        .cells
+        .iter()
+        .filter(|c| c.key.workload == cell.key.workload && c.key.size == cell.key.size)
+        .map(|c| values(c, metric).len())
+        .filter(|&n| n > 0)
+        .min()
+        .unwrap_or(0)
+}
+
+/// `n` of `len` indices spread evenly from first to last (all of them when `n >= len`).
+fn spread(len: usize, n: usize) -> Vec<usize> {
+    if n >= len {
+        return (0..len).collect();
+    }
+    // The centre of each of n equal slices of 0..len: deterministic, in order, no repeats.
+    (0..n).map(|i| (2 * i + 1) * len / (2 * n)).collect()
 }
 
 /// Every metric an export can hold, in the order files are written.
@@ -101,8 +129,17 @@ impl Exporter for PyperfExporter {
     fn export(&self, summary: &Summary, _raws: &[RawFile]) -> Result<Vec<u8>, ExportError> {
         let mut benchmarks = Vec::new();
         for cell in summary.cells.iter().filter(|c| c.key.interp == self.interp) {
-            let runs: Vec<Value> = values(cell, self.metric)
+            let all = values(cell, self.metric);
+            let total = all.len();
+            let keep = if self.all_runs {
+                total
+            } else {
+                common_count(summary, cell, self.metric)
+            };
+            let chosen = spread(total, keep);
+            let runs: Vec<Value> = chosen
                 .into_iter()
+                .map(|i| all[i])
                 .map(|(ns, p)| {
                     let mut meta = Map::new();
                     if p.max_rss_kib > 0 {
@@ -124,7 +161,10 @@ impl Exporter for PyperfExporter {
                 continue;
             }
             benchmarks.push(json!({
-                "metadata": {"name": benchmark_name(&cell.key.workload, cell.key.size)},
+                "metadata": {
+                    "name": benchmark_name(&cell.key.workload, cell.key.size),
+                    "whichpy_processes": total,
+                },
                 "runs": runs,
             }));
         }
