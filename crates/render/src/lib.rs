@@ -30,7 +30,7 @@ pub mod outputs;
 pub use whichpy_view::{article as view, command, format};
 
 pub use content::Content;
-pub use markdown::markdown_to_html;
+pub use markdown::{markdown_to_html, markdown_to_html_linked, SiteLinks};
 pub use outputs::{render_all, Rendered};
 pub use whichpy_view::View;
 

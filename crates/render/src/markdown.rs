@@ -202,11 +202,51 @@ pub fn safe_image(url: &str) -> bool {
 
 /// Markdown to HTML, with an id on every heading.
 pub fn markdown_to_html(md: &str) -> String {
-    let events: Vec<Event> = drop_unsafe_links(
+    write_html(with_heading_ids(safe_events(md)), md.len())
+}
+
+/// Links the site adds to the article, made on the Markdown's events (never by searching the
+/// finished HTML), so that the standalone `article.md` keeps only the article's own links.
+#[derive(Clone, Debug, Default)]
+pub struct SiteLinks {
+    /// `(text, href)`: the first code span whose text is `text`, outside a link or heading,
+    /// becomes a link to `href` (a workload's name to its page).
+    pub code_links: Vec<(String, String)>,
+    /// `(src, label)`: an image alone in its paragraph whose source is `src` becomes a link to
+    /// it reading `label`, in a paragraph of class `share` (the decision matrix is a table in
+    /// the article and, for sharing, an image of the same table: the page shows it once).
+    pub image_links: Vec<(String, String)>,
+    /// Inline Markdown put in a paragraph of class `see-also` at the end of the section that
+    /// holds the first of the code links (before the next level-2 heading).
+    pub see_also: Option<String>,
+}
+
+/// [`markdown_to_html`] with the site's links added (see [`SiteLinks`]).
+pub fn markdown_to_html_linked(md: &str, links: &SiteLinks) -> String {
+    write_html(
+        with_heading_ids(add_site_links(safe_events(md), links)),
+        md.len(),
+    )
+}
+
+/// The document's events with raw HTML as text and unsafe links dropped.
+fn safe_events(md: &str) -> Vec<Event<'_>> {
+    drop_unsafe_links(
         Parser::new_ext(md, parser_options())
             .map(raw_html_as_text)
             .collect(),
-    );
+    )
+}
+
+fn write_html(events: Vec<Event<'_>>, size_hint: usize) -> String {
+    let mut html = String::with_capacity(size_hint * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    html
+}
+
+/// Every heading gets an id: its explicit `{#id}`, or the slug of its text, unique in the
+/// document.
+fn with_heading_ids(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     let mut ids = IdCounter::default();
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut i = 0;
@@ -239,9 +279,119 @@ pub fn markdown_to_html(md: &str) -> String {
             i += 1;
         }
     }
-    let mut html = String::with_capacity(md.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, out.into_iter());
-    html
+    out
+}
+
+/// A link's opening tag to `href`, with no title.
+fn link_to(href: &str) -> Event<'static> {
+    Event::Start(Tag::Link {
+        link_type: pulldown_cmark::LinkType::Inline,
+        dest_url: CowStr::from(href.to_string()),
+        title: CowStr::from(""),
+        id: CowStr::from(""),
+    })
+}
+
+/// A paragraph of `class` around `inner`. The class is the code's own markup, never the data's
+/// (raw HTML from the Markdown was made text in [`safe_events`]).
+fn classed_paragraph<'a>(class: &str, inner: Vec<Event<'a>>) -> Vec<Event<'a>> {
+    let mut out = vec![Event::Html(CowStr::from(format!("<p class=\"{class}\">")))];
+    out.extend(inner);
+    out.push(Event::Html(CowStr::from("</p>\n")));
+    out
+}
+
+/// The inline events of a line of Markdown (its paragraph's tags left out), made safe like a
+/// document's.
+fn inline_events(md: &str) -> Vec<Event<'static>> {
+    safe_events(md)
+        .into_iter()
+        .filter(|e| {
+            !matches!(
+                e,
+                Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph)
+            )
+        })
+        .map(Event::into_static)
+        .collect()
+}
+
+fn add_site_links<'a>(events: Vec<Event<'a>>, links: &SiteLinks) -> Vec<Event<'a>> {
+    let see_also = || {
+        links
+            .see_also
+            .as_deref()
+            .map(|md| classed_paragraph("see-also", inline_events(md)))
+            .unwrap_or_default()
+    };
+    let mut out = Vec::with_capacity(events.len() + 16);
+    let mut linked: BTreeSet<&str> = BTreeSet::new();
+    let (mut in_link, mut in_heading) = (0usize, 0usize);
+    // None: no code link yet; Some(false): one made, its section still open; Some(true): the
+    // see-also paragraph is written.
+    let mut see_also_at: Option<bool> = None;
+    let mut i = 0;
+    while i < events.len() {
+        // An image alone in its paragraph: Start(Paragraph), Start(Image), alt text,
+        // End(Image), End(Paragraph).
+        if let (Event::Start(Tag::Paragraph), Some(Event::Start(Tag::Image { dest_url, .. }))) =
+            (&events[i], events.get(i + 1))
+        {
+            let end_image =
+                (i + 2..events.len()).find(|&j| matches!(events[j], Event::End(TagEnd::Image)));
+            let alone = end_image
+                .is_some_and(|j| matches!(events.get(j + 1), Some(Event::End(TagEnd::Paragraph))));
+            let found = links
+                .image_links
+                .iter()
+                .find(|(src, _)| src.as_str() == dest_url.as_ref());
+            if let (Some(j), true, Some((src, label))) = (end_image, alone, found) {
+                out.extend(classed_paragraph(
+                    "share",
+                    vec![
+                        link_to(src),
+                        Event::Text(CowStr::from(label.clone())),
+                        Event::End(TagEnd::Link),
+                    ],
+                ));
+                i = j + 2;
+                continue;
+            }
+        }
+        let e = &events[i];
+        match e {
+            Event::Start(Tag::Link { .. }) => in_link += 1,
+            Event::End(TagEnd::Link) => in_link = in_link.saturating_sub(1),
+            Event::Start(Tag::Heading { level, .. }) => {
+                if *level == HeadingLevel::H2 && see_also_at == Some(false) {
+                    out.extend(see_also());
+                    see_also_at = Some(true);
+                }
+                in_heading += 1;
+            }
+            Event::End(TagEnd::Heading(_)) => in_heading = in_heading.saturating_sub(1),
+            Event::Code(text) if in_link == 0 && in_heading == 0 => {
+                let target = links
+                    .code_links
+                    .iter()
+                    .find(|(t, _)| t.as_str() == text.as_ref() && !linked.contains(t.as_str()));
+                if let Some((t, href)) = target {
+                    linked.insert(t.as_str());
+                    out.extend([link_to(href), e.clone(), Event::End(TagEnd::Link)]);
+                    see_also_at.get_or_insert(false);
+                    i += 1;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        out.push(e.clone());
+        i += 1;
+    }
+    if see_also_at == Some(false) {
+        out.extend(see_also());
+    }
+    out
 }
 
 /// whichpy's Markdown is generated, and its templates write no raw HTML: any that appears came
@@ -765,5 +915,83 @@ mod tests {
         assert_eq!(intro.prose, format!("Intro {CODE_MARK} text."));
         assert!(doc.blocks.iter().any(|b| b.in_footnote && b.text == "cmd"));
         assert_eq!(plain_text("A `b` [c](#d)[^n].\n\n[^n]: x\n"), "A b c.");
+    }
+
+    fn site_links() -> SiteLinks {
+        SiteLinks {
+            code_links: vec![
+                ("nbody".into(), "workloads/nbody.html".into()),
+                ("sorting".into(), "workloads/sorting.html".into()),
+            ],
+            image_links: vec![("images/m.svg".into(), "M & co".into())],
+            see_also: Some("All on the [results page](results.html).".into()),
+        }
+    }
+
+    #[test]
+    fn the_first_mention_of_a_workload_links_to_its_page() {
+        let md = "## On `nbody`\n\n[`nbody`](#x) and `nbody`, `nbody`.\n\n```\nsorting\n```\n\n\
+                  ## B\n\n`<b>`\n";
+        let out = markdown_to_html_linked(md, &site_links());
+        // Not in a heading, not in a link: the third mention, once.
+        assert_eq!(
+            out.matches("href=\"workloads/nbody.html\"").count(),
+            1,
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "and <a href=\"workloads/nbody.html\"><code>nbody</code></a>, <code>nbody</code>."
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("<h2 id=\"on-nbody\">On <code>nbody</code></h2>"),
+            "{out}"
+        );
+        // A code block is not a code span.
+        assert!(!out.contains("workloads/sorting.html"), "{out}");
+        // The see-also paragraph ends the first link's section, before the next h2.
+        let see = out
+            .find(
+                "<p class=\"see-also\">All on the <a href=\"results.html\">results page</a>.</p>\n",
+            )
+            .expect(&out);
+        assert!(see > out.find("workloads/nbody.html").unwrap(), "{out}");
+        assert!(see < out.find("<h2 id=\"b\"").unwrap(), "{out}");
+        // Without the links, the same Markdown is the plain conversion.
+        assert_eq!(
+            markdown_to_html_linked(md, &SiteLinks::default()),
+            markdown_to_html(md)
+        );
+    }
+
+    #[test]
+    fn no_code_link_no_see_also_and_data_stays_text() {
+        let out = markdown_to_html_linked("Plain `<i>` text.\n", &site_links());
+        assert!(!out.contains("see-also"), "{out}");
+        assert!(out.contains("<code>&lt;i&gt;</code>"), "{out}");
+        // The last section holds the first link: the paragraph ends the document.
+        let out = markdown_to_html_linked("# T\n\nOn `sorting`.\n", &site_links());
+        assert!(out.ends_with("results page</a>.</p>\n"), "{out}");
+    }
+
+    #[test]
+    fn the_matrix_image_becomes_a_link() {
+        let md = "| a |\n|---|\n| 1 |\n\n![a](images/m.svg \"t\")\n\n## x\n";
+        let out = markdown_to_html_linked(md, &site_links());
+        assert!(
+            out.contains(
+                "</table>\n<p class=\"share\"><a href=\"images/m.svg\">M &amp; co</a></p>\n<h2"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("<img"), "{out}");
+        // An image inside prose is left alone.
+        let prose = "![a](images/m.svg) and *text*\n";
+        assert_eq!(
+            markdown_to_html_linked(prose, &site_links()),
+            markdown_to_html(prose)
+        );
     }
 }

@@ -875,15 +875,25 @@ impl<'a> Pages<'a> {
                 .get(whichpy_render::outputs::ARTICLE)
                 .cloned()
                 .unwrap_or_default();
-            let mut html = whichpy_render::markdown_to_html(&md);
-            if let Some(im) = rendered.images.iter().find(|im| im.id == "matrix") {
-                html = image_as_link(
-                    &html,
-                    &im.path,
-                    &format!("{} as an image, for sharing", im.title),
-                );
-            }
-            let html = link_article(&html, workloads);
+            let links = whichpy_render::SiteLinks {
+                code_links: workloads
+                    .iter()
+                    .map(|w| (w.clone(), workload_href("", w)))
+                    .collect(),
+                image_links: rendered
+                    .images
+                    .iter()
+                    .filter(|im| im.id == "matrix")
+                    .map(|im| {
+                        (
+                            im.path.clone(),
+                            format!("{} as an image, for sharing", im.title),
+                        )
+                    })
+                    .collect(),
+                see_also: Some(SEE_ALSO.into()),
+            };
+            let html = whichpy_render::markdown_to_html_linked(&md, &links);
             let data = ArticleData {
                 html,
                 links: article_links(&self.input.content.site.links)?,
@@ -1534,85 +1544,11 @@ impl<'a> Pages<'a> {
     }
 }
 
-/// The article's HTML with the paragraph that holds only the image `src` replaced by a link
-/// to it. The decision matrix is a table in the article and, for sharing, an image of the same
-/// table: on the site's page it is shown once, as the table, and the image is linked.
-fn image_as_link(html: &str, src: &str, label: &str) -> String {
-    let needle = format!("<p><img src=\"{src}\"");
-    let Some(start) = html.find(&needle) else {
-        return html.to_string();
-    };
-    let Some(len) = html[start..].find("</p>") else {
-        return html.to_string();
-    };
-    let para = &html[start..start + len];
-    // Only an image alone in its paragraph (one tag, closed at the end).
-    if para.matches('<').count() != 2 || !para.trim_end().ends_with("/>") {
-        return html.to_string();
-    }
-    format!(
-        "{}<p class=\"share\"><a href=\"{src}\">{}</a></p>{}",
-        &html[..start],
-        html_escape(label),
-        &html[start + len + "</p>".len()..]
-    )
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The article's HTML with links into the site: the first mention of each workload in a code
-/// span (`<code>nbody</code>`, outside a link, heading or code block) links to its page, and
-/// the section of the first such link ends with a pointer to the results page. The
-/// standalone `article.md` has none of these: its links are the article's own.
-fn link_article(html: &str, workloads: &[String]) -> String {
-    let mut html = html.to_string();
-    let mut first_link: Option<usize> = None;
-    for w in workloads {
-        let needle = format!("<code>{}</code>", html_escape(w));
-        let mut from = 0;
-        while let Some(i) = html[from..].find(&needle).map(|i| i + from) {
-            if !inside(&html[..i]) {
-                let link = format!(
-                    "<a href=\"{}\">{needle}</a>",
-                    html_escape(&workload_href("", w))
-                );
-                html.replace_range(i..i + needle.len(), &link);
-                first_link = Some(first_link.map_or(i, |f: usize| f.min(i)));
-                break;
-            }
-            from = i + needle.len();
-        }
-    }
-    if let Some(at) = first_link {
-        let end = html[at..]
-            .find("<h2")
-            .map_or_else(|| html.len(), |e| at + e);
-        html.insert_str(
-            end,
-            "<p class=\"see-also\">Every measured cell, with its interval, warm-up class and ratio, is on \
-             the <a href=\"results.html\">results page</a>; each workload has a page of its own with \
-             its warm-up curves.</p>\n",
-        );
-    }
-    html
-}
-
-/// Whether the end of `before` is inside a link, a heading or a code block.
-fn inside(before: &str) -> bool {
-    let open = |tag: &str, close: &str| {
-        before
-            .rfind(tag)
-            .is_some_and(|o| before.rfind(close).is_none_or(|c| c < o))
-    };
-    open("<a ", "</a>")
-        || open("<pre", "</pre>")
-        || (1..=6).any(|n| open(&format!("<h{n}"), &format!("</h{n}>")))
-}
+/// The paragraph the article's page adds at the end of the section that first links a
+/// workload to its page (inline Markdown).
+const SEE_ALSO: &str =
+    "Every measured cell, with its interval, warm-up class and ratio, is on the \
+[results page](results.html); each workload has a page of its own with its warm-up curves.";
 
 /// A page's data, made into the template context with the layout's `page`.
 trait ErasedData {
@@ -1712,44 +1648,5 @@ mod tests {
         assert_eq!(parts("no code"), ["no code"]);
         assert_eq!(parts("one ` tick"), ["one ` tick"]);
         assert_eq!(parts("<b>`<i>`"), ["<b>", "[<i>]"]);
-    }
-
-    #[test]
-    fn the_first_mention_of_a_workload_links_to_its_page() {
-        let html = "<h2 id=\"a\">On <code>nbody</code></h2>\n<p><a href=\"#x\"><code>nbody</code></a> \
-                    and <code>nbody</code>, <code>nbody</code>.</p>\n<pre><code>sorting</code></pre>\n\
-                    <h2 id=\"b\">B</h2>\n";
-        let out = link_article(html, &["nbody".into(), "sorting".into()]);
-        assert_eq!(
-            out.matches("href=\"workloads/nbody.html\"").count(),
-            1,
-            "{out}"
-        );
-        assert!(
-            out.contains(
-                "and <a href=\"workloads/nbody.html\"><code>nbody</code></a>, <code>nbody</code>."
-            ),
-            "{out}"
-        );
-        assert!(
-            !out.contains("workloads/sorting.html"),
-            "code blocks stay as they are: {out}"
-        );
-        let results = out
-            .find("href=\"results.html\"")
-            .expect("a link to the results");
-        assert!(results < out.find("<h2 id=\"b\"").unwrap(), "{out}");
-    }
-
-    #[test]
-    fn the_matrix_image_becomes_a_link() {
-        let html = "<table></table>\n<p><img src=\"images/m.svg\" alt=\"a\" title=\"t\" /></p>\n<h2>x</h2>";
-        assert_eq!(
-            image_as_link(html, "images/m.svg", "M & co"),
-            "<table></table>\n<p class=\"share\"><a href=\"images/m.svg\">M &amp; co</a></p>\n<h2>x</h2>"
-        );
-        // An image inside prose is left alone.
-        let prose = "<p><img src=\"images/m.svg\" alt=\"a\" /> and <em>text</em></p>";
-        assert_eq!(image_as_link(prose, "images/m.svg", "M"), prose);
     }
 }
