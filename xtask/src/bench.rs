@@ -285,14 +285,17 @@ impl Bench {
         let mut interpreters: Vec<InterpInfo> = Vec::new();
         for interp in selected {
             if (backend.kind() == BackendKind::Mcu) != interp.is_mcu() {
-                eprintln!(
-                    "skipping {}: {}",
-                    interp.id,
-                    if interp.is_mcu() {
-                        "an emulated board runs only on the mcu backend (`--interp` it alone)"
-                    } else {
-                        "the mcu backend runs only emulated boards"
-                    }
+                crate::output::warning(
+                    None,
+                    format!(
+                        "skipping {}: {}",
+                        interp.id,
+                        if interp.is_mcu() {
+                            "an emulated board runs only on the mcu backend (`--interp` it alone)"
+                        } else {
+                            "the mcu backend runs only emulated boards"
+                        }
+                    ),
                 );
                 continue;
             }
@@ -425,7 +428,9 @@ impl Bench {
         }
         let selected = catalogue.select(&self.interps)?;
         if selected.iter().all(|i| i.is_mcu()) {
-            eprintln!("every interpreter asked for is an emulated board: the mcu backend");
+            crate::output::info(
+                "every interpreter asked for is an emulated board: the mcu backend",
+            );
             return Ok(BackendChoice::Mcu);
         }
         if selected.iter().any(|i| i.is_mcu()) {
@@ -606,10 +611,10 @@ pub(crate) fn install_cancel() -> anyhow::Result<Arc<AtomicBool>> {
     let c = cancel.clone();
     ctrlc::set_handler(move || {
         if c.swap(true, Ordering::SeqCst) {
-            eprintln!("\nsecond interrupt: exiting now; finished records are on disk");
+            crate::output::info("\nsecond interrupt: exiting now; finished records are on disk");
             std::process::exit(130);
         }
-        eprintln!("\ninterrupted: stopping; every finished record is already on disk");
+        crate::output::info("\ninterrupted: stopping; every finished record is already on disk");
     })
     .context("installing the Ctrl-C handler")?;
     Ok(cancel)
@@ -646,22 +651,25 @@ fn execute_planned(
         }
     };
     run_file.sync()?;
-    eprintln!(
+    crate::output::outcome(format!(
         "{} records written to {} in {} rounds after the pilot ({} failed process executions recorded)",
         report.written,
         crate::runfile::shown(run_file.path()),
         report.rounds,
         report.failures
-    );
+    ));
     finish(&cancel, &report.infra_errors, run_file)
 }
 
 /// The closing lines of a run: how to resume it, or what to do next.
 fn finish(cancel: &AtomicBool, infra_errors: &[String], run_file: &RunFile) -> anyhow::Result<()> {
     if cancel.load(Ordering::SeqCst) {
-        eprintln!(
-            "interrupted; finish this run with: {}",
-            run_file.resume_command()
+        crate::output::warning(
+            None,
+            format!(
+                "interrupted; finish this run with: {}",
+                run_file.resume_command()
+            ),
         );
         std::process::exit(130);
     }
@@ -854,14 +862,17 @@ fn execute(
     }
     pb.finish_and_clear();
     if let Some(f) = run_file.failure() {
-        eprintln!("{written} records written before the write error");
+        crate::output::warning(
+            None,
+            format!("{written} records written before the write error"),
+        );
         bail!("{f}");
     }
     run_file.sync()?;
-    eprintln!(
+    crate::output::outcome(format!(
         "{written} records written to {} ({failures} failed process executions recorded)",
         crate::runfile::shown(run_file.path())
-    );
+    ));
     finish(&cancel, &infra_errors, run_file)
 }
 
@@ -871,7 +882,7 @@ const ADAPTIVE_BATCH: u32 = 8;
 /// Print above the progress bar, or plainly when there is no terminal to draw it on.
 pub(crate) fn say(pb: &ProgressBar, msg: impl AsRef<str>) {
     if pb.is_hidden() {
-        eprintln!("{}", msg.as_ref());
+        crate::output::info(msg);
     } else {
         pb.println(msg);
     }

@@ -271,7 +271,7 @@ impl Check {
             &root.join(&self.dist),
         )?;
         print!("{}", format_report(&report));
-        eprintln!("wrote {}", self.dist.join(AUDIT_MD).display());
+        crate::output::outcome(format!("wrote {}", self.dist.join(AUDIT_MD).display()));
         let failed = report.failed_rules();
         anyhow::ensure!(
             failed.is_empty(),

@@ -914,7 +914,7 @@ impl Compare {
         }
         if output::in_github_actions() {
             for a in annotations(&report, gate.as_ref()) {
-                eprintln!("{a}");
+                output::workflow_line(&a);
             }
         }
         if let Some(g) = gate {

@@ -221,7 +221,7 @@ impl Doctor {
                 .flat_map(|c| c.apt.iter().cloned())
                 .collect();
             if !apt.is_empty() {
-                eprintln!("installing with apt-get: {}", apt.join(" "));
+                crate::output::info(format!("installing with apt-get: {}", apt.join(" ")));
                 cmd!(sh, "apt-get update -qq").run()?;
                 cmd!(
                     sh,
@@ -232,7 +232,7 @@ impl Doctor {
             }
             for c in list.iter().filter(|c| c.found.is_err()) {
                 if let Some(other) = &c.other {
-                    eprintln!("installing {}: {other}", c.what);
+                    crate::output::info(format!("installing {}: {other}", c.what));
                     cmd!(sh, "sh -c {other}").run()?;
                 }
             }

@@ -199,12 +199,15 @@ impl Floor {
         let mut interps: Vec<(&Interpreter, InterpInfo)> = Vec::new();
         for interp in selected {
             if interp.is_host() {
-                eprintln!("skipping {}: a host interpreter has no image", interp.id);
+                crate::output::warning(
+                    None,
+                    format!("skipping {}: a host interpreter has no image", interp.id),
+                );
                 continue;
             }
             match backend.prepare(interp) {
                 Ok(info) => interps.push((interp, info)),
-                Err(e) => eprintln!("missing {}: {e:#}", interp.id),
+                Err(e) => crate::output::warning(None, format!("missing {}: {e:#}", interp.id)),
             }
         }
         if interps.is_empty() {
@@ -223,10 +226,10 @@ impl Floor {
             .collect();
         let skipped = workloads.len() * interps.len() - todo.len();
         if skipped > 0 {
-            eprintln!(
+            crate::output::info(format!(
                 "{skipped} cell(s) already in {} (--redo runs them again)",
                 self.out.display()
-            );
+            ));
         }
         let pb = ProgressBar::new(todo.len() as u64);
         pb.set_style(
@@ -324,12 +327,12 @@ impl Floor {
         }
         pb.finish_and_clear();
         if cancel.load(Ordering::SeqCst) {
-            eprintln!(
+            crate::output::info(format!(
                 "interrupted: finished cells are in {}; rerun the same command to go on",
                 self.out.display()
-            );
+            ));
         } else {
-            eprintln!("wrote {}", self.out.display());
+            crate::output::outcome(format!("wrote {}", self.out.display()));
         }
         Ok(())
     }
@@ -371,11 +374,11 @@ impl Floor {
                 out.display(),
                 old.cells.len()
             );
-            eprintln!(
+            crate::output::info(format!(
                 "{}: {why}; --redo: starting anew ({} cell(s) replaced)",
                 out.display(),
                 old.cells.len()
-            );
+            ));
             return Ok(fresh);
         }
         for (_, info) in interps {
@@ -386,7 +389,10 @@ impl Floor {
             };
             if let Some(o) = old.interpreters.iter().find(|o| o.id == info.id) {
                 if !same_image(o) {
-                    eprintln!("{}: its image changed; its cells are run again", info.id);
+                    crate::output::info(format!(
+                        "{}: its image changed; its cells are run again",
+                        info.id
+                    ));
                     old.cells.retain(|c| c.interp != info.id);
                 }
             }

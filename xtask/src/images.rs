@@ -247,16 +247,19 @@ pub fn ensure(engine: &Engine, inputs: &Inputs, key: &ImageKey) -> anyhow::Resul
         let t = Instant::now();
         let tar = std::fs::read(&rootfs.tarball)
             .with_context(|| format!("reading {}", rootfs.tarball.display()))?;
-        eprintln!(
+        crate::output::info(format!(
             "  {repo}: importing the root file system ({} MB) as {base}…",
             tar.len() / 1_000_000
-        );
+        ));
         let labels = vec![
             (LABEL.to_owned(), "rootfs".to_owned()),
             (LABEL_CONTENT.to_owned(), rootfs.sha256.clone()),
         ];
         engine.import_rootfs(tar, &base, &labels, &mut |_| {})?;
-        eprintln!("  {repo}: imported in {:.1} s", t.elapsed().as_secs_f64());
+        crate::output::info(format!(
+            "  {repo}: imported in {:.1} s",
+            t.elapsed().as_secs_f64()
+        ));
     }
     let imported = engine
         .inspect_image(&base)?
@@ -294,18 +297,21 @@ pub fn ensure(engine: &Engine, inputs: &Inputs, key: &ImageKey) -> anyhow::Resul
     ]);
     let build_args = HashMap::from([("ROOTFS".to_owned(), base.clone())]);
     let t = Instant::now();
-    eprintln!("  {repo}: building {name}");
+    crate::output::info(format!("  {repo}: building {name}"));
     let tar = context_tar(&context)?;
     let id = engine.build_image(tar, &name, &build_args, &labels, &mut |line| {
         if line.starts_with("Step ") {
             let short: String = line.chars().take(100).collect();
-            eprintln!(
+            crate::output::info(format!(
                 "    {short}{}",
                 if short.len() < line.len() { "…" } else { "" }
-            );
+            ));
         }
     })?;
-    eprintln!("  {repo}: built in {:.1} s", t.elapsed().as_secs_f64());
+    crate::output::info(format!(
+        "  {repo}: built in {:.1} s",
+        t.elapsed().as_secs_f64()
+    ));
     Ok(Built {
         name,
         info: ImageInfo {
@@ -498,7 +504,7 @@ fn ensure_rootfs(
         Cached::Verified(r) => return Ok(r),
         Cached::Missing => None,
         Cached::Damaged(why) => {
-            eprintln!("warning: {why}");
+            crate::output::warning(None, &why);
             Some(why)
         }
     };
@@ -521,7 +527,7 @@ fn ensure_rootfs(
         .join(",");
     let manifest = tmp.join("packages.tsv");
     let t = Instant::now();
-    eprintln!("  mmdebstrap {suite} --include={include}");
+    crate::output::info(format!("  mmdebstrap {suite} --include={include}"));
     // A build stage's output is unpacked into the root file system before the manifest is taken.
     let unpack = built.map(|t| format!("--customize-hook=tar -C \"$1\" -xf '{}'", t.display()));
     let mut child = Command::new("mmdebstrap")
@@ -554,7 +560,7 @@ fn ensure_rootfs(
     let mut log: Vec<String> = Vec::new();
     for line in BufReader::new(child.stderr.take().expect("piped")).lines() {
         let line = line?;
-        eprintln!("    {line}");
+        crate::output::info(format!("    {line}"));
         log.push(line);
     }
     let status = child.wait()?;
@@ -583,10 +589,10 @@ fn ensure_rootfs(
         }
         Err(e) => return Err(e).with_context(|| format!("moving {} into place", tmp.display())),
     }
-    eprintln!(
+    crate::output::info(format!(
         "  root file system for {suite} written in {:.1} s ({sha256})",
         t.elapsed().as_secs_f64()
-    );
+    ));
     match cached_rootfs(&dir) {
         Cached::Verified(r) => Ok(r),
         Cached::Missing => bail!("{} vanished after it was written", dir.display()),
@@ -745,12 +751,12 @@ pub fn ensure_build(
         format!("deb-src {MIRROR} {suite} main"),
     ];
     let t = Instant::now();
-    eprintln!(
+    crate::output::info(format!(
         "  build stage: {source} with ./configure {} (make {MAKE_JOBS}; a cold build takes tens \
          of minutes on 2 cores; compiler output in {})",
         build.configure.join(" "),
         log_path.display()
-    );
+    ));
     let mut child = Command::new("mmdebstrap")
         .args(&args)
         .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
@@ -763,7 +769,7 @@ pub fn ensure_build(
     for line in BufReader::new(child.stderr.take().expect("piped")).lines() {
         let line = line?;
         if !line.starts_with("I: ") || line.contains("hook") {
-            eprintln!("    {line}");
+            crate::output::info(format!("    {line}"));
         }
         log.push(line);
     }
@@ -804,7 +810,10 @@ pub fn ensure_build(
         }
         Err(e) => return Err(e).with_context(|| format!("moving {} into place", tmp.display())),
     }
-    eprintln!("  build stage for {source} done in {:.0} s", record.seconds);
+    crate::output::info(format!(
+        "  build stage for {source} done in {:.0} s",
+        record.seconds
+    ));
     load(&dir)
 }
 
@@ -892,7 +901,10 @@ impl Images {
         let mut keys: Vec<(ImageKey, Vec<String>)> = Vec::new();
         for interp in selected {
             let Some(key) = ImageKey::of(interp) else {
-                eprintln!("skipping {}: a host interpreter has no image", interp.id);
+                crate::output::warning(
+                    None,
+                    format!("skipping {}: a host interpreter has no image", interp.id),
+                );
                 continue;
             };
             match keys.iter_mut().find(|(k, _)| *k == key) {
@@ -916,7 +928,10 @@ impl Images {
                 ids.join(", ")
             );
         }
-        eprintln!("images ready in {:.1} s", start.elapsed().as_secs_f64());
+        crate::output::info(format!(
+            "images ready in {:.1} s",
+            start.elapsed().as_secs_f64()
+        ));
         Ok(())
     }
 }

@@ -135,24 +135,24 @@ impl Merge {
         std::fs::write(&out, serde_json::to_string_pretty(&summary)? + "\n")
             .with_context(|| format!("writing {}", out.display()))?;
         let info = summary.merge.as_ref().expect("merge sets it");
-        eprintln!(
+        crate::output::info(format!(
             "{} cells from {} shards on {} machine{} → {}",
             summary.cells.len(),
             files.len(),
             info.machines.len(),
             if info.machines.len() == 1 { "" } else { "s" },
             self.out.display()
-        );
+        ));
         for m in &info.machines {
-            eprintln!(
+            crate::output::info(format!(
                 "  {} ({}, kernel {}): {}",
                 m.machine.fingerprint,
                 m.machine.cpu_model,
                 m.machine.kernel,
                 m.workloads.join(", ")
-            );
+            ));
         }
-        eprintln!("{}", info.method);
+        crate::output::info(&info.method);
         for k in info.kernel_only.iter().chain(&info.waived) {
             crate::output::warning(None, k);
         }

@@ -58,6 +58,12 @@ pub fn info(msg: impl AsRef<str>) {
     }
 }
 
+/// What a command made and where (`N records written to FILE`, `wrote FILE`): its result,
+/// printed even with `-q`.
+pub fn outcome(msg: impl AsRef<str>) {
+    eprintln!("{}", msg.as_ref());
+}
+
 /// A detail, printed only with `-v`.
 pub fn detail(msg: impl AsRef<str>) {
     if verbosity() >= Verbosity::Verbose {
@@ -90,6 +96,13 @@ pub fn error(at: Option<(&Path, Option<usize>)>, msg: impl AsRef<str>) {
 pub fn annotation(level: &str, title: &str, msg: impl AsRef<str>) {
     if in_github_actions() {
         eprintln!("{}", workflow_command(level, None, title, msg.as_ref()));
+    }
+}
+
+/// A workflow command already made (`::warning …::…`), printed only under GitHub Actions.
+pub fn workflow_line(line: &str) {
+    if in_github_actions() {
+        eprintln!("{line}");
     }
 }
 

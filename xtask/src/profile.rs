@@ -317,13 +317,13 @@ impl ProfileCmd {
         let nonce = marker_nonce()?;
         let plan = plan(interp, &meta.name, n, &self, &nonce);
         let mut backend = DockerBackend::connect(sh, &root)?;
-        eprintln!(
+        crate::output::info(format!(
             "profiling {} on {} (n = {n}): cProfile, then the {} — about {} s",
             interp.id,
             meta.name,
             plan.sampler.as_str(),
             (2.0 * self.seconds).ceil()
-        );
+        ));
         let deadline = Duration::from_secs_f64(4.0 * self.seconds) + Duration::from_secs(120);
         let started = Instant::now();
         let (stdout, end, image) = backend.run_profile(

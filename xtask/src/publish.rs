@@ -98,16 +98,16 @@ fn publish_staged(
     let staged = (|| {
         let inputs = SiteInputs::read(summary, content, raw)?;
         refuse_simulated(&inputs.summary, summary)?;
-        eprintln!("== render");
+        crate::output::info("== render");
         let rendered = whichpy_render::render_all(&inputs.summary, &inputs.content)?;
         write_rendered(&rendered, &inputs.content, &staging)?;
         after_render(&staging)?;
         // The site step after render and before check, so that check finds the generated
         // charts the article links to.
-        eprintln!("== site");
+        crate::output::info("== site");
         let site = inputs.build_from(&rendered)?;
         write_publication_site(&site, &inputs.content, &staging)?;
-        eprintln!("== check");
+        crate::output::info("== check");
         check_view(&rendered.view, &site.ledger, &inputs.content, &staging)
     })();
     let report = match staged {
@@ -131,7 +131,7 @@ impl Publish {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
         let root = project::root();
         if !self.skip_analyse {
-            eprintln!("== analyse");
+            crate::output::info("== analyse");
             AnalyseDefaults::try_parse_from(["analyse"])?
                 .analyse
                 .run(sh)?;
@@ -152,7 +152,7 @@ impl Publish {
             if failed.len() == 1 { "" } else { "s" },
             failed.join(", ")
         );
-        eprintln!("published to {DIST}/");
+        crate::output::outcome(format!("published to {DIST}/"));
         Ok(())
     }
 }

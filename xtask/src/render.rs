@@ -140,12 +140,12 @@ impl Render {
         let out = root.join(&self.out);
         let rendered = render_to(&root.join(&self.summary), &root.join(&self.content), &out)?;
         for name in rendered.files.keys() {
-            eprintln!("wrote {}", self.out.join(name).display());
+            crate::output::outcome(format!("wrote {}", self.out.join(name).display()));
         }
-        eprintln!(
+        crate::output::info(format!(
             "title: {} | data from {} | next: `cargo xtask check`",
             rendered.title, rendered.view.data.date
-        );
+        ));
         Ok(())
     }
 }

@@ -266,12 +266,15 @@ impl RunFile {
             file.set_len(read.complete_len)
                 .and_then(|()| file.sync_all())
                 .with_context(|| format!("cutting the torn last line off {}", shown(path)))?;
-            eprintln!(
-                "{}:{}: cut off a torn last line ({} bytes, a write that did not finish); \
+            crate::output::warning(
+                None,
+                format!(
+                    "{}:{}: cut off a torn last line ({} bytes, a write that did not finish); \
                  that process execution runs again",
-                shown(path),
-                t.line,
-                t.bytes
+                    shown(path),
+                    t.line,
+                    t.bytes
+                ),
             );
         }
         if read.needs_newline {

@@ -323,18 +323,21 @@ impl Scaling {
         let cores = allowed.len().max(1) as u32;
         let cpuset = crate::backend::cpuset_list(&allowed);
         backend.config_mut().sandbox.cpuset = cpuset.clone();
-        eprintln!(
+        crate::output::info(format!(
             "scaling: {cores} core(s) (cpuset {cpuset}); each cell's container gets all of them"
-        );
+        ));
         let mut infos: Vec<InterpInfo> = Vec::new();
         for interp in selected {
             if interp.is_host() {
-                eprintln!("skipping {}: a host interpreter has no image", interp.id);
+                crate::output::warning(
+                    None,
+                    format!("skipping {}: a host interpreter has no image", interp.id),
+                );
                 continue;
             }
             match backend.prepare(interp) {
                 Ok(info) => infos.push(info),
-                Err(e) => eprintln!("missing {}: {e:#}", interp.id),
+                Err(e) => crate::output::warning(None, format!("missing {}: {e:#}", interp.id)),
             }
         }
         if infos.is_empty() {
@@ -393,10 +396,10 @@ impl Scaling {
                     }
                 }
             } else {
-                eprintln!(
+                crate::output::info(format!(
                     "{}: from another machine or other parameters; starting anew",
                     self.out.display()
-                );
+                ));
             }
         }
         let todo = file
@@ -404,10 +407,10 @@ impl Scaling {
             .iter()
             .filter(|c| c.records.is_empty() && c.unsupported.is_none())
             .count();
-        eprintln!(
+        crate::output::info(format!(
             "{todo} cell(s) to run, {} process execution(s) each",
             self.processes
-        );
+        ));
         let cancel = crate::bench::install_cancel()?;
         let pb = ProgressBar::new(todo as u64);
         pb.set_style(
@@ -452,7 +455,7 @@ impl Scaling {
                 pts.join("  ")
             );
         }
-        eprintln!("wrote {}", self.out.display());
+        crate::output::outcome(format!("wrote {}", self.out.display()));
         Ok(())
     }
 }

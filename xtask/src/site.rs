@@ -59,9 +59,12 @@ impl SiteInputs {
             let path = raw_dir.join(&name);
             match std::fs::read(&path) {
                 Ok(bytes) => raw.push((name, bytes)),
-                Err(e) => eprintln!(
-                    "warning: {}: {e}; the site will not offer this run's raw file",
-                    path.display()
+                Err(e) => crate::output::warning(
+                    None,
+                    format!(
+                        "{}: {e}; the site will not offer this run's raw file",
+                        path.display()
+                    ),
                 ),
             }
         }
@@ -127,12 +130,12 @@ impl SiteCmd {
         let inputs = SiteInputs::read(&self.summary, &self.content, &self.raw)?;
         let site = inputs.build()?;
         whichpy_site::write(&site, &self.out)?;
-        eprintln!(
+        crate::output::info(format!(
             "site: {} pages, {} files in {}/",
             site.pages().count(),
             site.files.len(),
             self.out.display()
-        );
+        ));
         Ok(())
     }
 }
@@ -158,11 +161,11 @@ pub fn write_publication_site(
         }
         std::fs::write(&to, bytes).with_context(|| format!("writing {}", to.display()))?;
     }
-    eprintln!(
+    crate::output::info(format!(
         "site: {} pages, {} files in {}/",
         site.pages().count(),
         site.files.len(),
         out.display()
-    );
+    ));
     Ok(())
 }

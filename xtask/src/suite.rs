@@ -292,7 +292,10 @@ pub fn describe_native(
     let tail: Vec<&str> = err.trim().lines().rev().take(5).collect::<Vec<_>>();
     let tail = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
     if escaped > 0 {
-        eprintln!("suite: killed {escaped} process(es) a workload left running after --describe");
+        crate::output::warning(
+            None,
+            format!("suite: killed {escaped} process(es) a workload left running after --describe"),
+        );
     }
     let Some(status) = status else {
         bail!(
@@ -382,19 +385,19 @@ impl SuiteCmd {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
         let path = project::root().join(SUITE);
         let (fresh, how) = describe(sh, self.sandbox)?;
-        eprintln!("suite: imported the workloads {how}");
+        crate::output::info(format!("suite: imported the workloads {how}"));
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         if self.check {
             anyhow::ensure!(
                 current == fresh,
                 "{SUITE} is out of date: run `cargo xtask suite`"
             );
-            eprintln!("{SUITE} is up to date");
+            crate::output::info(format!("{SUITE} is up to date"));
         } else if current != fresh {
             std::fs::write(&path, fresh)?;
-            eprintln!("wrote {SUITE}");
+            crate::output::outcome(format!("wrote {SUITE}"));
         } else {
-            eprintln!("{SUITE} is up to date");
+            crate::output::info(format!("{SUITE} is up to date"));
         }
         Ok(())
     }

@@ -87,6 +87,8 @@ pub struct Rendered {
     pub meta: serde_json::Value,
     /// The optional paragraphs the article shows, in the order they were added.
     pub extras: Vec<String>,
+    /// The image plan's accessibility notes, rendered (for [`image_plan`]).
+    pub accessibility: String,
 }
 
 impl Rendered {
@@ -199,13 +201,20 @@ pub fn render_with_extras(
     render(summary, content, Some(extras))
 }
 
-fn render(
-    summary: &Summary,
-    content: &Content,
-    fixed_extras: Option<&[String]>,
-) -> Result<Rendered, Error> {
-    let mut view = crate::view_of(summary, content)?;
-    let env = environment(&content.dir);
+/// What a template context holds beyond the content.
+struct Parts<'a> {
+    view: &'a View,
+    faq: &'a [FaqItem],
+    images: &'a [ImageView],
+    title: &'a str,
+    description: &'a str,
+    social: Option<&'a SocialPosts>,
+    accessibility: &'a str,
+    extras: &'a [String],
+}
+
+/// The one template context of every output.
+fn context_value(content: &Content, p: Parts<'_>) -> Value {
     let constants: BTreeMap<&str, &Constant> = content
         .constants
         .constant
@@ -218,6 +227,62 @@ fn render(
         .iter()
         .map(|s| (s.id.as_str(), s))
         .collect();
+    Value::from(Serde(Context {
+        site: &content.site,
+        constants,
+        source,
+        sources: &content.constants.source,
+        view: p.view,
+        faq: p.faq,
+        images: p.images.iter().map(|i| (i.id.as_str(), i)).collect(),
+        image_list: p.images,
+        title: p.title,
+        description: p.description,
+        social: p.social,
+        accessibility: p.accessibility,
+        extras: p.extras,
+    }))
+}
+
+/// The image plan (`images.md`) of `rendered`, with the width and height of each image named in
+/// `sizes` (by id) in place of `content/images.toml`'s: the site draws the charts, and a chart's
+/// size follows the data. The same template and context as [`render_all`]'s plan, so with no
+/// sizes it is `rendered.files[IMAGES]`.
+pub fn image_plan(
+    content: &Content,
+    rendered: &Rendered,
+    sizes: &BTreeMap<String, (u32, u32)>,
+) -> Result<String, Error> {
+    let mut images = rendered.images.clone();
+    for im in &mut images {
+        if let Some(&(w, h)) = sizes.get(&im.id) {
+            (im.width, im.height) = (w, h);
+        }
+    }
+    let env = environment(&content.dir);
+    let ctx = context_value(
+        content,
+        Parts {
+            view: &rendered.view,
+            faq: &rendered.faq,
+            images: &images,
+            title: &rendered.title,
+            description: &rendered.description,
+            social: None,
+            accessibility: &rendered.accessibility,
+            extras: &[],
+        },
+    );
+    Ok(tidy_markdown(&render_file(&env, IMAGES_TEMPLATE, &ctx)?))
+}
+
+fn render(
+    summary: &Summary,
+    content: &Content,
+    fixed_extras: Option<&[String]>,
+) -> Result<Rendered, Error> {
+    let mut view = crate::view_of(summary, content)?;
+    let env = environment(&content.dir);
     let context = |view: &View,
                    faq: &[FaqItem],
                    images: &[ImageView],
@@ -227,21 +292,19 @@ fn render(
                    accessibility: &str,
                    extras: &[String]|
      -> Value {
-        Value::from(Serde(Context {
-            site: &content.site,
-            constants: constants.clone(),
-            source: source.clone(),
-            sources: &content.constants.source,
-            view,
-            faq,
-            images: images.iter().map(|i| (i.id.as_str(), i)).collect(),
-            image_list: images,
-            title,
-            description,
-            social,
-            accessibility,
-            extras,
-        }))
+        context_value(
+            content,
+            Parts {
+                view,
+                faq,
+                images,
+                title,
+                description,
+                social,
+                accessibility,
+                extras,
+            },
+        )
     };
 
     // The tests of the decision matrix, per class and family.
@@ -429,6 +492,7 @@ fn render(
         jsonld,
         meta,
         extras,
+        accessibility: accessibility.trim().to_string(),
     })
 }
 

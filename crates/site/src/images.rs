@@ -63,8 +63,8 @@ pub(crate) struct Charts {
     pub workloads: BTreeMap<String, WorkloadCharts>,
     /// The og:image (path from the site root) and its alt text.
     pub og: (String, String),
-    /// Each planned image's title and the width and height of the file written for it.
-    pub planned: Vec<(String, (u32, u32))>,
+    /// Each planned image's id and the width and height of the file written for it.
+    pub planned: BTreeMap<String, (u32, u32)>,
 }
 
 /// The width and height of an image file: a PNG's IHDR, or an SVG's `viewBox` (its
@@ -97,32 +97,6 @@ pub(crate) fn image_size(bytes: &[u8]) -> Option<(u32, u32)> {
         number(attr("width")?)?.round() as u32,
         number(attr("height")?)?.round() as u32,
     ))
-}
-
-/// `images.md` with each image's `Dimensions` line set to the size of the file the site wrote
-/// for it (matched by the image's H2, its title). An image the site did not write keeps the
-/// line it had.
-pub(crate) fn true_image_plan(images_md: &str, planned: &[(String, (u32, u32))]) -> String {
-    let mut out = String::with_capacity(images_md.len());
-    let mut size = None;
-    for line in images_md.split_inclusive('\n') {
-        if let Some(title) = line.strip_prefix("## ") {
-            size = planned
-                .iter()
-                .find(|(t, _)| t == title.trim_end())
-                .map(|(_, s)| *s);
-        }
-        match (line.strip_prefix("- **Dimensions:**"), size) {
-            (Some(_), Some((w, h))) => {
-                out.push_str(&format!("- **Dimensions:** {w}×{h}"));
-                if line.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
-            _ => out.push_str(line),
-        }
-    }
-    out
 }
 
 const OG_DEFAULT: &str = "images/og-image.png";
@@ -250,7 +224,7 @@ fn safe_path(im: &ImageView) -> Result<String, Error> {
 }
 
 fn plan_size(im: &ImageView, bytes: &[u8]) -> Option<(String, (u32, u32))> {
-    image_size(bytes).map(|s| (im.title.clone(), s))
+    image_size(bytes).map(|s| (im.id.clone(), s))
 }
 
 pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Result<Charts, Error> {
@@ -260,7 +234,7 @@ pub(crate) fn draw(input: &Input, rendered: &Rendered, site: &mut Site) -> Resul
 
     // The article's planned images.
     let mut og = None;
-    let mut planned = Vec::new();
+    let mut planned = BTreeMap::new();
     for im in &rendered.images {
         let path = safe_path(im)?;
         let png = im.file.ends_with(".png");
@@ -375,15 +349,5 @@ mod tests {
         let svg = br#"<?xml version="1.0"?><svg xmlns="x" width="960px" height="431">"#;
         assert_eq!(image_size(svg), Some((960, 431)));
         assert_eq!(image_size(b"GIF89a"), None);
-    }
-
-    #[test]
-    fn the_plan_gets_the_sizes_of_the_files() {
-        let md = "# Plan\n\n## A\n\n- **File:** `a.svg`\n- **Dimensions:** 1200×630\n\n## B\n\n- **Dimensions:** 1200×630\n";
-        let planned = vec![("A".to_string(), (800, 454))];
-        assert_eq!(
-            true_image_plan(md, &planned),
-            "# Plan\n\n## A\n\n- **File:** `a.svg`\n- **Dimensions:** 800×454\n\n## B\n\n- **Dimensions:** 1200×630\n"
-        );
     }
 }

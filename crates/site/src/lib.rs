@@ -158,14 +158,8 @@ pub fn build_from(input: &Input, rendered: &whichpy_render::Rendered) -> Result<
     };
     let mut site = Site::default();
     let charts = images::draw(input, rendered, &mut site)?;
-    site.image_plan = images::true_image_plan(
-        rendered
-            .files
-            .get(whichpy_render::outputs::IMAGES)
-            .map(String::as_str)
-            .unwrap_or(""),
-        &charts.planned,
-    );
+    site.image_plan =
+        whichpy_render::outputs::image_plan(input.content, rendered, &charts.planned)?;
     pages::render_pages(input, rendered, &charts, &render, &mut site)?;
     site.ledger = whichpy_render::view::Ledger(ledger.into_inner());
     for (name, text) in ASSETS {

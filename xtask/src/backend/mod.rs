@@ -221,10 +221,10 @@ pub fn connect(
                     "--backend fake needs --fake-model FILE (see xtask/src/backend/fake.rs)"
                 );
             };
-            eprintln!(
+            crate::output::info(format!(
                 "backend: fake (records drawn from {}, not measured)",
                 model.display()
-            );
+            ));
             Ok(Box::new(fake::Fake::open(model)?))
         }
         BackendChoice::Docker => Ok(Box::new(crate::docker::DockerBackend::connect(sh, root)?)),
@@ -237,11 +237,14 @@ pub fn connect(
         )?))),
         BackendChoice::Auto => match crate::docker::DockerBackend::connect(sh, root) {
             Ok(b) => {
-                eprintln!("backend: docker (the engine answered)");
+                crate::output::info("backend: docker (the engine answered)");
                 Ok(Box::new(b))
             }
             Err(e) => {
-                eprintln!("backend: native, because the Docker engine is not usable: {e:#}");
+                crate::output::warning(
+                    None,
+                    format!("backend: native, because the Docker engine is not usable: {e:#}"),
+                );
                 native(sh)
             }
         },

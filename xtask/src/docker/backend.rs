@@ -118,7 +118,9 @@ impl DockerBackend {
         let engine = Engine::connect()?;
         match engine.sweep_orphans() {
             Ok(0) => {}
-            Ok(n) => eprintln!("removed {n} container(s) left behind by an interrupted run"),
+            Ok(n) => crate::output::info(format!(
+                "removed {n} container(s) left behind by an interrupted run"
+            )),
             Err(e) => crate::output::warning(None, format!("{e:#}")),
         }
         let runner = crate::project::build_runner(sh, root)?;

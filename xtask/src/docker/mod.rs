@@ -611,7 +611,7 @@ impl Engine {
             .block_on(self.docker.create_container(Some(options), body))
             .with_context(|| format!("creating a container from {}", req.image))?;
         for w in created.warnings {
-            eprintln!("docker: {w}");
+            crate::output::warning(None, format!("docker: {w}"));
         }
         Ok(created.id)
     }
@@ -764,7 +764,7 @@ impl Drop for ContainerGuard<'_> {
     fn drop(&mut self) {
         if !self.removed {
             if let Err(e) = self.engine.remove_container(&self.id) {
-                eprintln!("warning: {e:#}; `cargo xtask clean` removes it");
+                crate::output::warning(None, format!("{e:#}; `cargo xtask clean` removes it"));
             }
         }
     }
