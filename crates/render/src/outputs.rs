@@ -106,11 +106,20 @@ struct Context<'a> {
     /// Sources by id, and in file order.
     source: BTreeMap<&'a str, &'a Source>,
     sources: &'a [Source],
+    /// The images by id (in file order they are `image_list`).
+    images: BTreeMap<&'a str, &'a ImageView>,
+    #[serde(flatten)]
+    parts: Parts<'a>,
+}
+
+/// What a template context holds beyond the content.
+#[derive(Serialize)]
+struct Parts<'a> {
     #[serde(flatten)]
     view: &'a View,
     faq: &'a [FaqItem],
-    images: BTreeMap<&'a str, &'a ImageView>,
-    image_list: &'a [ImageView],
+    #[serde(rename = "image_list")]
+    images: &'a [ImageView],
     title: &'a str,
     description: &'a str,
     social: Option<&'a SocialPosts>,
@@ -201,18 +210,6 @@ pub fn render_with_extras(
     render(summary, content, Some(extras))
 }
 
-/// What a template context holds beyond the content.
-struct Parts<'a> {
-    view: &'a View,
-    faq: &'a [FaqItem],
-    images: &'a [ImageView],
-    title: &'a str,
-    description: &'a str,
-    social: Option<&'a SocialPosts>,
-    accessibility: &'a str,
-    extras: &'a [String],
-}
-
 /// The one template context of every output.
 fn context_value(content: &Content, p: Parts<'_>) -> Value {
     let constants: BTreeMap<&str, &Constant> = content
@@ -232,15 +229,8 @@ fn context_value(content: &Content, p: Parts<'_>) -> Value {
         constants,
         source,
         sources: &content.constants.source,
-        view: p.view,
-        faq: p.faq,
         images: p.images.iter().map(|i| (i.id.as_str(), i)).collect(),
-        image_list: p.images,
-        title: p.title,
-        description: p.description,
-        social: p.social,
-        accessibility: p.accessibility,
-        extras: p.extras,
+        parts: p,
     }))
 }
 

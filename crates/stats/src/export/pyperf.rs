@@ -25,6 +25,8 @@
 //! - the metadata's `platform` is the container's (its Debian suite and image, on the host's
 //!   kernel), not the host's.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Map, Value};
 use whichpy_wire::summary::{CellSummary, Metric};
 use whichpy_wire::{RawFile, SizeName, WorkloadKind};
@@ -42,17 +44,20 @@ pub struct PyperfExporter {
     pub all_runs: bool,
 }
 
-/// The number of runs every interpreter's file holds for the cell `(workload, size)`: the
+/// The number of runs every interpreter's file holds for each cell `(workload, size)`: the
 /// fewest values any interpreter of the summary has for it.
-fn common_count(summary: &Summary, cell: &CellSummary, metric: Metric) -> usize {
-    summary
-        .cells
-        .iter()
-        .filter(|c| c.key.workload == cell.key.workload && c.key.size == cell.key.size)
-        .map(|c| values(c, metric).len())
-        .filter(|&n| n > 0)
-        .min()
-        .unwrap_or(0)
+fn common_counts(summary: &Summary, metric: Metric) -> BTreeMap<(&str, SizeName), usize> {
+    let mut out: BTreeMap<(&str, SizeName), usize> = BTreeMap::new();
+    for c in &summary.cells {
+        let n = values(c, metric).len();
+        if n > 0 {
+            let e = out
+                .entry((c.key.workload.as_str(), c.key.size))
+                .or_insert(n);
+            *e = (*e).min(n);
+        }
+    }
+    out
 }
 
 /// `n` of `len` indices spread evenly from first to last (all of them when `n >= len`).
@@ -128,13 +133,17 @@ impl Exporter for PyperfExporter {
     /// The summary alone is enough (each process's figures are in it); `raws` are not read.
     fn export(&self, summary: &Summary, _raws: &[RawFile]) -> Result<Vec<u8>, ExportError> {
         let mut benchmarks = Vec::new();
+        let common = common_counts(summary, self.metric);
         for cell in summary.cells.iter().filter(|c| c.key.interp == self.interp) {
             let all = values(cell, self.metric);
             let total = all.len();
             let keep = if self.all_runs {
                 total
             } else {
-                common_count(summary, cell, self.metric)
+                common
+                    .get(&(cell.key.workload.as_str(), cell.key.size))
+                    .copied()
+                    .unwrap_or(0)
             };
             let chosen = spread(total, keep);
             let runs: Vec<Value> = chosen
